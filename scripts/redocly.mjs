@@ -1,0 +1,38 @@
+// Runs the pinned Redocly CLI with telemetry and update checks off, so no script here phones home.
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+
+export const redoclyEnv = {
+  ...process.env,
+  REDOCLY_TELEMETRY: 'off',
+  REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true',
+};
+
+const require = createRequire(import.meta.url);
+const cli = require.resolve('@redocly/cli/bin/cli.js');
+
+/** Runs `redocly <args>`; returns the exit status (output goes to this process's stdio). */
+export function redocly(args, { quiet = false } = {}) {
+  const r = spawnSync(process.execPath, [cli, ...args], {
+    env: redoclyEnv,
+    stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+    encoding: 'utf8',
+  });
+  if (quiet && r.status !== 0) process.stderr.write(`${r.stdout}${r.stderr}`);
+  return r.status ?? 1;
+}
+
+const SPEC = 'openapi/openapi.yaml';
+const presets = {
+  lint: [['lint', SPEC]],
+  'build-docs': [['build-docs', SPEC, '--inlineBundle', '-o', 'dist/docs/index.html']],
+};
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const [verb, ...rest] = process.argv.slice(2);
+  const runs = presets[verb] ?? [[verb, ...rest]];
+  for (const args of runs) {
+    const status = redocly(args);
+    if (status !== 0) process.exit(status);
+  }
+}
