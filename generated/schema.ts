@@ -71,7 +71,7 @@ export interface paths {
          * Read back stored events (reference server only)
          * @description **Not part of the provider's API.** Pages through the events the reference server accepted, oldest
          *     first, in the order they were committed. Pass `nextCursor` back as `cursor` to read on; a page with
-         *     `nextCursor: null` is the end for now (new events appear after it later, so keep the last cursor).
+         *     fewer than `limit` items has read everything stored so far; ask again later with the same cursor.
          */
         get: operations["listInboxMessages"];
         put?: never;
@@ -220,8 +220,11 @@ export interface components {
         InboxPage: {
             /** @description Stored events, oldest first. */
             items: components["schemas"]["InboxItem"][];
-            /** @description Pass as `cursor` to read the next page; `null` when no more events are stored yet. */
-            nextCursor: string | null;
+            /**
+             * @description Pass as `cursor` to read on. It is always given: a page shorter than `limit` means everything
+             *     stored so far has been read, and asking again later with the same cursor returns what arrived since.
+             */
+            nextCursor: string;
         };
         /**
          * KnownAttachmentType

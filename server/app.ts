@@ -1,0 +1,100 @@
+// createApp: the reference server as an Express 5 app, with everything it needs passed in.
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import { channelSet, type Channel } from './channels.js';
+import { jsonBody } from './body.js';
+import { ApiError } from './errors.js';
+import { errorHandler } from './error-handler.js';
+import type { Inbox } from './inbox/inbox.js';
+import { createLogger } from './logger.js';
+import { RefusalLog } from './refusal-log.js';
+import { requestId } from './request-id.js';
+import { handshake } from './routes/handshake.js';
+import { listMessages, requireInboxToken } from './routes/inbox.js';
+import { opsRoutes } from './routes/ops.js';
+import { authenticatePush, storePush } from './routes/push.js';
+import { loadBundledSpec, type OpenApiDocument } from './spec.js';
+import { specValidator } from './validator.js';
+
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+export const DEFAULT_MAX_DEPTH = 32;
+
+export interface AppOptions {
+  inbox: Inbox;
+  /** Configured channels; leave undefined for the open sandbox (any channel, no signature, any token). */
+  channels?: Channel[];
+  inboxToken?: string;
+  logger?: Logger;
+  bodyLimit?: number;
+  maxDepth?: number;
+  /** Validate every JSON response against the spec (default true). */
+  validateResponses?: boolean;
+  spec?: OpenApiDocument;
+  refusals?: RefusalLog;
+  docsFile?: URL;
+  /** Extra routes mounted before the contract (the inbox console adds its page and feed here). */
+  extraRoutes?: (app: Express, deps: { inbox: Inbox; refusals: RefusalLog; inboxToken?: string; logger: Logger }) => void;
+}
+
+export interface ReferenceApp extends Express {
+  /** Sends one request per operation through the app and fails if the validator is not working. */
+  warmUp(): Promise<void>;
+}
+
+const PUSH_PATHS = ['/apiaccess/api/instagram/message', '/apiaccess/api/instagram/message/:chanId'];
+
+export function createApp(options: AppOptions): ReferenceApp {
+  const logger = options.logger ?? createLogger();
+  const spec = options.spec ?? loadBundledSpec();
+  const refusals = options.refusals ?? new RefusalLog();
+  const set = channelSet(options.channels);
+  let warm = false;
+  // Warm-up requests carry this per-app nonce so they are not recorded as refusals.
+  const warmUpNonce = randomUUID();
+
+  const app = express() as unknown as ReferenceApp;
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  app.use(requestId(logger));
+  app.use(
+    opsRoutes({
+      inbox: options.inbox,
+      spec,
+      docsFile: options.docsFile ?? new URL('../dist/docs/index.html', import.meta.url),
+      isWarm: () => warm,
+    }),
+  );
+  options.extraRoutes?.(app, { inbox: options.inbox, refusals, inboxToken: options.inboxToken, logger });
+  app.use(jsonBody({ limit: options.bodyLimit ?? DEFAULT_BODY_LIMIT, maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH }));
+  app.post(PUSH_PATHS, authenticatePush(set));
+  app.use('/inbox', requireInboxToken(options.inboxToken));
+  app.use(specValidator(spec, { validateResponses: options.validateResponses ?? true }));
+  app.post(PUSH_PATHS, storePush(options.inbox));
+  app.get(PUSH_PATHS, handshake(set));
+  app.get('/inbox/messages', listMessages(options.inbox));
+  app.use((_req: Request, _res: Response, next: NextFunction) => next(new ApiError(404, 'not_found', 'Nothing is served at this path. Check the request path.')));
+  app.use(errorHandler({ logger, refusals, isWarmUp: (req) => req.headers['x-warm-up'] === warmUpNonce }));
+
+  app.warmUp = async () => {
+    const { default: http } = await import('node:http');
+    const server = http.createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      // A handshake with a wrong mode must be refused by the validator with 400, not 500 ("apiDoc was invalid").
+      const r = await fetch(`http://127.0.0.1:${port}/apiaccess/api/instagram/message?hub.mode=warm-up&hub.verify_token=x&hub.challenge=1`, { headers: { 'x-warm-up': warmUpNonce } });
+      if (r.status !== 400) throw new Error(`warm-up: the spec validator is not working (handshake answered ${r.status}: ${await r.text()})`);
+      const p = await fetch(`http://127.0.0.1:${port}/inbox/messages?limit=0`, {
+        headers: { 'x-warm-up': warmUpNonce, ...(options.inboxToken ? { authorization: `Bearer ${options.inboxToken}` } : {}) },
+      });
+      if (p.status !== 400) throw new Error(`warm-up: the spec validator is not working (inbox answered ${p.status})`);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    warm = true;
+  };
+  return app;
+}

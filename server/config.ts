@@ -1,0 +1,123 @@
+// The server's configuration file: parsed, checked against a schema, secrets resolved from env or files.
+// Pure apart from reading secret files; the caller decides what a failure does (main.ts exits with 2).
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { Channel } from './channels.js';
+
+/** A secret given inline, or as a reference: `{"env": "NAME"}` or `{"file": "/path"}`. */
+type SecretRef = string | { env: string } | { file: string };
+
+export interface ServerConfig {
+  channels: Channel[];
+  inboxToken?: string;
+  databaseUrl?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const secret = {
+  oneOf: [
+    { type: 'string', minLength: 1 },
+    { type: 'object', required: ['env'], additionalProperties: false, properties: { env: { type: 'string', minLength: 1 } } },
+    { type: 'object', required: ['file'], additionalProperties: false, properties: { file: { type: 'string', minLength: 1 } } },
+  ],
+};
+
+const schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['channels'],
+  properties: {
+    $schema: { type: 'string' },
+    channels: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id'],
+        properties: {
+          id: { type: 'string', pattern: '^[A-Za-z0-9._~-]{1,128}$' },
+          accountId: { type: 'string', minLength: 1, maxLength: 128 },
+          appSecret: secret,
+          verifyToken: secret,
+          enabled: { type: 'boolean' },
+        },
+      },
+    },
+    inboxToken: secret,
+    databaseUrl: secret,
+  },
+};
+
+const validate = new Ajv2020({ allErrors: true }).compile(schema);
+
+function resolveSecret(ref: SecretRef | undefined, where: string, env: Record<string, string | undefined>): string | undefined {
+  if (ref === undefined || typeof ref === 'string') return ref;
+  if ('env' in ref) {
+    const value = env[ref.env];
+    if (!value) throw new ConfigError(`${where}: environment variable ${ref.env} is not set`);
+    return value;
+  }
+  try {
+    return readFileSync(ref.file, 'utf8').trim();
+  } catch (err) {
+    throw new ConfigError(`${where}: cannot read secret file ${ref.file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+/** Parses and checks a configuration text; throws ConfigError naming the first problems. */
+export function parseConfig(text: string, env: Record<string, string | undefined> = {}): ServerConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`not valid JSON: ${(err as Error).message}`);
+  }
+  if (!validate(raw)) {
+    const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`);
+    throw new ConfigError(problems.slice(0, 5).join('; '));
+  }
+  const doc = raw as { channels: (Omit<Channel, 'appSecret' | 'verifyToken' | 'enabled'> & { appSecret?: SecretRef; verifyToken?: SecretRef; enabled?: boolean })[]; inboxToken?: SecretRef; databaseUrl?: SecretRef };
+  const ids = new Set<string>();
+  const accounts = new Set<string>();
+  const channels = doc.channels.map((c, i) => {
+    if (ids.has(c.id)) throw new ConfigError(`/channels/${i}/id: channel ID "${c.id}" is used twice`);
+    ids.add(c.id);
+    if (c.accountId) {
+      if (accounts.has(c.accountId)) throw new ConfigError(`/channels/${i}/accountId: account ID "${c.accountId}" is used by two channels`);
+      accounts.add(c.accountId);
+    }
+    return {
+      id: c.id,
+      accountId: c.accountId,
+      appSecret: resolveSecret(c.appSecret, `/channels/${i}/appSecret`, env),
+      verifyToken: resolveSecret(c.verifyToken, `/channels/${i}/verifyToken`, env),
+      enabled: c.enabled ?? true,
+    };
+  });
+  return {
+    channels,
+    inboxToken: resolveSecret(doc.inboxToken, '/inboxToken', env),
+    databaseUrl: resolveSecret(doc.databaseUrl, '/databaseUrl', env),
+  };
+}
+
+export function loadConfigFile(path: string, env: Record<string, string | undefined>): ServerConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    return parseConfig(text, env);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(`${path}: ${err.message}`);
+    throw err;
+  }
+}

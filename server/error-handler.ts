@@ -1,0 +1,99 @@
+// Renders every failure, whatever raised it, as the spec's ErrorBody; logs it; records refusals.
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import type { ErrorCode, ErrorDetail } from '../client/types.js';
+import { ApiError, internalError } from './errors.js';
+import { StoreUnavailableError } from './inbox/inbox.js';
+import type { RefusalLog } from './refusal-log.js';
+
+interface ValidatorError {
+  status?: number;
+  message?: string;
+  errors?: { path?: string; message?: string }[];
+  headers?: Record<string, string>;
+  type?: string;
+}
+
+const byStatus: Record<number, ErrorCode> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+};
+
+const sentences: Record<number, string> = {
+  400: 'The request does not match the API contract.',
+  401: 'The request is not authorized.',
+  404: 'Nothing is served at this path. Check the request path.',
+  405: 'This method is not allowed on this path.',
+  413: 'The request body is too large.',
+  415: 'Send the body as application/json (UTF-8).',
+};
+
+/** Turns anything thrown into an ApiError: ours as is, the validator's and body-parser's by status. */
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof StoreUnavailableError) {
+    return new ApiError(500, 'store_unavailable', 'The inbox could not store the delivery; nothing was stored. Retry later with the same bytes.');
+  }
+  const e = err as ValidatorError;
+  const status = typeof e?.status === 'number' ? e.status : 500;
+  const code = byStatus[status];
+  if (!code) return internalError();
+  const details: ErrorDetail[] = (e.errors ?? []).map((d) => ({ path: d.path ?? '', message: d.message ?? 'invalid' }));
+  if (status === 400 && details.some((d) => d.path.startsWith('/body'))) {
+    return new ApiError(400, 'schema_violation', 'The request body does not match the schema.', details);
+  }
+  const headers: Record<string, string> = {};
+  if (status === 405 && e.headers?.Allow) headers.Allow = e.headers.Allow;
+  return new ApiError(status, code, status === 400 && details.length ? 'A request parameter does not match the API contract.' : sentences[status]!, details, headers);
+}
+
+const CHANNEL_PATH = /^\/apiaccess\/api\/instagram\/message\/([^/]+)\/?$/;
+function channelInPath(path: string): string | null {
+  const m = CHANNEL_PATH.exec(path);
+  return m ? decodeURIComponent(m[1]!) : null;
+}
+
+export interface ErrorHandlerDeps {
+  logger: Logger;
+  refusals: RefusalLog;
+  /** Requests that must not be recorded (the app's own warm-up). */
+  isWarmUp?: (req: Request) => boolean;
+}
+
+export function errorHandler({ logger, refusals, isWarmUp }: ErrorHandlerDeps) {
+  // Express recognises error handlers by their four parameters.
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const apiError = toApiError(err);
+    const requestId = res.locals.requestId as string;
+    if (apiError.status >= 500) {
+      const validatorResponse = (err as ValidatorError)?.status === 500 && /response/i.test((err as Error)?.message ?? '');
+      logger.error(
+        { requestId, err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err), responseBrokeSpec: validatorResponse },
+        validatorResponse ? 'response broke the spec; answered 500 instead' : 'request failed',
+      );
+    } else if (!isWarmUp?.(req)) {
+      logger.info({ requestId, status: apiError.status, code: apiError.code }, 'request refused');
+      refusals.add({
+        at: new Date().toISOString(),
+        method: req.method,
+        path: req.path,
+        status: apiError.status,
+        channel: channelInPath(req.path),
+        error: apiError.body(requestId),
+        body: req.rawBody ?? null,
+        contentType: req.headers['content-type'] ?? null,
+      });
+    }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    for (const [k, v] of Object.entries(apiError.headers)) res.setHeader(k, v);
+    // Written directly, not through res.json, so the response validator cannot throw while rendering an error.
+    res.status(apiError.status).type('application/json').end(JSON.stringify(apiError.body(requestId)));
+  };
+}

@@ -1,0 +1,28 @@
+// The one error type of the server: an HTTP status plus the spec's ErrorBody, rendered by error-handler.ts.
+import type { ErrorBody, ErrorCode, ErrorDetail } from '../client/types.js';
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: ErrorCode;
+  readonly errors: ErrorDetail[];
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, code: ErrorCode, resultMsg: string, errors: ErrorDetail[] = [], headers: Record<string, string> = {}) {
+    super(resultMsg);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.errors = errors;
+    this.headers = headers;
+  }
+
+  body(requestId: string): ErrorBody {
+    return { resultMsg: this.message, code: this.code, requestId, errors: this.errors };
+  }
+}
+
+export const badRequest = (code: ErrorCode, msg: string, errors: ErrorDetail[] = []) => new ApiError(400, code, msg, errors);
+export const unauthorized = (code: ErrorCode, msg: string, errors: ErrorDetail[] = []) => new ApiError(401, code, msg, errors);
+export const notFound = (code: ErrorCode, msg: string, errors: ErrorDetail[] = []) => new ApiError(404, code, msg, errors);
+export const internalError = (msg = 'The server failed to handle the request. Retry later; quote the requestId if it persists.') =>
+  new ApiError(500, 'internal_error', msg);

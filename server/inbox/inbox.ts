@@ -1,0 +1,54 @@
+// The inbox contract every store implements (embedded SQLite, shared PostgreSQL), so one behaviour
+// suite runs against both.
+import type { InboxPage } from '../../client/types.js';
+
+/** One messaging event ready to store. */
+export interface NewEvent {
+  channel: string;
+  mid: string | null;
+  entryId: string | null;
+  entryTime: number | null;
+  /** The event as received (after JSON parsing). */
+  event: Record<string, unknown>;
+  /** Redeliveries of the same event share this key and are stored once. */
+  dedupeKey: string;
+}
+
+export interface AppendResult {
+  stored: number;
+  duplicates: number;
+}
+
+export interface ListQuery {
+  channel?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface Inbox {
+  /** Stores one delivery's events atomically; resolves only after they are durably committed. */
+  append(events: NewEvent[], receivedAt: Date): Promise<AppendResult>;
+  /** Events in commit order after `cursor`; never skips an event that commits later. */
+  list(query: ListQuery): Promise<InboxPage>;
+  /** True when the store can take writes now. */
+  ready(): Promise<boolean>;
+  /** Deletes events received before `before`, at most `max` of them; returns how many. */
+  prune(before: Date, max?: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** The store could not be reached or failed to commit; the push answers 500 so the sender retries. */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+/** The cursor was not handed out by this store. */
+export class InvalidCursorError extends Error {
+  constructor(cursor: string) {
+    super(`unknown cursor ${JSON.stringify(cursor)}`);
+    this.name = 'InvalidCursorError';
+  }
+}

@@ -1,0 +1,39 @@
+// Operational routes outside the contract: liveness, readiness, the bundled spec and the docs page.
+import { existsSync, readFileSync } from 'node:fs';
+import { Router, type Request, type Response } from 'express';
+import type { Inbox } from '../inbox/inbox.js';
+import type { OpenApiDocument } from '../spec.js';
+
+export interface OpsDeps {
+  inbox: Inbox;
+  spec: OpenApiDocument;
+  /** The built docs page (dist/docs/index.html); the route answers 503 until it is built. */
+  docsFile: URL;
+  /** Resolves once the app has been warmed up; /readyz is 503 before. */
+  isWarm: () => boolean;
+}
+
+export function opsRoutes({ inbox, spec, docsFile, isWarm }: OpsDeps): Router {
+  const router = Router();
+  const specJson = JSON.stringify(spec);
+  router.get('/healthz', (_req: Request, res: Response) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req: Request, res: Response) => {
+    const ready = isWarm() && (await inbox.ready());
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable' });
+  });
+  router.get('/openapi.json', (_req: Request, res: Response) => {
+    res.type('application/json').send(specJson);
+  });
+  let docs: string | undefined;
+  router.get(['/docs', '/docs/'], (_req: Request, res: Response) => {
+    docs ??= existsSync(docsFile) ? readFileSync(docsFile, 'utf8') : undefined;
+    if (!docs) {
+      res.status(503).type('text/plain').send('The docs page is not built: run `npm run build` (or `npm run docs`).');
+      return;
+    }
+    res.type('text/html').send(docs);
+  });
+  return router;
+}

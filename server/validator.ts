@@ -1,0 +1,18 @@
+// express-openapi-validator set up strictly: every request and every JSON response checked against the
+// bundled spec. Security is checked by routes/push.ts (it needs the channel), so the validator's own
+// security handlers are off.
+import * as OpenApiValidator from 'express-openapi-validator';
+import type { OpenApiDocument } from './spec.js';
+
+export function specValidator(spec: OpenApiDocument, options: { validateResponses: boolean }) {
+  return OpenApiValidator.middleware({
+    apiSpec: structuredClone(spec) as never,
+    validateRequests: { allowUnknownQueryParameters: false, coerceTypes: false },
+    validateResponses: options.validateResponses,
+    validateSecurity: false,
+    validateApiSpec: true,
+    ignoreUndocumented: false,
+    fileUploader: false,
+    $refParser: { mode: 'bundle' },
+  });
+}
