@@ -54,7 +54,12 @@ export function toApiError(err: unknown): ApiError {
 const CHANNEL_PATH = /^\/apiaccess\/api\/instagram\/message\/([^/]+)\/?$/;
 function channelInPath(path: string): string | null {
   const m = CHANNEL_PATH.exec(path);
-  return m ? decodeURIComponent(m[1]!) : null;
+  if (!m) return null;
+  try {
+    return decodeURIComponent(m[1]!);
+  } catch {
+    return m[1]!;
+  }
 }
 
 export interface ErrorHandlerDeps {

@@ -1,11 +1,9 @@
 // The entry point: the only place that reads env, argv and files. `npm start` runs this file.
 import { createServer, type Server } from 'node:http';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApp } from './app.js';
-import { ConfigError, loadConfigFile, type ServerConfig } from './config.js';
-import type { Inbox } from './inbox/inbox.js';
-import { SqliteInbox } from './inbox/sqlite-inbox.js';
+import { ConfigError, loadConfigFile } from './config.js';
+import { openInbox } from './inbox/open-inbox.js';
 import { createLogger, type Logger } from './logger.js';
 import { trackConnections } from './shutdown.js';
 
@@ -33,17 +31,13 @@ function parseSize(text: string): number {
   return Number(m[1]) * (unit.startsWith('k') ? 1024 : unit.startsWith('m') ? 1024 * 1024 : 1);
 }
 
-export async function openInbox(config: ServerConfig | undefined, dataDir: string): Promise<Inbox> {
-  return new SqliteInbox({ file: resolve(dataDir, 'inbox.sqlite') });
-}
-
 /** Starts the reference server; resolves once it listens and its validator has been warmed up. */
 export async function serve(options: ServeOptions = {}): Promise<RunningServer> {
   const env = options.env ?? process.env;
   const logger: Logger = createLogger({ level: options.logLevel ?? env.LOG_LEVEL ?? 'info' });
   const configPath = options.configPath ?? env.CONFIG;
   const config = configPath ? loadConfigFile(configPath, env) : undefined;
-  const inbox = await openInbox(config, options.dataDir ?? env.DATA_DIR ?? './data');
+  const inbox = await openInbox({ databaseUrl: env.DATABASE_URL ?? config?.databaseUrl, dataDir: options.dataDir ?? env.DATA_DIR ?? './data' });
   const app = createApp({
     inbox,
     channels: config?.channels,
