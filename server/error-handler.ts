@@ -14,6 +14,8 @@ interface ValidatorError {
   type?: string;
 }
 
+const MAX_DETAILS = 100;
+
 const byStatus: Record<number, ErrorCode> = {
   400: 'bad_request',
   401: 'unauthorized',
@@ -42,7 +44,8 @@ export function toApiError(err: unknown): ApiError {
   const status = typeof e?.status === 'number' ? e.status : 500;
   const code = byStatus[status];
   if (!code) return internalError();
-  const details: ErrorDetail[] = (e.errors ?? []).map((d) => ({ path: d.path ?? '', message: d.message ?? 'invalid' }));
+  // Capped so a 1000-entry batch of wrong types cannot produce a megabyte of error body.
+  const details: ErrorDetail[] = (e.errors ?? []).slice(0, MAX_DETAILS).map((d) => ({ path: d.path ?? '', message: d.message ?? 'invalid' }));
   if (status === 400 && details.some((d) => d.path.startsWith('/body'))) {
     return new ApiError(400, 'schema_violation', 'The request body does not match the schema.', details);
   }

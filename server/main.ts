@@ -44,6 +44,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     inboxToken: config?.inboxToken,
     logger,
     bodyLimit: options.bodyLimit ?? (env.BODY_LIMIT ? parseSize(env.BODY_LIMIT) : undefined),
+    validateResponses: env.VALIDATE_RESPONSES !== 'false',
   });
   if (!config) {
     logger.warn('NO CONFIGURATION: running as an OPEN SANDBOX. Any channel is accepted, no signature is required and any verify token passes. Set CONFIG (or --config) before exposing this server.');

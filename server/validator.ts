@@ -7,7 +7,8 @@ import type { OpenApiDocument } from './spec.js';
 export function specValidator(spec: OpenApiDocument, options: { validateResponses: boolean }) {
   return OpenApiValidator.middleware({
     apiSpec: structuredClone(spec) as never,
-    validateRequests: { allowUnknownQueryParameters: false, coerceTypes: false },
+    // allErrors so a 400 names every failing path; our schemas have no body patterns for it to amplify.
+    validateRequests: { allowUnknownQueryParameters: false, coerceTypes: false, allErrors: true },
     validateResponses: options.validateResponses,
     validateSecurity: false,
     validateApiSpec: true,
