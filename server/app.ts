@@ -14,6 +14,8 @@ import { handshake } from './routes/handshake.js';
 import { listMessages, requireInboxToken } from './routes/inbox.js';
 import { opsRoutes } from './routes/ops.js';
 import { authenticatePush, storePush } from './routes/push.js';
+import { fastPush } from './routes/push-fast.js';
+import { compilePushValidators } from './push-validator.js';
 import { loadBundledSpec, type OpenApiDocument } from './spec.js';
 import { specValidator } from './validator.js';
 
@@ -30,6 +32,11 @@ export interface AppOptions {
   maxDepth?: number;
   /** Validate every JSON response against the spec (default true). */
   validateResponses?: boolean;
+  /**
+   * Serve pushes on the precompiled hot path (default true). Off, pushes take the general
+   * express-openapi-validator path like every other operation; both answer alike.
+   */
+  fastPush?: boolean;
   spec?: OpenApiDocument;
   refusals?: RefusalLog;
   docsFile?: URL;
@@ -49,6 +56,7 @@ export function createApp(options: AppOptions): ReferenceApp {
   const spec = options.spec ?? loadBundledSpec();
   const refusals = options.refusals ?? new RefusalLog();
   const set = channelSet(options.channels);
+  const bodyOptions = { limit: options.bodyLimit ?? DEFAULT_BODY_LIMIT, maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH };
   let warm = false;
   // Warm-up requests carry this per-app nonce so they are not recorded as refusals.
   const warmUpNonce = randomUUID();
@@ -68,7 +76,8 @@ export function createApp(options: AppOptions): ReferenceApp {
     }),
   );
   options.extraRoutes?.(app, { inbox: options.inbox, refusals, inboxToken: options.inboxToken, logger });
-  app.use(jsonBody({ limit: options.bodyLimit ?? DEFAULT_BODY_LIMIT, maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH }));
+  if (options.fastPush ?? true) app.use(fastPush({ set, inbox: options.inbox, validators: compilePushValidators(spec), body: bodyOptions }));
+  app.use(jsonBody(bodyOptions));
   app.post(PUSH_PATHS, authenticatePush(set));
   app.use('/inbox', requireInboxToken(options.inboxToken));
   app.use(specValidator(spec, { validateResponses: options.validateResponses ?? true }));

@@ -80,19 +80,23 @@ export function parseJsonBody(raw: Buffer, maxDepth: number): unknown {
   }
 }
 
+/** Reads, checks and parses a POST's JSON body onto `req.rawBody` and `req.body`. */
+export async function readJsonBody(req: Request, options: BodyOptions): Promise<void> {
+  if (!isJsonContentType(req.headers['content-type'])) {
+    req.resume();
+    throw new ApiError(415, 'unsupported_media_type', 'Send the body as application/json (UTF-8).', [
+      { path: '/headers/content-type', message: `unsupported media type ${req.headers['content-type'] ?? '(none)'}` },
+    ]);
+  }
+  const raw = await readRaw(req, options.limit);
+  req.rawBody = raw;
+  req.body = parseJsonBody(raw, options.maxDepth);
+}
+
 /** Express middleware: for POST requests, read, check and parse the JSON body. */
 export function jsonBody(options: BodyOptions) {
   return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
-    if (req.method !== 'POST') return next();
-    if (!isJsonContentType(req.headers['content-type'])) {
-      req.resume();
-      throw new ApiError(415, 'unsupported_media_type', 'Send the body as application/json (UTF-8).', [
-        { path: '/headers/content-type', message: `unsupported media type ${req.headers['content-type'] ?? '(none)'}` },
-      ]);
-    }
-    const raw = await readRaw(req, options.limit);
-    req.rawBody = raw;
-    req.body = parseJsonBody(raw, options.maxDepth);
+    if (req.method === 'POST') await readJsonBody(req, options);
     next();
   };
 }

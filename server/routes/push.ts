@@ -40,13 +40,17 @@ function checkSignature(req: Request, channels: Channel[]): void {
   }
 }
 
-/** Runs before the spec validator: decides the channel(s) and authenticates the delivery. */
+/** Decides the channel(s) of a parsed delivery and authenticates it; throws the ApiError to answer. */
+export function authenticateDelivery(set: ChannelSet, req: Request, chanId: string | undefined): Channel[] | Channel {
+  const channels = chanId !== undefined ? [channelById(set, chanId)] : channelsByEntry(set, entryIds(req.body));
+  checkSignature(req, channels);
+  return chanId !== undefined ? channels[0]! : channels;
+}
+
+/** Runs before the spec validator on the validator path. */
 export function authenticatePush(set: ChannelSet) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    const chanId = req.params.chanId;
-    const channels = typeof chanId === 'string' ? [channelById(set, chanId)] : channelsByEntry(set, entryIds(req.body));
-    checkSignature(req, channels);
-    res.locals.channels = typeof chanId === 'string' ? channels[0]! : channels;
+    res.locals.channels = authenticateDelivery(set, req, typeof req.params.chanId === 'string' ? req.params.chanId : undefined);
     next();
   };
 }

@@ -37,7 +37,7 @@ export async function push(baseUrl: string, body: unknown, options: PushOptions 
   const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
   if (options.secret) headers['x-hub-signature-256'] = sign(raw, options.secret);
   const url = `${baseUrl}${PUSH_PATH}${options.chanId ? `/${options.chanId}` : ''}`;
-  return answer(await fetch(url, { method: 'POST', headers, body: raw }));
+  return answer(await fetch(url, { method: 'POST', headers, body: raw as BodyInit }));
 }
 
 export async function get(url: string, headers: Record<string, string> = {}): Promise<Answer> {
