@@ -45,7 +45,11 @@ export function toApiError(err: unknown): ApiError {
   const code = byStatus[status];
   if (!code) return internalError();
   // Capped so a 1000-entry batch of wrong types cannot produce a megabyte of error body.
-  const details: ErrorDetail[] = (e.errors ?? []).slice(0, MAX_DETAILS).map((d) => ({ path: d.path ?? '', message: d.message ?? 'invalid' }));
+  const details: ErrorDetail[] = (e.errors ?? []).slice(0, MAX_DETAILS).map((d) => ({
+    // The validator says /params/ where the contract's ErrorDetail says /path/.
+    path: (d.path ?? '').replace(/^\/params\//, '/path/'),
+    message: d.message ?? 'invalid',
+  }));
   if (status === 400 && details.some((d) => d.path.startsWith('/body'))) {
     return new ApiError(400, 'schema_violation', 'The request body does not match the schema.', details);
   }
