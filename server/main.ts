@@ -37,13 +37,14 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const logger: Logger = createLogger({ level: options.logLevel ?? env.LOG_LEVEL ?? 'info' });
   const configPath = options.configPath ?? env.CONFIG;
   const config = configPath ? loadConfigFile(configPath, env) : undefined;
+  const bodyLimit = options.bodyLimit ?? (env.BODY_LIMIT ? parseSize(env.BODY_LIMIT) : undefined);
   const inbox = await openInbox({ databaseUrl: env.DATABASE_URL ?? config?.databaseUrl, dataDir: options.dataDir ?? env.DATA_DIR ?? './data' });
   const app = createApp({
     inbox,
     channels: config?.channels,
     inboxToken: config?.inboxToken,
     logger,
-    bodyLimit: options.bodyLimit ?? (env.BODY_LIMIT ? parseSize(env.BODY_LIMIT) : undefined),
+    bodyLimit,
     validateResponses: env.VALIDATE_RESPONSES !== 'false',
   });
   if (!config) {
