@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, statSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { redocly } from './redocly.mjs';
+import { buildDocs } from './build-docs.mjs';
 
 const sources = ['server', 'client', 'generated', 'openapi', 'scripts', 'package.json', 'tsconfig.json', 'tsconfig.build.json'];
 const stamp = 'dist/.build-stamp';
@@ -34,7 +34,7 @@ run('tsc', process.execPath, [bin('typescript/bin/tsc'), '-p', 'tsconfig.build.j
 mkdirSync('dist/generated', { recursive: true });
 cpSync('generated/openapi.json', 'dist/generated/openapi.json');
 if (existsSync('dist/client/cli/main.js')) chmodSync('dist/client/cli/main.js', 0o755);
-if (redocly(['build-docs', 'openapi/openapi.yaml', '--inlineBundle', '-o', 'dist/docs/index.html'], { quiet: true }) !== 0) {
+if (buildDocs() !== 0) {
   console.error('build: redocly build-docs failed');
   process.exit(1);
 }

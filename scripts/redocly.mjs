@@ -25,11 +25,15 @@ export function redocly(args, { quiet = false } = {}) {
 const SPEC = 'openapi/openapi.yaml';
 const presets = {
   lint: [['lint', SPEC]],
-  'build-docs': [['build-docs', SPEC, '--inlineBundle', '-o', 'dist/docs/index.html']],
 };
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [verb, ...rest] = process.argv.slice(2);
+  if (verb === 'build-docs' && rest.length === 0) {
+    // The docs page needs post-processing; scripts/build-docs.mjs owns that.
+    const { buildDocs } = await import('./build-docs.mjs');
+    process.exit(buildDocs());
+  }
   const runs = presets[verb] ?? [[verb, ...rest]];
   for (const args of runs) {
     const status = redocly(args);

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { channelSet, type Channel } from './channels.js';
+import { builtAsset } from './assets.js';
 import { jsonBody } from './body.js';
 import { ApiError } from './errors.js';
 import { errorHandler } from './error-handler.js';
@@ -71,7 +72,7 @@ export function createApp(options: AppOptions): ReferenceApp {
     opsRoutes({
       inbox: options.inbox,
       spec,
-      docsFile: options.docsFile ?? new URL('../dist/docs/index.html', import.meta.url),
+      docsFile: options.docsFile ?? builtAsset('docs/index.html'),
       isWarm: () => warm,
     }),
   );
