@@ -31,8 +31,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const [verb, ...rest] = process.argv.slice(2);
   if (verb === 'build-docs' && rest.length === 0) {
     // The docs page needs post-processing; scripts/build-docs.mjs owns that.
-    const { buildDocs } = await import('./build-docs.mjs');
-    process.exit(buildDocs());
+    const r = spawnSync(process.execPath, [new URL('./build-docs.mjs', import.meta.url).pathname], { stdio: 'inherit', env: redoclyEnv });
+    process.exit(r.status ?? 1);
   }
   const runs = presets[verb] ?? [[verb, ...rest]];
   for (const args of runs) {
