@@ -93,3 +93,53 @@ function resolve(ref: string): Json {
 }
 
 export { resolve as resolvePointer };
+
+/**
+ * Checks one HTTP request against the spec, as a sender must make it: a documented operation, every
+ * required parameter present and valid, no undocumented query parameter, a JSON body matching the schema.
+ */
+export function checkRequest(method: string, url: string, contentType: string, body: string): string[] {
+  const parsed = new URL(url, 'http://x');
+  const found = findOperation(method, parsed.pathname);
+  if (!found) return [`${method} ${parsed.pathname} is not an operation of the spec`];
+  const problems: string[] = [];
+  const pathItem = spec.paths[found.template] as Json;
+  const params = [...(pathItem.parameters ?? []), ...(found.op.parameters ?? [])].map((p: Json) => (p.$ref ? resolve(p.$ref) : p));
+  const segments = parsed.pathname.split('/');
+  const templateSegments = found.template.split('/');
+  for (const p of params) {
+    let value: string | undefined;
+    if (p.in === 'path') value = decodeURIComponent(segments[templateSegments.indexOf(`{${p.name}}`)] ?? '');
+    else if (p.in === 'query') value = parsed.searchParams.get(p.name) ?? undefined;
+    else continue;
+    if (value === undefined) {
+      if (p.required) problems.push(`missing ${p.in} parameter ${p.name}`);
+      continue;
+    }
+    const schema = p.schema.type === 'integer' || p.schema.type === 'number' ? Number(value) : value;
+    const v = ajv.compile(p.schema);
+    if (!v(schema)) problems.push(`${p.in} parameter ${p.name}: ${ajv.errorsText(v.errors)}`);
+  }
+  for (const name of parsed.searchParams.keys()) {
+    if (!params.some((p) => p.in === 'query' && p.name === name)) problems.push(`undocumented query parameter ${name}`);
+  }
+  let requestBody = found.op.requestBody as Json | undefined;
+  if (requestBody) {
+    const pointer = requestBody.$ref ?? `#/${pointerOf(['paths', found.template, method.toLowerCase(), 'requestBody'])}`;
+    requestBody = requestBody.$ref ? resolve(requestBody.$ref) : requestBody;
+    if (!contentType.toLowerCase().startsWith('application/json')) problems.push(`content-type ${contentType} is not application/json`);
+    try {
+      const v = compileRef(`${pointer}/content/application~1json/schema`);
+      if (!v(JSON.parse(body))) problems.push(`body: ${ajv.errorsText(v.errors)}`);
+    } catch {
+      problems.push('body is not JSON');
+    }
+  } else if (body.length > 0) {
+    problems.push('a body was sent to an operation that takes none');
+  }
+  return problems;
+}
+
+function pointerOf(parts: string[]): string {
+  return pointer(parts);
+}

@@ -1,6 +1,7 @@
 // Starts the reference server in-process on a random 127.0.0.1 port for a test, with a fresh data dir.
 // Every response it sends is checked against the bundled spec by the test-side oracle (contract.ts),
-// independent of the server's own validator; violations are collected and asserted by `close()`.
+// independent of the server's own validator, and so is every request this project's client sends;
+// violations are collected and asserted by `close()`.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,7 @@ import { parseConfig } from '../../server/config.js';
 import type { Inbox } from '../../server/inbox/inbox.js';
 import { SqliteInbox } from '../../server/inbox/sqlite-inbox.js';
 import { RefusalLog } from '../../server/refusal-log.js';
-import { checkResponse } from './contract.js';
+import { checkRequest, checkResponse } from './contract.js';
 
 /** Paths served outside the contract (operational routes and pages). */
 const OUTSIDE_CONTRACT = /^\/(healthz|readyz|openapi\.json|docs\/?|inbox\/?|inbox\/(events|console\.[a-z]+|assets\/.*))$/;
@@ -72,6 +73,15 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 
 /** Captures what the server writes and checks it against the spec once the response ends. */
 function watchResponse(req: IncomingMessage, res: ServerResponse, violations: string[]): void {
+  // Requests made by this project's client (known by its User-Agent) must themselves follow the spec.
+  if (String(req.headers['user-agent'] ?? '').startsWith('instagram-push-kit/')) {
+    const body: Buffer[] = [];
+    req.on('data', (c: Buffer) => body.push(c));
+    req.on('end', () => {
+      const problems = checkRequest(req.method ?? 'GET', req.url ?? '/', String(req.headers['content-type'] ?? ''), Buffer.concat(body).toString('utf8'));
+      for (const p of problems) violations.push(`client request ${req.method} ${req.url}: ${p}`);
+    });
+  }
   const chunks: Buffer[] = [];
   const write = res.write.bind(res) as (...a: unknown[]) => boolean;
   const end = res.end.bind(res) as (...a: unknown[]) => ServerResponse;
