@@ -74,7 +74,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 /** Captures what the server writes and checks it against the spec once the response ends. */
 function watchResponse(req: IncomingMessage, res: ServerResponse, violations: string[]): void {
   // Requests made by this project's client (known by its User-Agent) must themselves follow the spec.
-  if (String(req.headers['user-agent'] ?? '').startsWith('instagram-push-kit/')) {
+  // A test that makes the client send a bad request on purpose marks it with `x-contract-probe: invalid`.
+  if (String(req.headers['user-agent'] ?? '').startsWith('instagram-push-kit/') && req.headers['x-contract-probe'] !== 'invalid') {
     const body: Buffer[] = [];
     req.on('data', (c: Buffer) => body.push(c));
     req.on('end', () => {

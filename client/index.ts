@@ -1,0 +1,25 @@
+// Public entry of `instagram-push-kit`: the client, the signature helpers and the contract's types.
+export { createPushClient, type PushClient, type PushClientOptions, type PushOptions, type VerifyOptions } from './push-client.js';
+export { PushError, isPushError } from './push-error.js';
+export { signPayload, verifyPayload, SIGNATURE_HEADER } from './signature.js';
+export { isRetryable, retryAfterMs } from './retry.js';
+export { VERSION, USER_AGENT } from './version.js';
+export type {
+  Attachment,
+  AttachmentType,
+  Entry,
+  ErrorBody,
+  ErrorCode,
+  ErrorDetail,
+  InboxItem,
+  InboxPage,
+  KnownAttachmentType,
+  Message,
+  MessagingEvent,
+  Participant,
+  PushAccepted,
+  WebhookDelivery,
+  components,
+  operations,
+  paths,
+} from './types.js';

@@ -1,0 +1,90 @@
+// Attempts, timeouts and retries, as the `fetch` openapi-fetch calls. They live here rather than in a
+// middleware because only the fetch step sees every attempt: a middleware runs once per call, cannot
+// re-send a body stream that was already read, and cannot give each attempt its own abort signal.
+// Each attempt sends `request.clone()`, with a fresh timeout combined with the caller's signal.
+
+export interface RetryPolicy {
+  /** Retries after the first attempt. */
+  retries: number;
+  /** Base of the exponential backoff; each wait is a random time up to base × 2^attempt (full jitter). */
+  retryDelayMs: number;
+  /** Limit of one attempt, from sending to the whole answer's headers. */
+  timeoutMs: number;
+  /** Longest wait honoured from a Retry-After header. */
+  maxRetryAfterMs?: number;
+  random?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** Thrown when no attempt got an answer (network errors or timeouts). */
+export class NoAnswerError extends Error {
+  constructor(
+    readonly attempts: number,
+    cause: unknown,
+  ) {
+    super(`no answer after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = 'NoAnswerError';
+  }
+}
+
+const attemptCount = new WeakMap<Response, number>();
+
+/** How many attempts the client made to get this response. */
+export function attemptsOf(response: Response): number {
+  return attemptCount.get(response) ?? 1;
+}
+
+/** Network errors, 408, 429 and 5xx are worth another attempt; other answers are final. */
+export function isRetryable(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+/** Milliseconds a Retry-After header asks for (seconds or an HTTP date), or undefined. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+export function backoffMs(attempt: number, policy: Pick<RetryPolicy, 'retryDelayMs' | 'random'>): number {
+  return Math.floor((policy.random ?? Math.random)() * policy.retryDelayMs * 2 ** attempt);
+}
+
+const defaultSleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    }, { once: true });
+  });
+
+export function retryingFetch(policy: RetryPolicy, baseFetch: (request: Request) => Promise<Response> = (r) => globalThis.fetch(r)) {
+  const sleep = policy.sleep ?? defaultSleep;
+  return async (request: Request): Promise<Response> => {
+    let lastError: unknown;
+    for (let attempt = 0; attempt <= policy.retries; attempt++) {
+      const timeout = AbortSignal.timeout(policy.timeoutMs);
+      const signal = AbortSignal.any([request.signal, timeout]);
+      let response: Response | undefined;
+      try {
+        response = await baseFetch(new Request(request.clone(), { signal }));
+      } catch (err) {
+        if (request.signal.aborted) throw err; // the caller gave up: no retry
+        lastError = err;
+      }
+      const last = attempt === policy.retries;
+      if (response && (!isRetryable(response.status) || last)) {
+        attemptCount.set(response, attempt + 1);
+        return response;
+      }
+      if (!response && last) break;
+      const wait = response ? retryAfterMs(response.headers.get('retry-after')) : undefined;
+      await response?.body?.cancel();
+      await sleep(wait !== undefined ? Math.min(wait, policy.maxRetryAfterMs ?? 60_000) : backoffMs(attempt, policy), request.signal);
+    }
+    throw new NoAnswerError(policy.retries + 1, lastError);
+  };
+}
