@@ -40,6 +40,11 @@ export interface VerifyOptions {
 export interface PushClient {
   /** Pushes one delivery; resolves to the 200 body, or throws PushError after retries. */
   push(payload: WebhookDelivery, options?: PushOptions): Promise<PushAccepted>;
+  /**
+   * Pushes a body exactly as given (bytes or text), e.g. to replay or relay what Meta sent: the receiver
+   * sees, and the signature covers, these bytes and no re-serialisation of them.
+   */
+  pushRaw(body: string | Uint8Array, options?: PushOptions): Promise<PushAccepted>;
   /** Runs the handshake; resolves to the echoed challenge, or throws PushError. */
   verifyWebhook(options: VerifyOptions): Promise<string>;
   /** The openapi-fetch client typed by the spec's paths, with the same middleware, retries and timeouts. */
@@ -83,6 +88,16 @@ export function createPushClient(options: PushClientOptions): PushClient {
         chanId === undefined
           ? raw.POST('/apiaccess/api/instagram/message', { body: payload, signal })
           : raw.POST('/apiaccess/api/instagram/message/{chanId}', { params: { path: { chanId } }, body: payload, signal }),
+      );
+    },
+    pushRaw(body, { chanId, signal } = {}) {
+      // The typed body is a placeholder: the serializer hands openapi-fetch the given bytes instead.
+      const bodySerializer = () => body;
+      const placeholder = {} as WebhookDelivery;
+      return settle(() =>
+        chanId === undefined
+          ? raw.POST('/apiaccess/api/instagram/message', { body: placeholder, bodySerializer, signal })
+          : raw.POST('/apiaccess/api/instagram/message/{chanId}', { params: { path: { chanId } }, body: placeholder, bodySerializer, signal }),
       );
     },
     verifyWebhook({ chanId, verifyToken, challenge, signal }) {

@@ -16,13 +16,21 @@ export interface RetryPolicy {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
+/** `fetch failed` says little: add what lies under it (ECONNREFUSED, ENOTFOUND, bad port…) when there is something. */
+function describe(cause: unknown): string {
+  const message = (cause as Error | undefined)?.message ?? String(cause);
+  const inner = (cause as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+  const detail = typeof inner?.code === 'string' ? inner.code : typeof inner?.message === 'string' ? inner.message : undefined;
+  return detail && !message.includes(detail) ? `${message} (${detail})` : message;
+}
+
 /** Thrown when no attempt got an answer (network errors or timeouts). */
 export class NoAnswerError extends Error {
   constructor(
     readonly attempts: number,
     cause: unknown,
   ) {
-    super(`no answer after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    super(`no answer after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${describe(cause)}`, { cause });
     this.name = 'NoAnswerError';
   }
 }

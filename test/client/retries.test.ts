@@ -101,6 +101,17 @@ describe('what the client sends', () => {
     expect(req!.headers['x-relay']).toBe('a');
     expect(req!.headers['content-type']).toMatch(/application\/json/);
   });
+  it('pushRaw sends and signs the given bytes unchanged, retrying them whole', async () => {
+    const { url, seen } = await receiver([status(503), ok]);
+    const bytes = new TextEncoder().encode('{ "object": "instagram",\n  "entry": [{"id": "caf\\u00e9 é"}] }');
+    await expect(createPushClient({ baseUrl: url, appSecret: 'k', retryDelayMs: 1 }).pushRaw(bytes, { chanId: 'c' })).resolves.toEqual({ resultMsg: '200' });
+    expect(seen).toHaveLength(2);
+    for (const req of seen) {
+      expect(req.body.equals(Buffer.from(bytes))).toBe(true);
+      expect(req.headers['x-hub-signature-256']).toBe(`sha256=${createHmac('sha256', 'k').update(bytes).digest('hex')}`);
+      expect(req.headers['content-type']).toMatch(/^application\/json/);
+    }
+  });
   it('sends no signature without an app secret', async () => {
     const { url, seen } = await receiver([ok]);
     await createPushClient({ baseUrl: url }).push(textDelivery('r9') as any);

@@ -1,0 +1,27 @@
+// `ig-push sign`: the header value over a file's exact bytes, equal to the library's signPayload.
+import { describe, expect, it } from 'vitest';
+import { signPayload } from '../../client/index.js';
+import { fixture, fixtureBytes, igPush } from './ig-push.js';
+
+describe('ig-push sign', () => {
+  it("prints signPayload of the file's exact bytes (escapes and whitespace included)", async () => {
+    const r = await igPush(['sign', fixture('non-ascii.json'), '--secret', 'k']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`${await signPayload(fixtureBytes('non-ascii.json'), 'k')}\n`);
+    // Re-serialising would have changed the bytes and so the signature.
+    expect(r.stdout.trim()).not.toBe(await signPayload(JSON.stringify(JSON.parse(fixtureBytes('non-ascii.json').toString())), 'k'));
+  });
+
+  it('takes the secret from IG_PUSH_SECRET and the body from standard input', async () => {
+    const r = await igPush(['sign', '-', '--json'], { input: fixtureBytes('batch.json'), env: { IG_PUSH_SECRET: 's3cret' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.lines()).toEqual([{ file: '-', header: 'X-Hub-Signature-256', signature: await signPayload(fixtureBytes('batch.json'), 's3cret') }]);
+  });
+
+  it('exits 2 with a one-line error when no secret is given', async () => {
+    const r = await igPush(['sign', fixture('text-message.json')], { env: { IG_PUSH_SECRET: '' } });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('ig-push: a secret is required: pass --secret or set IG_PUSH_SECRET\n');
+  });
+});
