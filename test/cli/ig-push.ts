@@ -14,8 +14,46 @@ export interface Run {
   lines: () => any[];
 }
 
+export interface RunOptions {
+  input?: string | Buffer;
+  env?: Record<string, string>;
+  /** Force a child process (always used with `input`, and for `serve`). */
+  child?: boolean;
+}
+
+const parseLines = (stdout: string) => () => stdout.trim().split('\n').map((l) => JSON.parse(l));
+
+/**
+ * Runs the same `run(argv)` the executable runs, in this process, capturing stdout and stderr, so the
+ * command modules count in coverage. Tests that need stdin, signals or a separate process use a child.
+ */
+async function igPushInProcess(args: string[], env: Record<string, string | undefined>): Promise<Run> {
+  const { run } = await import('../../client/cli/program.js');
+  const saved = { ...process.env };
+  const writes = { out: process.stdout.write, err: process.stderr.write };
+  let stdout = '';
+  let stderr = '';
+  Object.assign(process.env, env);
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
+  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += chunk.toString()), true)) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += chunk.toString()), true)) as typeof process.stderr.write;
+  try {
+    const code = await run(['node', 'ig-push', ...args]);
+    return { code, stdout, stderr, lines: parseLines(stdout) };
+  } finally {
+    process.stdout.write = writes.out;
+    process.stderr.write = writes.err;
+    process.exitCode = undefined;
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  }
+}
+
 /** Runs `ig-push args…` with `input` on stdin; the IG_PUSH_* variables are cleared unless given in `env`. */
-export function igPush(args: string[], options: { input?: string | Buffer; env?: Record<string, string> } = {}): Promise<Run> {
+export function igPush(args: string[], options: RunOptions = {}): Promise<Run> {
+  if (!options.child && options.input === undefined && args[0] !== 'serve') {
+    return igPushInProcess(args, { IG_PUSH_SECRET: undefined, IG_PUSH_URL: undefined, IG_PUSH_VERIFY_TOKEN: undefined, ...options.env });
+  }
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'client/cli/main.ts', ...args], {
       cwd: root,
