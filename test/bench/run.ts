@@ -1,0 +1,200 @@
+// `npm run bench`: the reference server with everything on, measured beside the framework floor (bare
+// Express), the Node limit (raw node:http), the peer a Node user would pick (Fastify validating and
+// checking the HMAC) and the contract-tool peer (Prism's mock), in one process tree, in interleaved
+// rounds, on 127.0.0.1 only. Only the ratios measured in the same run mean anything on a noisy machine.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { freePort } from '../support/process.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const SECRET = 'bench-secret';
+const ACCOUNT = '17841400000000000';
+const PATH = '/apiaccess/api/instagram/message/chan-a';
+
+interface Target {
+  name: string;
+  start(port: number): ChildProcess;
+}
+
+const work = mkdtempSync(join(tmpdir(), 'ipk-bench-'));
+const config = join(work, 'config.json');
+writeFileSync(config, JSON.stringify({ channels: [{ id: 'chan-a', accountId: ACCOUNT, appSecret: SECRET, verifyToken: 'vt' }] }));
+let dataDirs = 0;
+
+const node = (args: string[], env: Record<string, string>) =>
+  spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+
+const server = (extraEnv: Record<string, string> = {}) => (port: number) =>
+  node(['dist/server/main.js'], { PORT: String(port), CONFIG: config, DATA_DIR: join(work, `data-${dataDirs++}`), LOG_LEVEL: 'warn', ...extraEnv });
+
+const targets: Target[] = [
+  { name: '(1) reference server, everything on', start: server() },
+  { name: '(2) bare Express 5', start: (port) => node(['test/bench/peers/bare-express.mjs'], { PORT: String(port) }) },
+  { name: '(3) raw node:http', start: (port) => node(['test/bench/peers/raw-node.mjs'], { PORT: String(port) }) },
+  { name: '(4) Fastify 5 + schema + HMAC', start: (port) => node(['test/bench/peers/fastify.mjs'], { PORT: String(port), SECRET }) },
+  {
+    name: '(5) Prism mock',
+    start: (port) => node(['node_modules/@stoplight/prism-cli/dist/index.js', 'mock', '-h', '127.0.0.1', '-p', String(port), '--errors', 'false', 'generated/openapi.json'], {}),
+  },
+];
+if (process.env.BENCH_RESPONSES_OFF === '1') targets.splice(1, 0, { name: '(1b) reference server, responses unvalidated', start: server({ VALIDATE_RESPONSES: 'false' }) });
+
+/** A ~450-byte signed delivery with a fresh mid, as Meta would send it. */
+function delivery(mid: string): { body: string; signature: string } {
+  const body = JSON.stringify({
+    object: 'instagram',
+    entry: [
+      {
+        id: ACCOUNT,
+        time: 1732519200123,
+        messaging: [
+          {
+            sender: { id: '6543210987654321' },
+            recipient: { id: ACCOUNT },
+            timestamp: 1732519199876,
+            message: {
+              mid,
+              text: 'Hi! Is the blue jacket still in stock? I would like to order two of them in size M, please.',
+              attachments: [{ type: 'image', payload: { url: 'https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=1234567890&signature=AbCdEf' } }],
+            },
+          },
+        ],
+      },
+    ],
+  });
+  return { body, signature: `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}` };
+}
+
+/** Requests prepared before the clock starts, so the load generator measures the server, not itself. */
+function requestPool(size: number, tag: string) {
+  return Array.from({ length: size }, (_, i) => {
+    const { body, signature } = delivery(`mid-${tag}-${i}`);
+    return { method: 'POST' as const, path: PATH, body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature } };
+  });
+}
+
+async function waitListening(port: number, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`target exited with ${child.exitCode}`);
+    try {
+      await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(500) });
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error('target did not listen in time');
+}
+
+interface Sample {
+  okRps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function load(port: number, seconds: number, tag: string): Promise<Sample> {
+  const pool = requestPool(Math.max(20_000, seconds * 25_000), tag);
+  let n = 0;
+  const r = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [{ setupRequest: () => pool[n++ % pool.length]! }],
+  });
+  return { okRps: r['2xx'] / seconds, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors + r.timeouts };
+}
+
+async function coldStartMs(): Promise<number> {
+  const port = await freePort();
+  const { body, signature } = delivery('cold-start');
+  const started = performance.now();
+  const child = server()(port);
+  try {
+    for (;;) {
+      try {
+        const r = await fetch(`http://127.0.0.1:${port}${PATH}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature }, body });
+        if (r.status === 200) return performance.now() - started;
+      } catch {
+        /* not up yet */
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  } finally {
+    child.kill();
+  }
+}
+
+function rssKb(pid: number): number {
+  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+
+async function memoryUnderLoad(seconds: number): Promise<{ warmKb: number; endKb: number; growthPct: number }> {
+  const port = await freePort();
+  const child = server()(port);
+  await waitListening(port, child);
+  const samples: number[] = [];
+  const timer = setInterval(() => samples.push(rssKb(child.pid!)), 1000);
+  await load(port, seconds, 'memory');
+  clearInterval(timer);
+  child.kill();
+  const warm = samples[Math.min(10, samples.length - 1)]!;
+  const end = samples.at(-1)!;
+  return { warmKb: warm, endKb: end, growthPct: Math.round(((end - warm) / warm) * 1000) / 10 };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main(): Promise<void> {
+  const build = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('build failed');
+  const results = new Map<string, Sample[]>(targets.map((t) => [t.name, []]));
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const target of targets) {
+      const port = await freePort();
+      const child = target.start(port);
+      try {
+        await waitListening(port, child);
+        await load(port, 1, `warm-${round}`);
+        const sample = await load(port, SECONDS, `r${round}`);
+        results.get(target.name)!.push(sample);
+        console.log(`round ${round} ${target.name}: ${Math.round(sample.okRps)} ok/s, p50 ${sample.p50} ms, p99 ${sample.p99} ms, errors ${sample.errors}`);
+      } finally {
+        child.kill();
+      }
+    }
+  }
+  const summary = targets.map((t) => {
+    const s = results.get(t.name)!;
+    return { target: t.name, okRps: Math.round(median(s.map((x) => x.okRps))), p50: median(s.map((x) => x.p50)), p99: median(s.map((x) => x.p99)), errors: s.reduce((a, x) => a + x.errors, 0) };
+  });
+  const ours = summary[0]!.okRps;
+  const by = (prefix: string) => summary.find((s) => s.target.startsWith(prefix))!.okRps;
+  console.log('\ntarget                                        ok req/s   p50 ms   p99 ms   errors   (1)/this');
+  for (const s of summary) {
+    console.log(`${s.target.padEnd(44)} ${String(s.okRps).padStart(9)} ${String(s.p50).padStart(8)} ${String(s.p99).padStart(8)} ${String(s.errors).padStart(8)} ${(ours / s.okRps).toFixed(2).padStart(10)}`);
+  }
+  const ratios = { vsBareExpress: ours / by('(2)'), vsRawNode: ours / by('(3)'), vsFastify: ours / by('(4)'), vsPrism: ours / by('(5)') };
+  console.log(`\ntargets: (1)/(2) ≥ 1.0 → ${ratios.vsBareExpress.toFixed(2)}; (1)/(5) ≥ 3 → ${ratios.vsPrism.toFixed(2)}; p99 ≤ 25 ms → ${summary[0]!.p99}; stretch (1)/(4) ≥ 0.5 → ${ratios.vsFastify.toFixed(2)}`);
+  const cold = [await coldStartMs(), await coldStartMs(), await coldStartMs()];
+  console.log(`cold start to first 200 (dist, median of 3): ${Math.round(median(cold))} ms`);
+  const memory = process.env.BENCH_MEMORY === '1' ? await memoryUnderLoad(60) : undefined;
+  if (memory) console.log(`memory under 60 s of load: ${memory.warmKb} kB after warm-up, ${memory.endKb} kB at the end (${memory.growthPct}%)`);
+  mkdirSync(join(root, 'reports/bench'), { recursive: true });
+  writeFileSync(
+    join(root, 'reports/bench/latest.json'),
+    `${JSON.stringify({ date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, method: { seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS, bodyBytes: delivery('x').body.length }, summary, ratios, coldStartMs: cold, memory }, null, 2)}\n`,
+  );
+  console.log('figures written to reports/bench/latest.json');
+}
+
+await main();
