@@ -1,0 +1,82 @@
+// `npm run test:faults`: proves the suite catches what matters. Each fault is injected into a scratch
+// copy of the repository (never the working tree), the relevant tests run there, and the fault counts as
+// caught only if they fail. Exits non-zero unless every fault is caught.
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+
+const faults = [
+  {
+    name: '(a1) runtime validation switched off on the push hot path',
+    patches: [['server/push-validator.ts', '      if (fastBody(value)) return null;', '      return null;']],
+    tests: ['test/server/push.test.ts', 'test/server/fast-path-parity.test.ts'],
+  },
+  {
+    name: '(a2) express-openapi-validator request validation switched off',
+    patches: [['server/validator.ts', 'validateRequests: { allowUnknownQueryParameters: false, coerceTypes: false, allErrors: true },', 'validateRequests: false,']],
+    tests: ['test/server/handshake.test.ts', 'test/server/fast-path-parity.test.ts'],
+  },
+  {
+    name: '(b) the spec changes without regenerating',
+    patches: [['openapi/components/schemas/EpochTime.yaml', 'type: number', 'type: integer']],
+    tests: ['test/contract/spec.test.ts'],
+  },
+  {
+    name: '(c) signature comparison accepts anything',
+    patches: [['server/signature.ts', "  if (header === undefined || header === '') return 'missing';", "  if (header === undefined || header === '') return 'missing';\n  return 'valid';"]],
+    tests: ['test/server/push.test.ts'],
+  },
+  {
+    name: '(d) the store acknowledges before committing',
+    patches: [
+      [
+        'server/inbox/sqlite-inbox.ts',
+        '      this.queue.push({ events, receivedAt: receivedAt.toISOString(), resolve, reject });',
+        '      this.queue.push({ events, receivedAt: receivedAt.toISOString(), resolve: () => {}, reject: () => {} });\n      resolve({ stored: events.length, duplicates: 0 });',
+      ],
+    ],
+    tests: ['test/server/idempotency.test.ts', 'test/server/operations.test.ts'],
+  },
+];
+
+function scratchCopy() {
+  const dir = mkdtempSync(join(tmpdir(), 'ipk-fault-'));
+  const files = spawnSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8' }).stdout.split('\0').filter(Boolean);
+  for (const f of files) {
+    mkdirSync(dirname(join(dir, f)), { recursive: true });
+    cpSync(join(root, f), join(dir, f));
+  }
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  return dir;
+}
+
+let caught = 0;
+for (const fault of faults) {
+  const dir = scratchCopy();
+  try {
+    for (const [file, before, after] of fault.patches) {
+      const text = readFileSync(join(dir, file), 'utf8');
+      if (!text.includes(before)) throw new Error(`${fault.name}: the patch no longer applies to ${file}; update scripts/faults.mjs`);
+      writeFileSync(join(dir, file), text.replace(before, after));
+    }
+    const started = Date.now();
+    const r = spawnSync(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', ...fault.tests], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', FORCE_COLOR: '0' },
+    });
+    const red = r.status !== 0;
+    if (red) caught++;
+    const output = (r.stdout + r.stderr).replace(/\x1b\[[0-9;]*m/g, '');
+    const failed = [...new Set([...output.matchAll(/FAIL +(.+)/g)].map((m) => m[1].trim()))].slice(0, 4);
+    console.log(`${red ? 'caught ' : 'MISSED '} ${fault.name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    for (const f of failed) console.log(`         red: ${f}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+console.log(`\nfaults caught: ${caught}/${faults.length}`);
+process.exit(caught === faults.length ? 0 : 1);
