@@ -36,3 +36,7 @@ export type ErrorCode = Schemas['ErrorCode'];
 export type InboxPage = Schemas['InboxPage'];
 /** One stored event of the reference server's inbox. */
 export type InboxItem = Schemas['InboxItem'];
+/** One item of the reference server's live feed (`GET /inbox/events`). */
+export type InboxFeedItem = Schemas['InboxFeedItem'];
+/** A request the reference server refused, as its live feed reports it. */
+export type Refusal = Schemas['Refusal'];

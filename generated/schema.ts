@@ -60,6 +60,37 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/inbox/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Watch deliveries arrive, accepted and refused (reference server only)
+         * @description **Not part of the provider's API.** A live feed of what this server handled, as
+         *     [server-sent events](https://html.spec.whatwg.org/multipage/server-sent-events.html); the inbox
+         *     console at `/inbox` reads it.
+         *
+         *     The stream first replays a backlog: the newest `backlog` accepted events from the inbox and the
+         *     newest `backlog` refusals this process still remembers, oldest first. An `event: ready` message
+         *     (data `{}`) marks the end of the backlog; after it, each new item is sent as it happens, within a
+         *     second. Every `accepted` and `refused` message carries one `InboxFeedItem` as JSON on its `data:`
+         *     line. A comment line (`: keep-alive`) is sent every 15 seconds so proxies keep the connection open.
+         *
+         *     Refusals are kept in memory only (the last 500 per process, bodies cut at 64 KiB, signatures and
+         *     secrets never kept): they were never acknowledged, so they are not in the inbox.
+         */
+        get: operations["streamInboxEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/inbox/messages": {
         parameters: {
             query?: never;
@@ -86,6 +117,19 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AcceptedFeedItem
+         * @description An event the server stored (and answered 200 for).
+         */
+        AcceptedFeedItem: {
+            /** @description The stored event, as `GET /inbox/messages` returns it. */
+            item: components["schemas"]["InboxItem"];
+            /**
+             * @description Always `accepted`. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "accepted";
+        };
         /**
          * Attachment
          * @description One attachment of a message.
@@ -190,6 +234,11 @@ export interface components {
             /** @description The field's new value; for `messages` a messaging event whose `timestamp` Meta sends as a digit string. */
             value?: Record<string, unknown>;
         };
+        /**
+         * InboxFeedItem
+         * @description One item of the live feed; `type` says which.
+         */
+        InboxFeedItem: components["schemas"]["AcceptedFeedItem"] | components["schemas"]["RefusedFeedItem"];
         /**
          * InboxItem
          * @description One stored messaging event and where it came from.
@@ -390,6 +439,55 @@ export interface components {
             type?: string;
         };
         /**
+         * Refusal
+         * @description One refused request as the server remembers it. The signature header and any secret are never kept;
+         *     the body is kept as received, cut at 64 KiB.
+         */
+        Refusal: {
+            /**
+             * Format: date-time
+             * @description When the request was refused.
+             */
+            at: string;
+            /** @description The request body as received (UTF-8), or `null` when there was none. */
+            body: string | null;
+            /** @description True when `body` was cut at 64 KiB. */
+            bodyTruncated: boolean;
+            /** @description The channel named in the path, or `null` when the path names none. */
+            channel: string | null;
+            /** @description The request's `Content-Type`, or `null` when it had none. */
+            contentType: string | null;
+            /** @description The error body the sender got. */
+            error: components["schemas"]["ErrorBody"];
+            /** @description Increasing number of the refusal within this server process. */
+            id: number;
+            /**
+             * @description The HTTP method of the request.
+             * @example POST
+             */
+            method: string;
+            /**
+             * @description The request path, without the query string (it may carry a verify token).
+             * @example /apiaccess/api/instagram/message/chan-a
+             */
+            path: string;
+            /** @description The status the sender got. */
+            status: number;
+        };
+        /**
+         * RefusedFeedItem
+         * @description A request the server refused, with the error body the sender got.
+         */
+        RefusedFeedItem: {
+            /** @description What was refused and why. */
+            refusal: components["schemas"]["Refusal"];
+            /**
+             * @description Always `refused`. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "refused";
+        };
+        /**
          * ReplyTo
          * @description What the message replies to; the provider's example repeats this key, once for each member.
          */
@@ -450,6 +548,26 @@ export interface components {
             };
             content: {
                 "text/plain": string;
+            };
+        };
+        /**
+         * @description A never-ending `text/event-stream`. Messages named `accepted` or `refused` carry one `InboxFeedItem`
+         *     as JSON; `ready` marks the end of the backlog.
+         */
+        InboxFeed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example event: accepted
+                 *     id: a42
+                 *     data: {"type":"accepted","item":{"id":"42","channel":"chan-a","mid":"aWdfZAG1","entryId":"17841400000000000","entryTime":1569262486134,"event":{"sender":{"id":"1"},"recipient":{"id":"2"},"timestamp":1569262485349,"message":{"mid":"aWdfZAG1","text":"hi"}},"receivedAt":"2026-11-25T08:00:00.000Z"}}
+                 *
+                 *     event: ready
+                 *     data: {}
+                 */
+                "text/event-stream": string;
             };
         };
         /** @description A page of stored events. */
@@ -538,6 +656,11 @@ export interface components {
          * @example my-verify-token
          */
         HubVerifyToken: string;
+        /**
+         * @description How many past accepted events, and how many past refusals, to replay before the live feed.
+         * @example 50
+         */
+        InboxBacklog: number;
         /**
          * @description Only events stored for this channel ID.
          * @example chan-a
@@ -678,6 +801,27 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    streamInboxEvents: {
+        parameters: {
+            query?: {
+                /**
+                 * @description How many past accepted events, and how many past refusals, to replay before the live feed.
+                 * @example 50
+                 */
+                backlog?: components["parameters"]["InboxBacklog"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["InboxFeed"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
         };
     };

@@ -11,6 +11,8 @@ import type { Inbox } from './inbox/inbox.js';
 import { createLogger } from './logger.js';
 import { RefusalLog } from './refusal-log.js';
 import { requestId } from './request-id.js';
+import { consoleRoutes } from './routes/console.js';
+import { inboxFeed } from './routes/feed.js';
 import { handshake } from './routes/handshake.js';
 import { listMessages, requireInboxToken } from './routes/inbox.js';
 import { opsRoutes } from './routes/ops.js';
@@ -41,6 +43,10 @@ export interface AppOptions {
   spec?: OpenApiDocument;
   refusals?: RefusalLog;
   docsFile?: URL;
+  /** The built inbox console folder (default dist/console/). */
+  consoleDir?: URL;
+  /** How often the live feed polls the inbox for new events (ms). */
+  feedPollMs?: number;
   /** Extra routes mounted before the contract (the inbox console adds its page and feed here). */
   extraRoutes?: (app: Express, deps: { inbox: Inbox; refusals: RefusalLog; inboxToken?: string; logger: Logger }) => void;
 }
@@ -76,6 +82,7 @@ export function createApp(options: AppOptions): ReferenceApp {
       isWarm: () => warm,
     }),
   );
+  app.use(consoleRoutes(options.consoleDir ?? builtAsset('console/')));
   options.extraRoutes?.(app, { inbox: options.inbox, refusals, inboxToken: options.inboxToken, logger });
   if (options.fastPush ?? true) app.use(fastPush({ set, inbox: options.inbox, validators: compilePushValidators(spec), body: bodyOptions }));
   app.use(jsonBody(bodyOptions));
@@ -85,6 +92,7 @@ export function createApp(options: AppOptions): ReferenceApp {
   app.post(PUSH_PATHS, storePush(options.inbox));
   app.get(PUSH_PATHS, handshake(set));
   app.get('/inbox/messages', listMessages(options.inbox));
+  app.get('/inbox/events', inboxFeed({ inbox: options.inbox, refusals, pollMs: options.feedPollMs }));
   app.use((_req: Request, _res: Response, next: NextFunction) => next(new ApiError(404, 'not_found', 'Nothing is served at this path. Check the request path.')));
   app.use(errorHandler({ logger, refusals, isWarmUp: (req) => req.headers['x-warm-up'] === warmUpNonce }));
 

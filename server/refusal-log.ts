@@ -1,21 +1,8 @@
 // A bounded, in-memory record of refused requests for the inbox console. Refusals were never
 // acknowledged, so they do not belong in the inbox; secrets and signatures are never kept.
-import type { ErrorBody } from '../client/types.js';
+import type { Refusal } from '../client/types.js';
 
-export interface Refusal {
-  id: number;
-  at: string;
-  method: string;
-  path: string;
-  status: number;
-  /** The channel named in the path, if any. */
-  channel: string | null;
-  error: ErrorBody;
-  /** The body as received (UTF-8, cut at `maxBodyBytes`), or null when there was none. */
-  body: string | null;
-  bodyTruncated: boolean;
-  contentType: string | null;
-}
+export type { Refusal };
 
 export interface RefusalLogOptions {
   capacity: number;

@@ -30,6 +30,8 @@ export interface Inbox {
   append(events: NewEvent[], receivedAt: Date): Promise<AppendResult>;
   /** Events in commit order after `cursor`; never skips an event that commits later. */
   list(query: ListQuery): Promise<InboxPage>;
+  /** The newest `limit` events, in commit order, and the cursor to read on from after them. */
+  tail(limit: number): Promise<InboxPage>;
   /** True when the store can take writes now. */
   ready(): Promise<boolean>;
   /** Deletes events received before `before`, at most `max` of them; returns how many. */

@@ -40,6 +40,18 @@ interface Row {
   received_at: string;
 }
 
+function toItem(r: Row): InboxItem {
+  return {
+    id: String(r.id),
+    channel: r.channel,
+    mid: r.mid,
+    entryId: r.entry_id,
+    entryTime: r.entry_time,
+    event: JSON.parse(r.event),
+    receivedAt: r.received_at,
+  };
+}
+
 export interface SqliteInboxOptions {
   /** Path of the database file. */
   file: string;
@@ -50,6 +62,8 @@ export class SqliteInbox implements Inbox {
   private readonly insert: Database.Statement;
   private readonly listAll: Database.Statement;
   private readonly listChannel: Database.Statement;
+  private readonly listNewest: Database.Statement;
+  private readonly lastId: Database.Statement;
   private queue: Pending[] = [];
   private scheduled = false;
   private closed = false;
@@ -68,6 +82,8 @@ export class SqliteInbox implements Inbox {
     const columns = 'id, channel, mid, entry_id, entry_time, event, received_at';
     this.listAll = this.db.prepare(`SELECT ${columns} FROM events WHERE id > ? ORDER BY id LIMIT ?`);
     this.listChannel = this.db.prepare(`SELECT ${columns} FROM events WHERE channel = ? AND id > ? ORDER BY id LIMIT ?`);
+    this.listNewest = this.db.prepare(`SELECT ${columns} FROM events ORDER BY id DESC LIMIT ?`);
+    this.lastId = this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events');
   }
 
   private migrate(): void {
@@ -131,16 +147,16 @@ export class SqliteInbox implements Inbox {
     const after = query.cursor === undefined ? 0 : Number(query.cursor);
     if (!/^\d{1,15}$/.test(query.cursor ?? '0')) throw new InvalidCursorError(query.cursor!);
     const rows = (query.channel ? this.listChannel.all(query.channel, after, query.limit) : this.listAll.all(after, query.limit)) as Row[];
-    const items: InboxItem[] = rows.map((r) => ({
-      id: String(r.id),
-      channel: r.channel,
-      mid: r.mid,
-      entryId: r.entry_id,
-      entryTime: r.entry_time,
-      event: JSON.parse(r.event),
-      receivedAt: r.received_at,
-    }));
-    return { items, nextCursor: String(rows.length ? rows[rows.length - 1]!.id : after) };
+    return { items: rows.map(toItem), nextCursor: String(rows.length ? rows[rows.length - 1]!.id : after) };
+  }
+
+  async tail(limit: number): Promise<InboxPage> {
+    // Both reads see one snapshot, so the cursor is exactly where the returned rows end.
+    return this.db.transaction(() => {
+      const rows = (this.listNewest.all(limit) as Row[]).reverse();
+      const { id } = this.lastId.get() as { id: number };
+      return { items: rows.map(toItem), nextCursor: String(id) };
+    })();
   }
 
   async ready(): Promise<boolean> {

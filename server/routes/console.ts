@@ -1,0 +1,33 @@
+// The inbox console's page and its two static assets. Served without the inbox token: the page holds
+// no data; it reads the token from its URL fragment (never sent to the server) and calls the feed with it.
+import { existsSync, readFileSync } from 'node:fs';
+import { Router, type Response } from 'express';
+import { PAGE_CSP } from './ops.js';
+
+const ASSETS: Record<string, { file: string; type: string }> = {
+  '/inbox': { file: 'index.html', type: 'text/html' },
+  '/inbox/': { file: 'index.html', type: 'text/html' },
+  '/inbox/console.js': { file: 'console.js', type: 'text/javascript' },
+  '/inbox/console.css': { file: 'console.css', type: 'text/css' },
+};
+
+/** `dir` is the built console folder (dist/console). Files are read once, on first request. */
+export function consoleRoutes(dir: URL): Router {
+  const router = Router();
+  const cache = new Map<string, Buffer>();
+  for (const [path, { file, type }] of Object.entries(ASSETS)) {
+    router.get(path, (_req, res: Response) => {
+      const url = new URL(file, dir);
+      if (!cache.has(file) && existsSync(url)) cache.set(file, readFileSync(url));
+      const content = cache.get(file);
+      if (!content) {
+        res.status(503).type('text/plain').send('The inbox console is not built: run `npm run build`.');
+        return;
+      }
+      res.setHeader('Content-Security-Policy', PAGE_CSP);
+      res.setHeader('Cache-Control', 'no-cache');
+      res.type(type).send(content);
+    });
+  }
+  return router;
+}
