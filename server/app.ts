@@ -54,6 +54,8 @@ export interface AppOptions {
 export interface ReferenceApp extends Express {
   /** Sends one request per operation through the app and fails if the validator is not working. */
   warmUp(): Promise<void>;
+  /** Ends the open live-feed streams (shutdown calls this; a stream never ends on its own). */
+  endStreams(): void;
 }
 
 const PUSH_PATHS = ['/apiaccess/api/instagram/message', '/apiaccess/api/instagram/message/:chanId'];
@@ -92,7 +94,11 @@ export function createApp(options: AppOptions): ReferenceApp {
   app.post(PUSH_PATHS, storePush(options.inbox));
   app.get(PUSH_PATHS, handshake(set));
   app.get('/inbox/messages', listMessages(options.inbox));
-  app.get('/inbox/events', inboxFeed({ inbox: options.inbox, refusals, pollMs: options.feedPollMs }));
+  const streams = new Set<Response>();
+  app.get('/inbox/events', inboxFeed({ inbox: options.inbox, refusals, pollMs: options.feedPollMs, streams }));
+  app.endStreams = () => {
+    for (const res of streams) res.end();
+  };
   app.use((_req: Request, _res: Response, next: NextFunction) => next(new ApiError(404, 'not_found', 'Nothing is served at this path. Check the request path.')));
   app.use(errorHandler({ logger, refusals, isWarmUp: (req) => req.headers['x-warm-up'] === warmUpNonce }));
 

@@ -5,6 +5,7 @@ import { createApp } from './app.js';
 import { ConfigError, loadConfigFile } from './config.js';
 import { openInbox } from './inbox/open-inbox.js';
 import { createLogger, type Logger } from './logger.js';
+import { parseDuration, startRetention } from './retention.js';
 import { trackConnections } from './shutdown.js';
 
 export interface ServeOptions {
@@ -38,7 +39,18 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const configPath = options.configPath ?? env.CONFIG;
   const config = configPath ? loadConfigFile(configPath, env) : undefined;
   const bodyLimit = options.bodyLimit ?? (env.BODY_LIMIT ? parseSize(env.BODY_LIMIT) : undefined);
-  const inbox = await openInbox({ databaseUrl: env.DATABASE_URL ?? config?.databaseUrl, dataDir: options.dataDir ?? env.DATA_DIR ?? './data' });
+  const retentionMs = env.RETENTION ? parseDuration(env.RETENTION) : undefined;
+  const poolSize = env.DATABASE_POOL_SIZE ? Number(env.DATABASE_POOL_SIZE) : undefined;
+  if (poolSize !== undefined && !(Number.isInteger(poolSize) && poolSize > 0)) throw new ConfigError(`DATABASE_POOL_SIZE "${env.DATABASE_POOL_SIZE}" is not a positive integer`);
+  const databaseUrl = env.DATABASE_URL ?? config?.databaseUrl;
+  const inbox = openInbox({
+    databaseUrl,
+    poolSize,
+    dataDir: options.dataDir ?? env.DATA_DIR ?? './data',
+    // A database restart drops idle connections; the pool replaces them on the next request.
+    onIdleError: (err) => logger.warn({ err: err.message }, 'inbox database connection lost; reconnecting on demand'),
+  });
+  if (!(await inbox.ready())) logger.warn('the inbox store is not reachable yet: pushes answer 500 and /readyz 503 until it is');
   const app = createApp({
     inbox,
     channels: config?.channels,
@@ -62,12 +74,16 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   });
   const address = server.address() as { port: number };
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
-  logger.info({ url, channels: config?.channels.length ?? 0, sandbox: !config }, `listening on ${url} (docs at ${url}/docs)`);
+  logger.info({ url, channels: config?.channels.length ?? 0, sandbox: !config, store: databaseUrl ? 'postgresql' : 'sqlite' }, `listening on ${url} (docs at ${url}/docs, console at ${url}/inbox)`);
+  const retention = retentionMs ? startRetention({ inbox, olderThanMs: retentionMs, logger }) : undefined;
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      await connections.drain();
+      const drained = connections.drain();
+      app.endStreams();
+      await drained;
+      await retention?.stop();
       await inbox.close();
       logger.info('stopped');
     })());

@@ -34,14 +34,15 @@ export function midOf(event: Json): string | null {
 /**
  * The dedupe key. A message event is keyed by channel and `message.mid`; a deletion repeats the mid of
  * the message it deletes, so it gets its own key. Everything else (reactions, reads, edits, events with
- * no mid) is keyed by a hash of its canonical JSON.
+ * no mid) is keyed by a hash of its canonical JSON. Keys are JSON arrays: unambiguous whatever the
+ * channel or mid contains, and free of NUL characters, which PostgreSQL text cannot hold.
  */
 export function dedupeKey(channel: string, event: Json): string {
   const message = event.message;
   if (isObject(message) && typeof message.mid === 'string' && message.mid !== '') {
-    return `${channel}\u0000m\u0000${message.mid}${message.is_deleted === true ? '\u0000deleted' : ''}`;
+    return JSON.stringify(message.is_deleted === true ? ['deleted', channel, message.mid] : ['m', channel, message.mid]);
   }
-  return `${channel}\u0000h\u0000${createHash('sha256').update(canonicalJson(event)).digest('base64url')}`;
+  return JSON.stringify(['h', channel, createHash('sha256').update(canonicalJson(event)).digest('base64url')]);
 }
 
 /** The events of a delivery whose entry i goes to `channels[i]` (or to one channel for all). */

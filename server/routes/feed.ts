@@ -13,6 +13,8 @@ export interface FeedDeps {
   pollMs?: number;
   /** Comment lines keep idle proxies from closing the stream. */
   keepAliveMs?: number;
+  /** Open streams, so shutdown can end them (they never finish on their own). */
+  streams: Set<Response>;
 }
 
 const DEFAULT_BACKLOG = 200;
@@ -27,20 +29,28 @@ function frame(item: InboxFeedItem): string {
 const refused = (refusal: Refusal): InboxFeedItem => ({ type: 'refused', refusal });
 const timeOf = (item: InboxFeedItem) => (item.type === 'accepted' ? item.item.receivedAt : item.refusal.at);
 
-export function inboxFeed({ inbox, refusals, pollMs = 250, keepAliveMs = 15_000 }: FeedDeps) {
+export function inboxFeed({ inbox, refusals, pollMs = 250, keepAliveMs = 15_000, streams }: FeedDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     const backlog = req.query.backlog === undefined ? DEFAULT_BACKLOG : Number(req.query.backlog);
     // Refusals that happen while the backlog is read are held back, then sent after it, in order.
     let held: Refusal[] | null = [];
-    const unsubscribe = refusals.subscribe((r) => (held ? held.push(r) : res.write(frame(refused(r)))));
+    // Shutdown may end the response while a poll is in flight; never write after that.
+    const send = (text: string) => {
+      if (!res.writableEnded && !res.destroyed) res.write(text);
+    };
+    const unsubscribe = refusals.subscribe((r) => (held ? held.push(r) : send(frame(refused(r)))));
     let timer: NodeJS.Timeout | undefined;
     let keepAlive: NodeJS.Timeout | undefined;
+    let stopped = false;
     const stop = () => {
+      stopped = true;
       unsubscribe();
       clearTimeout(timer);
       clearInterval(keepAlive);
+      streams.delete(res);
     };
-    req.on('close', stop);
+    // 'close' fires when the reader goes away or the stream is ended; either way, stop.
+    res.on('close', stop);
 
     let page;
     try {
@@ -49,6 +59,8 @@ export function inboxFeed({ inbox, refusals, pollMs = 250, keepAliveMs = 15_000 
       stop();
       throw err;
     }
+    if (stopped) return;
+    streams.add(res);
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -59,10 +71,10 @@ export function inboxFeed({ inbox, refusals, pollMs = 250, keepAliveMs = 15_000 
       ...page.items.map((item): InboxFeedItem => ({ type: 'accepted', item })),
       ...refusals.since(0).slice(-backlog).map(refused),
     ].sort((a, b) => timeOf(a).localeCompare(timeOf(b)));
-    res.write(past.map(frame).join(''));
-    res.write('event: ready\ndata: {}\n\n');
+    send(past.map(frame).join(''));
+    send('event: ready\ndata: {}\n\n');
     const lastBacklogRefusal = past.reduce((n, i) => (i.type === 'refused' ? Math.max(n, i.refusal.id) : n), 0);
-    for (const r of held) if (r.id > lastBacklogRefusal) res.write(frame(refused(r)));
+    for (const r of held) if (r.id > lastBacklogRefusal) send(frame(refused(r)));
     held = null;
 
     let cursor = page.nextCursor;
@@ -70,17 +82,17 @@ export function inboxFeed({ inbox, refusals, pollMs = 250, keepAliveMs = 15_000 
       try {
         for (;;) {
           const next = await inbox.list({ cursor, limit: POLL_PAGE });
-          if (res.destroyed) return;
+          if (res.writableEnded || res.destroyed) return;
           cursor = next.nextCursor;
-          if (next.items.length) res.write(next.items.map((item) => frame({ type: 'accepted', item })).join(''));
+          if (next.items.length) send(next.items.map((item) => frame({ type: 'accepted', item })).join(''));
           if (next.items.length < POLL_PAGE) break;
         }
       } catch {
         // The store is down for a moment (readyz reports it); the next poll tries again.
       }
-      if (!res.destroyed) timer = setTimeout(poll, pollMs);
+      if (!res.writableEnded && !res.destroyed) timer = setTimeout(poll, pollMs);
     };
     timer = setTimeout(poll, pollMs);
-    keepAlive = setInterval(() => res.write(': keep-alive\n\n'), keepAliveMs);
+    keepAlive = setInterval(() => send(': keep-alive\n\n'), keepAliveMs);
   };
 }
