@@ -45,7 +45,7 @@ export interface PostgresInboxOptions {
 
 interface Row {
   id: string;
-  txid: string;
+  txid_text: string;
   channel: string;
   mid: string | null;
   entry_id: string | null;
@@ -54,10 +54,12 @@ interface Row {
   received_at: Date;
 }
 
-const COLUMNS = 'id, txid::text AS txid, channel, mid, entry_id, entry_time, event, received_at';
+// The text form of txid gets its own name: a bare `txid` in ORDER BY would pick this output column
+// over the table's and sort positions as text ('1000' before '999'), which skips rows.
+const COLUMNS = 'id, txid::text AS txid_text, channel, mid, entry_id, entry_time, event, received_at';
 
 // The position of a row in read order is (txid, id); the cursor is that pair.
-const cursorOf = (r: Pick<Row, 'txid' | 'id'>) => `${r.txid}.${r.id}`;
+const cursorOf = (r: Pick<Row, 'txid_text' | 'id'>) => `${r.txid_text}.${r.id}`;
 const START = '0.0';
 const MAX_BIGINT = '9223372036854775807';
 
@@ -181,7 +183,7 @@ export class PostgresInbox implements Inbox {
         WHERE (txid, id) > ($1::text::xid8, $2::bigint)
           AND txid < pg_snapshot_xmin(pg_current_snapshot())
           AND ($3::text IS NULL OR channel = $3)
-        ORDER BY txid, id
+        ORDER BY inbox_events.txid, inbox_events.id
         LIMIT $4`,
       [txid, id, query.channel ?? null, query.limit],
     );
@@ -196,7 +198,7 @@ export class PostgresInbox implements Inbox {
       `SELECT (h.xmin::text::numeric - 1)::text AS horizon, e.*
          FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin) h
          LEFT JOIN LATERAL (
-           SELECT ${COLUMNS} FROM inbox_events WHERE txid < h.xmin ORDER BY txid DESC, id DESC LIMIT $1
+           SELECT ${COLUMNS} FROM inbox_events WHERE txid < h.xmin ORDER BY inbox_events.txid DESC, inbox_events.id DESC LIMIT $1
          ) e ON true`,
       [limit],
     );
