@@ -80,8 +80,9 @@ for (const fault of faults) {
       env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', FORCE_COLOR: '0' },
     });
     const output = (r.stdout + r.stderr).replace(/\x1b\[[0-9;]*m/g, '');
-    // Caught means a test failed, not that vitest could not run (a missing file, a syntax error).
-    const red = r.status !== 0 && /Tests\s+\d+ failed/.test(output);
+    // Caught means a test file went red (a failed test or a failed setup hook), not that vitest found
+    // nothing to run.
+    const red = r.status !== 0 && /\bFAIL\s/.test(output);
     if (red) caught++;
     const failed = [...new Set([...output.matchAll(/FAIL +(.+)/g)].map((m) => m[1].trim()))].slice(0, 4);
     console.log(`${red ? 'caught ' : 'MISSED '} ${fault.name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);

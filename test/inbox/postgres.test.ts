@@ -7,6 +7,7 @@ import type { NewEvent } from '../../server/inbox/inbox.js';
 import { PostgresInbox } from '../../server/inbox/postgres-inbox.js';
 import { get, push, textDelivery } from '../support/http.js';
 import { startPgCluster, type PgCluster } from '../support/postgres.js';
+import { serve } from '../../server/main.js';
 import { startTestServer } from '../support/server.js';
 
 let cluster: PgCluster;
@@ -126,6 +127,28 @@ describe('the PostgreSQL inbox shared by several instances', () => {
       await Promise.all([...writers, reader].map((i) => i.close()));
     }
   }, 60_000);
+});
+
+describe('serve() with DATABASE_URL', () => {
+  it('stores in PostgreSQL, and starts even while the database is unreachable (ready once it is)', async () => {
+    const url = await cluster.createDatabase();
+    const s = await serve({ port: 0, env: { DATABASE_URL: url, DATABASE_POOL_SIZE: '4', LOG_LEVEL: 'silent' } });
+    try {
+      expect((await push(s.url, textDelivery('mid-served'))).status).toBe(200);
+      const inbox = new PostgresInbox({ connectionString: url });
+      expect((await inbox.list({ limit: 10 })).items.map((i) => i.mid)).toEqual(['mid-served']);
+      await inbox.close();
+    } finally {
+      await s.close();
+    }
+    const nowhere = await serve({ port: 0, env: { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none', LOG_LEVEL: 'silent' } });
+    try {
+      expect((await get(`${nowhere.url}/readyz`)).status).toBe(503);
+      expect((await push(nowhere.url, textDelivery('mid-nowhere'))).status).toBe(500);
+    } finally {
+      await nowhere.close();
+    }
+  });
 });
 
 describe('a database outage', () => {
