@@ -3,6 +3,8 @@ export { createApp, DEFAULT_BODY_LIMIT, DEFAULT_MAX_DEPTH, type AppOptions, type
 export type { Channel } from './channels.js';
 export type { Inbox, NewEvent, AppendResult, ListQuery } from './inbox/inbox.js';
 export { SqliteInbox, type SqliteInboxOptions } from './inbox/sqlite-inbox.js';
+export { PostgresInbox, type PostgresInboxOptions } from './inbox/postgres-inbox.js';
+export { StoreUnavailableError, InvalidCursorError } from './inbox/inbox.js';
 export { RefusalLog, type Refusal } from './refusal-log.js';
 export { createLogger } from './logger.js';
 export { serve, type ServeOptions, type RunningServer } from './main.js';

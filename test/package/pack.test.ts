@@ -35,6 +35,7 @@ const stored: NewEvent[] = [];
 const inbox: Inbox = {
   async append(events) { stored.push(...events); return { stored: events.length, duplicates: 0 }; },
   async list() { return { items: [], nextCursor: '' }; },
+  async tail() { return { items: [], nextCursor: '' }; },
   async ready() { return true; },
   async prune() { return 0; },
   async close() {},
