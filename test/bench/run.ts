@@ -9,6 +9,9 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { freePort } from '../support/process.js';
+import { measureValidation } from './validation.js';
+import { startPgCluster } from '../support/postgres.js';
+import { summarizeProfile } from './profile.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -44,6 +47,9 @@ const targets: Target[] = [
     start: (port) => node(['node_modules/@stoplight/prism-cli/dist/index.js', 'mock', '-h', '127.0.0.1', '-p', String(port), '--errors', 'false', 'generated/openapi.json'], {}),
   },
 ];
+// The shared store, on a throwaway local cluster (fsync on), for the Scaling-out figures.
+const pgCluster = process.env.BENCH_POSTGRES === '1' ? await startPgCluster() : undefined;
+if (pgCluster) targets.splice(1, 0, { name: '(1p) reference server on PostgreSQL', start: server({ DATABASE_URL: await pgCluster.createDatabase('bench') }) });
 if (process.env.BENCH_RESPONSES_OFF === '1') targets.splice(1, 0, { name: '(1b) reference server, responses unvalidated', start: server({ VALIDATE_RESPONSES: 'false' }) });
 
 /** A ~450-byte signed delivery with a fresh mid, as Meta would send it. */
@@ -152,7 +158,30 @@ async function memoryUnderLoad(seconds: number): Promise<{ warmKb: number; endKb
   return { warmKb: warm, endKb: end, growthPct: Math.round(((end - warm) / warm) * 1000) / 10 };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** Runs the reference server under --cpu-prof for `seconds` of load and summarises the profile. */
+async function profileUnderLoad(seconds: number) {
+  const port = await freePort();
+  const dir = join(work, 'profile');
+  const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, 'dist/server/main.js'], {
+    cwd: root,
+    env: { ...process.env, PORT: String(port), CONFIG: config, DATA_DIR: join(work, 'data-profile'), LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  await waitListening(port, child);
+  await load(port, 1, 'profile-warm');
+  await load(port, seconds, 'profile');
+  // The profile is written when the process exits; SIGTERM makes it shut down cleanly.
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+  return summarizeProfile(dir);
+}
+
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : Math.round((sorted[mid - 1]! + sorted[mid]!) / 2);
+};
 
 async function main(): Promise<void> {
   const build = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: root, stdio: 'inherit' });
@@ -189,12 +218,20 @@ async function main(): Promise<void> {
   console.log(`cold start to first 200 (dist, median of 3): ${Math.round(median(cold))} ms`);
   const memory = process.env.BENCH_MEMORY === '1' ? await memoryUnderLoad(60) : undefined;
   if (memory) console.log(`memory under 60 s of load: ${memory.warmKb} kB after warm-up, ${memory.endKb} kB at the end (${memory.growthPct}%)`);
+  const profile = process.env.BENCH_PROFILE === '1' ? await profileUnderLoad(SECONDS) : undefined;
+  if (profile) for (const p of profile) console.log(`profile: ${(p.share * 100).toFixed(1).padStart(5)}%  ${p.owner}`);
+  const validation = await measureValidation();
+  for (const v of validation) console.log(`validation, ${v.payload} (${v.bytes} bytes): ${v.validateUs} µs (JSON.parse of the same bytes: ${v.parseUs} µs)`);
   mkdirSync(join(root, 'reports/bench'), { recursive: true });
   writeFileSync(
     join(root, 'reports/bench/latest.json'),
-    `${JSON.stringify({ date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, method: { seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS, bodyBytes: delivery('x').body.length }, summary, ratios, coldStartMs: cold, memory }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, method: { seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS, bodyBytes: delivery('x').body.length }, summary, ratios, coldStartMs: cold, memory, validation, profile }, null, 2)}\n`,
   );
   console.log('figures written to reports/bench/latest.json');
 }
 
-await main();
+try {
+  await main();
+} finally {
+  pgCluster?.destroy();
+}
