@@ -76,6 +76,8 @@ export function createApp(options: AppOptions): ReferenceApp {
   app.set('query parser', 'simple');
 
   app.use(requestId(logger));
+  // First after the request id: a push should not walk the routers of pages it never goes to.
+  if (options.fastPush ?? true) app.use(fastPush({ set, inbox: options.inbox, validators: compilePushValidators(spec), body: bodyOptions }));
   app.use(
     opsRoutes({
       inbox: options.inbox,
@@ -86,7 +88,6 @@ export function createApp(options: AppOptions): ReferenceApp {
   );
   app.use(consoleRoutes(options.consoleDir ?? builtAsset('console/')));
   options.extraRoutes?.(app, { inbox: options.inbox, refusals, inboxToken: options.inboxToken, logger });
-  if (options.fastPush ?? true) app.use(fastPush({ set, inbox: options.inbox, validators: compilePushValidators(spec), body: bodyOptions }));
   app.use(jsonBody(bodyOptions));
   app.post(PUSH_PATHS, authenticatePush(set));
   app.use('/inbox', requireInboxToken(options.inboxToken));
