@@ -24,6 +24,8 @@ const PATH = '/apiaccess/api/instagram/message/chan-a';
 interface Target {
   name: string;
   start(port: number): ChildProcess;
+  /** Processes to start; the connections are split evenly across them (default 1). */
+  instances?: number;
 }
 
 const work = mkdtempSync(join(tmpdir(), 'ipk-bench-'));
@@ -49,7 +51,14 @@ const targets: Target[] = [
 ];
 // The shared store, on a throwaway local cluster (fsync on), for the Scaling-out figures.
 const pgCluster = process.env.BENCH_POSTGRES === '1' ? await startPgCluster() : undefined;
-if (pgCluster) targets.splice(1, 0, { name: '(1p) reference server on PostgreSQL', start: server({ DATABASE_URL: await pgCluster.createDatabase('bench') }) });
+if (pgCluster) {
+  targets.splice(
+    1,
+    0,
+    { name: '(1p) reference server on PostgreSQL', start: server({ DATABASE_URL: await pgCluster.createDatabase('bench') }) },
+    { name: '(1p2) two instances on one PostgreSQL', start: server({ DATABASE_URL: await pgCluster.createDatabase('bench2') }), instances: 2 },
+  );
+}
 if (process.env.BENCH_RESPONSES_OFF === '1') targets.splice(1, 0, { name: '(1b) reference server, responses unvalidated', start: server({ VALIDATE_RESPONSES: 'false' }) });
 
 /** A ~450-byte signed delivery with a fresh mid, as Meta would send it. */
@@ -107,12 +116,24 @@ interface Sample {
   errors: number;
 }
 
-async function load(port: number, seconds: number, tag: string): Promise<Sample> {
+/** Loads every port at once (the connections split between them); sums throughput, keeps the worst latency. */
+async function loadAll(ports: number[], seconds: number, tag: string): Promise<Sample> {
+  if (ports.length === 1) return load(ports[0]!, seconds, tag);
+  const samples = await Promise.all(ports.map((port, i) => load(port, seconds, `${tag}-i${i}`, Math.ceil(CONNECTIONS / ports.length))));
+  return {
+    okRps: samples.reduce((a, x) => a + x.okRps, 0),
+    p50: Math.max(...samples.map((x) => x.p50)),
+    p99: Math.max(...samples.map((x) => x.p99)),
+    errors: samples.reduce((a, x) => a + x.errors, 0),
+  };
+}
+
+async function load(port: number, seconds: number, tag: string, connections = CONNECTIONS): Promise<Sample> {
   const pool = requestPool(Math.max(20_000, seconds * 25_000), tag);
   let n = 0;
   const r = await autocannon({
     url: `http://127.0.0.1:${port}`,
-    connections: CONNECTIONS,
+    connections,
     duration: seconds,
     requests: [{ setupRequest: () => pool[n++ % pool.length]! }],
   });
@@ -189,16 +210,16 @@ async function main(): Promise<void> {
   const results = new Map<string, Sample[]>(targets.map((t) => [t.name, []]));
   for (let round = 1; round <= ROUNDS; round++) {
     for (const target of targets) {
-      const port = await freePort();
-      const child = target.start(port);
+      const ports = await Promise.all(Array.from({ length: target.instances ?? 1 }, () => freePort()));
+      const children = ports.map((port) => target.start(port));
       try {
-        await waitListening(port, child);
-        await load(port, 1, `warm-${round}`);
-        const sample = await load(port, SECONDS, `r${round}`);
+        await Promise.all(ports.map((port, i) => waitListening(port, children[i]!)));
+        await loadAll(ports, 1, `warm-${round}`);
+        const sample = await loadAll(ports, SECONDS, `r${round}`);
         results.get(target.name)!.push(sample);
         console.log(`round ${round} ${target.name}: ${Math.round(sample.okRps)} ok/s, p50 ${sample.p50} ms, p99 ${sample.p99} ms, errors ${sample.errors}`);
       } finally {
-        child.kill();
+        for (const child of children) child.kill();
       }
     }
   }
