@@ -8,7 +8,10 @@ export interface RetryPolicy {
   retries: number;
   /** Base of the exponential backoff; each wait is a random time up to base × 2^attempt (full jitter). */
   retryDelayMs: number;
-  /** Limit of one attempt, from sending to the whole answer's headers. */
+  /**
+   * Limit of one attempt, from sending to the end of the answer. An event stream never ends, so for a
+   * `text/event-stream` answer the limit ends once its headers have arrived.
+   */
   timeoutMs: number;
   /** Longest wait honoured from a Retry-After header. */
   maxRetryAfterMs?: number;
@@ -74,12 +77,17 @@ export function retryingFetch(policy: RetryPolicy, baseFetch: (request: Request)
   return async (request: Request): Promise<Response> => {
     let lastError: unknown;
     for (let attempt = 0; attempt <= policy.retries; attempt++) {
-      const timeout = AbortSignal.timeout(policy.timeoutMs);
-      const signal = AbortSignal.any([request.signal, timeout]);
+      // A timer of our own rather than AbortSignal.timeout, so it can be cleared for event streams.
+      const timeout = new AbortController();
+      const timer = setTimeout(() => timeout.abort(new DOMException(`no answer within ${policy.timeoutMs} ms`, 'TimeoutError')), policy.timeoutMs);
+      (timer as { unref?: () => void }).unref?.();
+      const signal = AbortSignal.any([request.signal, timeout.signal]);
       let response: Response | undefined;
       try {
         response = await baseFetch(new Request(request.clone(), { signal }));
+        if (response.headers.get('content-type')?.startsWith('text/event-stream')) clearTimeout(timer);
       } catch (err) {
+        clearTimeout(timer);
         if (request.signal.aborted) throw err; // the caller gave up: no retry
         lastError = err;
       }

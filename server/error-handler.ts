@@ -89,6 +89,9 @@ export function errorHandler({ logger, refusals, isWarmUp }: ErrorHandlerDeps) {
       );
     } else if (!isWarmUp?.(req)) {
       logger.info({ requestId, status: apiError.status, code: apiError.code }, 'request refused');
+    }
+    // The console's own requests (the inbox routes) are not deliveries: keep them out of its timeline.
+    if (apiError.status < 500 && !isWarmUp?.(req) && !req.path.startsWith('/inbox')) {
       refusals.add({
         at: new Date().toISOString(),
         method: req.method,

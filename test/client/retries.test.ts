@@ -81,6 +81,28 @@ describe('retries', () => {
     expect(Date.now() - started).toBeLessThan(2000);
     expect(err).toMatchObject({ status: 0 });
   });
+  it('lets an event stream run past timeoutMs once its headers arrived', async () => {
+    const { url } = await receiver([
+      (res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('event: ready\ndata: {}\n\n');
+        setTimeout(() => res.end('event: accepted\ndata: {}\n\n'), 500);
+      },
+    ]);
+    const client = createPushClient({ baseUrl: url, timeoutMs: 200, retries: 0 });
+    const { response } = await client.raw.GET('/inbox/events', { parseAs: 'stream' });
+    expect(await response.text()).toContain('event: accepted');
+  });
+  it('times out an ordinary answer whose body stalls after the headers', async () => {
+    const { url: stalled } = await receiver([
+      (res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"resultMsg":');
+      },
+    ]);
+    const err = await createPushClient({ baseUrl: stalled, timeoutMs: 200, retries: 0 }).push(textDelivery('r8') as any).catch((e) => e);
+    expect(err).toBeInstanceOf(Error);
+  });
   it("stops at once when the caller's signal aborts", async () => {
     const { url } = await receiver([() => {}]);
     const controller = new AbortController();

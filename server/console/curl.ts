@@ -1,0 +1,36 @@
+// "Copy as curl": a command that re-sends a delivery to this server. The signature is a placeholder:
+// the console never knows an app secret, and must not invent one.
+import type { Described } from './describe.js';
+
+export const PUSH_PATH = '/apiaccess/api/instagram/message';
+export const SIGNATURE_PLACEHOLDER = 'sha256=<SIGNATURE>';
+
+/** POSIX single quotes: nothing inside is special except the quote itself, closed, escaped and reopened. */
+export function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The delivery an accepted event came in, rebuilt around the one event the inbox stored. */
+export function deliveryBody(d: Described): string | null {
+  if (d.item.type !== 'accepted') return d.item.refusal.body;
+  const { item } = d.item;
+  const entry: Record<string, unknown> = { id: item.entryId ?? d.recipient ?? undefined };
+  if (item.entryTime !== null) entry.time = item.entryTime;
+  entry.messaging = [item.event];
+  return JSON.stringify({ object: 'instagram', entry: [entry] });
+}
+
+export function curlFor(d: Described, origin: string): string {
+  const accepted = d.item.type === 'accepted';
+  const method = accepted ? 'POST' : d.item.type === 'refused' ? d.item.refusal.method : 'POST';
+  const path = d.item.type === 'accepted' ? `${PUSH_PATH}/${encodeURIComponent(d.item.item.channel)}` : d.item.refusal.path;
+  // A refusal is replayed with the content type it came with, so a 415 reproduces as a 415.
+  const contentType = d.item.type === 'refused' ? (d.item.refusal.contentType ?? 'application/json') : 'application/json';
+  const body = deliveryBody(d);
+  const lines = [`curl -X ${method} ${shellQuote(origin + path)}`];
+  if (body !== null) lines.push(`-H ${shellQuote(`content-type: ${contentType}`)}`);
+  if (method === 'POST') lines.push(`-H ${shellQuote(`x-hub-signature-256: ${SIGNATURE_PLACEHOLDER}`)}`);
+  if (body !== null) lines.push(`--data-binary ${shellQuote(body)}`);
+  const command = lines.join(' \\\n  ');
+  return d.item.type === 'refused' && d.item.refusal.bodyTruncated ? `# The body was cut at 64 KiB when it was refused.\n${command}` : command;
+}
