@@ -33,4 +33,5 @@ for (const file of ['index.html', 'console.css']) copyFileSync(new URL(file, her
 
 const gz = (file) => gzipSync(readFileSync(new URL(file, out))).length;
 const total = gz('console.js') + gz('console.css');
-console.log(`console: dist/console/console.js + console.css, ${(total / 1024).toFixed(1)} KiB gzipped`);
+// stderr: `npm pack --json` runs this build through `prepare`, and its stdout must stay JSON.
+console.error(`console: dist/console/console.js + console.css, ${(total / 1024).toFixed(1)} KiB gzipped`);
