@@ -81,17 +81,18 @@ export function errorHandler({ logger, refusals, isWarmUp }: ErrorHandlerDeps) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const apiError = toApiError(err);
     const requestId = res.locals.requestId as string;
+    const warmUp = isWarmUp?.(req) ?? false;
     if (apiError.status >= 500) {
       const validatorResponse = (err as ValidatorError)?.status === 500 && /response/i.test((err as Error)?.message ?? '');
       logger.error(
         { requestId, err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err), responseBrokeSpec: validatorResponse },
         validatorResponse ? 'response broke the spec; answered 500 instead' : 'request failed',
       );
-    } else if (!isWarmUp?.(req)) {
+    } else if (!warmUp) {
       logger.info({ requestId, status: apiError.status, code: apiError.code }, 'request refused');
     }
     // The console's own requests (the inbox routes) are not deliveries: keep them out of its timeline.
-    if (apiError.status < 500 && !isWarmUp?.(req) && !req.path.startsWith('/inbox')) {
+    if (apiError.status < 500 && !warmUp && !req.path.startsWith('/inbox')) {
       refusals.add({
         at: new Date().toISOString(),
         method: req.method,

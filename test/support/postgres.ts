@@ -3,10 +3,10 @@
 // Fails (never skips) when PostgreSQL is missing, saying how to install it.
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { freePort } from './process.js';
 
 function binDir(): string {
   const root = '/usr/lib/postgresql';
@@ -14,17 +14,6 @@ function binDir(): string {
   const dir = versions.map((v) => join(root, v, 'bin')).find((d) => existsSync(join(d, 'initdb')));
   if (!dir) throw new Error('PostgreSQL is missing: apt-get install -y postgresql (as root), then run the tests again');
   return dir;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export interface PgCluster {

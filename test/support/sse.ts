@@ -1,9 +1,8 @@
-// Reads a server-sent event stream in a test: collects messages and waits for one that matches.
-export interface SseMessage {
-  event: string;
-  id?: string;
-  data: string;
-}
+// Reads a server-sent event stream in a test: collects messages and waits for one that matches. Parsing
+// is the console's own SSE parser (server/console/sse.ts), which has its own chunk-splitting tests.
+import { readSse, type SseMessage } from '../../server/console/sse.js';
+
+export type { SseMessage };
 
 export interface SseReader {
   messages: SseMessage[];
@@ -18,35 +17,10 @@ export async function openSse(url: string, headers: Record<string, string> = {})
   const messages: SseMessage[] = [];
   const waiters = new Set<() => void>();
   if (!r.ok || !r.body) return { status: r.status, contentType: r.headers.get('content-type'), body: await r.text(), reader: { messages, waitFor: () => Promise.reject(new Error('no stream')), close: () => abort.abort() } };
-  (async () => {
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for await (const chunk of r.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const message: SseMessage = { event: 'message', data: '' };
-          let fields = 0;
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) continue;
-            const [field, ...rest] = line.split(':');
-            const value = rest.join(':').replace(/^ /, '');
-            fields++;
-            if (field === 'event') message.event = value;
-            else if (field === 'id') message.id = value;
-            else if (field === 'data') message.data += value;
-          }
-          if (fields) messages.push(message);
-          for (const w of waiters) w();
-        }
-      }
-    } catch {
-      // Aborted by close().
-    }
-  })();
+  readSse(r.body, (batch) => {
+    messages.push(...batch);
+    for (const w of waiters) w();
+  }).catch(() => undefined); // aborted by close()
   const reader: SseReader = {
     messages,
     waitFor(match, timeoutMs = 3000) {
