@@ -20,7 +20,7 @@ if (redocly(['bundle', 'openapi/openapi.yaml', '-o', `${out}/openapi.json`], { q
 const typesCli = new URL('../node_modules/openapi-typescript/bin/cli.js', import.meta.url).pathname;
 const r = spawnSync(
   process.execPath,
-  [typesCli, `${out}/openapi.json`, '-o', `${out}/schema.ts`, '--empty-objects-unknown', '--alphabetize'],
+  [typesCli, `${out}/openapi.json`, '-o', `${out}/schema.ts`, '--redocly', 'scripts/openapi-ts.redocly.yaml', '--empty-objects-unknown', '--alphabetize'],
   { encoding: 'utf8', env: { ...process.env, REDOCLY_TELEMETRY: 'off' } },
 );
 if (r.status !== 0) {

@@ -24,7 +24,7 @@ export function redocly(args, { quiet = false } = {}) {
 
 const SPEC = 'openapi/openapi.yaml';
 const presets = {
-  lint: [['lint', SPEC], ['lint', 'openapi/arazzo/push.arazzo.yaml']],
+  lint: [['lint']],
 };
 
 if (import.meta.url === `file://${process.argv[1]}`) {
