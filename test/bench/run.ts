@@ -50,7 +50,7 @@ const targets: Target[] = [
   },
 ];
 // The shared store, on a throwaway local cluster (fsync on), for the Scaling-out figures.
-const pgCluster = process.env.BENCH_POSTGRES === '1' ? await startPgCluster() : undefined;
+const pgCluster = process.env.BENCH_POSTGRES === '0' ? undefined : await startPgCluster();
 if (pgCluster) {
   targets.splice(
     1,
