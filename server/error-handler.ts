@@ -1,7 +1,7 @@
 // Renders every failure, whatever raised it, as the spec's ErrorBody; logs it; records refusals.
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import type { ErrorCode, ErrorDetail } from '../client/types.js';
+import type { ErrorCode, ErrorDetail } from 'instagram-push-kit';
 import { ApiError, internalError } from './errors.js';
 import { StoreUnavailableError } from './inbox/inbox.js';
 import type { RefusalLog } from './refusal-log.js';

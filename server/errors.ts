@@ -1,5 +1,5 @@
 // The one error type of the server: an HTTP status plus the spec's ErrorBody, rendered by error-handler.ts.
-import type { ErrorBody, ErrorCode, ErrorDetail } from '../client/types.js';
+import type { ErrorBody, ErrorCode, ErrorDetail } from 'instagram-push-kit';
 
 export class ApiError extends Error {
   readonly status: number;

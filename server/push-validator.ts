@@ -3,7 +3,7 @@
 // schema lookup. Errors read exactly like the validator's: `/body/<json pointer>` and Ajv's message.
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import type { ErrorDetail } from '../client/types.js';
+import type { ErrorDetail } from 'instagram-push-kit';
 import type { OpenApiDocument } from './spec.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;

@@ -1,6 +1,6 @@
 // A bounded, in-memory record of refused requests for the inbox console. Refusals were never
 // acknowledged, so they do not belong in the inbox; secrets and signatures are never kept.
-import type { Refusal } from '../client/types.js';
+import type { Refusal } from 'instagram-push-kit';
 
 export type { Refusal };
 

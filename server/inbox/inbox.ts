@@ -1,6 +1,6 @@
 // The inbox contract every store implements (embedded SQLite, shared PostgreSQL), so one behaviour
 // suite runs against both.
-import type { InboxPage } from '../../client/types.js';
+import type { InboxPage } from 'instagram-push-kit';
 
 /** One messaging event ready to store. */
 export interface NewEvent {

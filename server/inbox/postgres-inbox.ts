@@ -9,7 +9,7 @@
 //   event at the same moment both succeed and one row exists.
 // - Readers never skip: see `list`.
 import pg from 'pg';
-import type { InboxItem, InboxPage } from '../../client/types.js';
+import type { InboxItem, InboxPage } from 'instagram-push-kit';
 import { InvalidCursorError, StoreUnavailableError, type AppendResult, type Inbox, type ListQuery, type NewEvent } from './inbox.js';
 
 /** Versioned schema changes, applied in order at start under an advisory lock. Never edit one; add. */

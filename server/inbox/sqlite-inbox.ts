@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { InboxItem, InboxPage } from '../../client/types.js';
+import type { InboxItem, InboxPage } from 'instagram-push-kit';
 import { InvalidCursorError, StoreUnavailableError, type AppendResult, type Inbox, type ListQuery, type NewEvent } from './inbox.js';
 
 const MIGRATIONS: string[] = [

@@ -2,7 +2,7 @@
 // from the inbox (polled by cursor, so instances sharing one PostgreSQL inbox all see every event);
 // refusals come from this process's refusal log as they happen.
 import type { Request, Response } from 'express';
-import type { InboxFeedItem } from '../../client/types.js';
+import type { InboxFeedItem } from 'instagram-push-kit';
 import type { Inbox } from '../inbox/inbox.js';
 import type { Refusal, RefusalLog } from '../refusal-log.js';
 
