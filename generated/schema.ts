@@ -79,8 +79,14 @@ export interface paths {
          *     second. Every `accepted` and `refused` message carries one `InboxFeedItem` as JSON on its `data:`
          *     line. A comment line (`: keep-alive`) is sent every 15 seconds so proxies keep the connection open.
          *
-         *     Refusals are kept in memory only (the last 500 per process, bodies cut at 64 KiB, signatures and
-         *     secrets never kept): they were never acknowledged, so they are not in the inbox.
+         *     Refusals are kept in memory only (the last 500 per process and at most 8 MiB of them, each body cut
+         *     at 64 KiB of its JSON-escaped form, signatures and secrets never kept): they were never acknowledged,
+         *     so they are not in the inbox. `backlog=0` replays nothing.
+         *
+         *     Bounds, so that readers cannot exhaust the server: at most 100 streams are open at once (beyond that,
+         *     `503 too_many_streams` with `Retry-After`); a stream whose reader stops reading is ended once 1 MiB
+         *     waits unsent for it (reconnect and read on); a stored event that cannot be served within the contract
+         *     is left out and logged, as in `GET /inbox/messages`.
          */
         get: operations["streamInboxEvents"];
         put?: never;
@@ -103,6 +109,8 @@ export interface paths {
          * @description **Not part of the provider's API.** Pages through the events the reference server accepted, oldest
          *     first, in the order they were committed. Pass `nextCursor` back as `cursor` to read on; a page with
          *     fewer than `limit` items has read everything stored so far; ask again later with the same cursor.
+         *     A stored event that cannot be served within the contract is listed under `skipped` instead of
+         *     failing the whole page. Answers are never cached (`Cache-Control: no-store`).
          */
         get: operations["listInboxMessages"];
         put?: never;
@@ -175,7 +183,11 @@ export interface components {
         };
         /**
          * EpochTime
-         * @description Epoch time. Meta sends milliseconds (`1569262486134`) in most deliveries and seconds in some; both are accepted, a reader tells them apart by magnitude.
+         * @description Epoch time. Meta sends milliseconds (`1569262486134`) in most deliveries and seconds in some; both are
+         *     accepted, a reader tells them apart by magnitude. The maximum is the largest finite JSON number a
+         *     receiver can hold (an IEEE 754 double): a literal such as `1e400` overflows to infinity once parsed,
+         *     cannot be stored or read back as JSON, and is refused (`400 schema_violation` naming its path), as is
+         *     such a number anywhere else in a delivery.
          * @example 1569262486134
          */
         EpochTime: number;
@@ -204,10 +216,10 @@ export interface components {
          *     `invalid_json`, `too_deep`, `schema_violation`, `bad_request` (400);
          *     `missing_signature`, `bad_signature`, `bad_verify_token`, `channel_disabled`, `unauthorized` (401);
          *     `unknown_channel`, `not_found` (404); `method_not_allowed` (405); `payload_too_large` (413);
-         *     `unsupported_media_type` (415); `internal_error`, `store_unavailable` (500).
+         *     `unsupported_media_type` (415); `internal_error`, `store_unavailable` (500); `too_many_streams` (503).
          * @enum {string}
          */
-        ErrorCode: "invalid_json" | "too_deep" | "schema_violation" | "bad_request" | "missing_signature" | "bad_signature" | "bad_verify_token" | "channel_disabled" | "unauthorized" | "unknown_channel" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "store_unavailable";
+        ErrorCode: "invalid_json" | "too_deep" | "schema_violation" | "bad_request" | "missing_signature" | "bad_signature" | "bad_verify_token" | "channel_disabled" | "unauthorized" | "unknown_channel" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "store_unavailable" | "too_many_streams";
         /**
          * ErrorDetail
          * @description One problem with the request.
@@ -274,6 +286,12 @@ export interface components {
              *     stored so far has been read, and asking again later with the same cursor returns what arrived since.
              */
             nextCursor: string;
+            /**
+             * @description Stored events in this page's range that could not be served within the contract, left out of
+             *     `items`; absent when there are none. The page still counts them towards `limit`, and `nextCursor`
+             *     reads on past them.
+             */
+            skipped?: components["schemas"]["UnservableItem"][];
         };
         /**
          * KnownAttachmentType
@@ -441,7 +459,7 @@ export interface components {
         /**
          * Refusal
          * @description One refused request as the server remembers it. The signature header and any secret are never kept;
-         *     the body is kept as received, cut at 64 KiB.
+         *     the body is kept as received, cut so that it takes at most 64 KiB once escaped as JSON.
          */
         Refusal: {
             /**
@@ -451,7 +469,7 @@ export interface components {
             at: string;
             /** @description The request body as received (UTF-8), or `null` when there was none. */
             body: string | null;
-            /** @description True when `body` was cut at 64 KiB. */
+            /** @description True when `body` was cut (at 64 KiB of its JSON-escaped form). */
             bodyTruncated: boolean;
             /** @description The channel named in the path, or `null` when the path names none. */
             channel: string | null;
@@ -516,10 +534,30 @@ export interface components {
             url?: string;
         };
         /**
+         * UnservableItem
+         * @description A stored event this page leaves out because it cannot be served within the contract (for example a
+         *     row written before the receiver refused non-finite numbers). The server logs it; the cursor moves past
+         *     it, so one such row never blocks the events beside it.
+         */
+        UnservableItem: {
+            /** @description The inbox's own ID of the event left out. */
+            id: string;
+            /**
+             * @description Why it cannot be served, e.g. the first schema violation of the stored row.
+             * @example /entryTime: must be number
+             */
+            reason: string;
+        };
+        /**
          * WebhookDelivery
          * @description One webhook delivery as Meta posts it. Every field is optional, as the provider's table states.
          *     Unknown keys are accepted at every level: Meta adds fields over time and a receiver that refuses a
          *     genuine delivery loses that message for good.
+         *
+         *     Two limits no genuine delivery reaches, so that one request cannot hold a receiver for long: at most
+         *     **1000 events** in all (`messaging`, `standby` and `changes` of every entry together; Meta batches up to
+         *     1000 updates in one delivery), and every number **finite** once parsed (`1e400` overflows to infinity
+         *     and is refused wherever it appears). Either answers `400 schema_violation` naming the JSON path.
          */
         WebhookDelivery: {
             /** @description The updates of this delivery, one entry per Instagram account and time; Meta batches up to 1000 updates in one delivery. */
@@ -597,7 +635,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorBody"];
             };
         };
-        /** @description The body is larger than the receiver's limit (1 MiB by default). Split the delivery. */
+        /** @description The body is larger than the receiver's limit (1 MiB by default), declared by `Content-Length` or found while reading. The receiver stops reading, answers, and closes the connection. Split the delivery. */
         PayloadTooLarge: {
             headers: {
                 [name: string]: unknown;
@@ -615,6 +653,17 @@ export interface components {
                 "application/json": components["schemas"]["PushAccepted"];
             };
         };
+        /** @description The server is at a limit it keeps so that no client can exhaust it (for the live feed: the number of streams open at once). Nothing was changed; retry after the number of seconds `Retry-After` gives. */
+        ServiceUnavailable: {
+            headers: {
+                /** @description Seconds to wait before retrying. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
         /** @description Unauthorized: the signature is missing or wrong, the verify token is wrong, the channel is disabled (the provider's "check whether you have purchased related services"), or the inbox token is wrong. */
         Unauthorized: {
             headers: {
@@ -624,7 +673,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorBody"];
             };
         };
-        /** @description The body is not sent as `application/json`. */
+        /** @description The body is not sent as `application/json` (UTF-8), or it carries a `Content-Encoding` other than `identity` (a gzip, deflate or br body is not read). The connection is closed after this answer when the body had not been read in full. */
         UnsupportedMediaType: {
             headers: {
                 [name: string]: unknown;
@@ -643,6 +692,8 @@ export interface components {
         /**
          * @description A value chosen by Meta that the receiver echoes back unchanged. The provider documents it as an
          *     integer; Meta sends digits, but the receiver treats it as an opaque string so it echoes exactly what came.
+         *     A challenge whose percent-encoding does not decode to UTF-8 (`%ff%fe`) is refused with 400: it could
+         *     not be echoed unchanged.
          * @example 1158201444
          */
         HubChallenge: string;
@@ -696,6 +747,8 @@ export interface operations {
                 /**
                  * @description A value chosen by Meta that the receiver echoes back unchanged. The provider documents it as an
                  *     integer; Meta sends digits, but the receiver treats it as an opaque string so it echoes exactly what came.
+                 *     A challenge whose percent-encoding does not decode to UTF-8 (`%ff%fe`) is refused with 400: it could
+                 *     not be echoed unchanged.
                  * @example 1158201444
                  */
                 "hub.challenge": components["parameters"]["HubChallenge"];
@@ -747,6 +800,8 @@ export interface operations {
                 /**
                  * @description A value chosen by Meta that the receiver echoes back unchanged. The provider documents it as an
                  *     integer; Meta sends digits, but the receiver treats it as an opaque string so it echoes exactly what came.
+                 *     A challenge whose percent-encoding does not decode to UTF-8 (`%ff%fe`) is refused with 400: it could
+                 *     not be echoed unchanged.
                  * @example 1158201444
                  */
                 "hub.challenge": components["parameters"]["HubChallenge"];
@@ -823,6 +878,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listInboxMessages: {
