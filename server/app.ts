@@ -4,9 +4,11 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type { Logger } from 'pino';
 import { channelSet, type Channel } from './channels.js';
 import { builtAsset } from './assets.js';
-import { jsonBody } from './body.js';
+import { rawBody } from './body.js';
+import { connectionGuard } from './connection-guard.js';
 import { ApiError } from './errors.js';
 import { errorHandler } from './error-handler.js';
+import { hostCheck } from './host-check.js';
 import type { Inbox } from './inbox/inbox.js';
 import { createLogger } from './logger.js';
 import { RefusalLog } from './refusal-log.js';
@@ -16,9 +18,10 @@ import { inboxFeed } from './routes/feed.js';
 import { handshake } from './routes/handshake.js';
 import { listMessages, requireInboxToken } from './routes/inbox.js';
 import { opsRoutes } from './routes/ops.js';
-import { authenticatePush, storePush } from './routes/push.js';
+import { authenticatePush, resolvePathChannel, storePush } from './routes/push.js';
 import { fastPush } from './routes/push-fast.js';
 import { compilePushValidators } from './push-validator.js';
+import { securityHeaders } from './security-headers.js';
 import { loadBundledSpec, type OpenApiDocument } from './spec.js';
 import { specValidator } from './validator.js';
 
@@ -47,6 +50,11 @@ export interface AppOptions {
   consoleDir?: URL;
   /** How often the live feed polls the inbox for new events (ms). */
   feedPollMs?: number;
+  /**
+   * Host names (lower-case, without port) this app answers; any other Host gets 400. Undefined answers
+   * every Host. serve() restricts the open sandbox to loopback names (DNS rebinding).
+   */
+  allowedHosts?: readonly string[];
   /** Extra routes mounted before the contract (the inbox console adds its page and feed here). */
   extraRoutes?: (app: Express, deps: { inbox: Inbox; refusals: RefusalLog; inboxToken?: string; logger: Logger }) => void;
 }
@@ -75,7 +83,10 @@ export function createApp(options: AppOptions): ReferenceApp {
   app.set('etag', false);
   app.set('query parser', 'simple');
 
+  app.use(connectionGuard());
+  app.use(securityHeaders());
   app.use(requestId(logger));
+  if (options.allowedHosts) app.use(hostCheck(options.allowedHosts));
   // First after the request id: a push should not walk the routers of pages it never goes to.
   if (options.fastPush ?? true) app.use(fastPush({ set, inbox: options.inbox, validators: compilePushValidators(spec), body: bodyOptions }));
   app.use(
@@ -88,8 +99,10 @@ export function createApp(options: AppOptions): ReferenceApp {
   );
   app.use(consoleRoutes(options.consoleDir ?? builtAsset('console/')));
   options.extraRoutes?.(app, { inbox: options.inbox, refusals, inboxToken: options.inboxToken, logger });
-  app.use(jsonBody(bodyOptions));
-  app.post(PUSH_PATHS, authenticatePush(set));
+  // A push's channel is known from the path before its body is read; its signature is checked over
+  // the bytes before they are parsed (routes/push.ts). No other operation takes a body: elsewhere a
+  // body is never read, and the answer closes the connection (connection-guard.ts).
+  app.post(PUSH_PATHS, resolvePathChannel(set), rawBody(bodyOptions), authenticatePush(set, bodyOptions.maxDepth));
   app.use('/inbox', requireInboxToken(options.inboxToken));
   app.use(specValidator(spec, { validateResponses: options.validateResponses ?? true }));
   app.post(PUSH_PATHS, storePush(options.inbox));

@@ -1,9 +1,12 @@
 // Reads a request body once, as raw bytes, for both the signature check (which must see the exact bytes)
-// and JSON parsing. Refuses, in this order: wrong content type (415), too large (413), not UTF-8 or
+// and JSON parsing, which are separate steps so a signature can be checked before anything parses.
+// Refuses, in this order: wrong content type or a content coding (415), too large (413), not UTF-8 or
 // not JSON (400), nested deeper than `maxDepth` (400, checked before JSON.parse recurses into it).
+// A refusal leaves the rest of the body unread; connection-guard.ts closes the connection after it.
 import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { ApiError, badRequest } from './errors.js';
+import { nonFinitePath } from './finite-numbers.js';
 import { nestsDeeperThan } from './json-depth.js';
 
 export interface BodyOptions {
@@ -38,7 +41,6 @@ function readRaw(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
-      req.resume(); // drain so the connection can answer
       reject(payloadTooLarge(limit));
       return;
     }
@@ -50,6 +52,8 @@ function readRaw(req: IncomingMessage, limit: number): Promise<Buffer> {
       size += chunk.length;
       if (size > limit) {
         failed = true;
+        // Stop taking bytes in; the answer goes out with Connection: close.
+        req.pause();
         reject(payloadTooLarge(limit));
         return;
       }
@@ -60,8 +64,33 @@ function readRaw(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-/** Parses already-read bytes; pure apart from the exceptions it throws. */
-export function parseJsonBody(raw: Buffer, maxDepth: number): unknown {
+/** A Content-Encoding other than identity: the body would have to be decoded, which this server does not do. */
+function contentCoding(header: string | undefined): string | null {
+  if (header === undefined) return null;
+  const codings = header.split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== '' && c !== 'identity');
+  return codings.length ? codings.join(', ') : null;
+}
+
+/** Checks the headers of a JSON body and reads its bytes onto `req.rawBody`; parses nothing. */
+export async function readRawBody(req: Request, options: Pick<BodyOptions, 'limit'>): Promise<Buffer> {
+  if (!isJsonContentType(req.headers['content-type'])) {
+    throw new ApiError(415, 'unsupported_media_type', 'Send the body as application/json (UTF-8).', [
+      { path: '/headers/content-type', message: `unsupported media type ${req.headers['content-type'] ?? '(none)'}` },
+    ]);
+  }
+  const coding = contentCoding(req.headers['content-encoding']);
+  if (coding) {
+    throw new ApiError(415, 'unsupported_media_type', 'Send the body without a content coding (Content-Encoding: identity).', [
+      { path: '/headers/content-encoding', message: `unsupported content coding ${coding.slice(0, 100)}` },
+    ]);
+  }
+  const raw = await readRaw(req, options.limit);
+  req.rawBody = raw;
+  return raw;
+}
+
+/** Decodes and parses already-read bytes; pure apart from the exceptions it throws. */
+function decodeAndParse(raw: Buffer, maxDepth: number): { text: string; value: unknown } {
   let text: string;
   try {
     text = utf8.decode(raw);
@@ -74,29 +103,37 @@ export function parseJsonBody(raw: Buffer, maxDepth: number): unknown {
     ]);
   }
   try {
-    return JSON.parse(text);
+    return { text, value: JSON.parse(text) };
   } catch (err) {
     throw badRequest('invalid_json', 'The request body is not valid JSON.', [{ path: '/body', message: (err as Error).message }]);
   }
 }
 
-/** Reads, checks and parses a POST's JSON body onto `req.rawBody` and `req.body`. */
-export async function readJsonBody(req: Request, options: BodyOptions): Promise<void> {
-  if (!isJsonContentType(req.headers['content-type'])) {
-    req.resume();
-    throw new ApiError(415, 'unsupported_media_type', 'Send the body as application/json (UTF-8).', [
-      { path: '/headers/content-type', message: `unsupported media type ${req.headers['content-type'] ?? '(none)'}` },
-    ]);
-  }
-  const raw = await readRaw(req, options.limit);
-  req.rawBody = raw;
-  req.body = parseJsonBody(raw, options.maxDepth);
+/** Parses already-read bytes; pure apart from the exceptions it throws. */
+export function parseJsonBody(raw: Buffer, maxDepth: number): unknown {
+  return decodeAndParse(raw, maxDepth).value;
 }
 
-/** Express middleware: for POST requests, read, check and parse the JSON body. */
-export function jsonBody(options: BodyOptions) {
+export interface ParsedDelivery {
+  value: unknown;
+  /** JSON pointer of the first number that overflowed to ±Infinity when parsed, or null. */
+  nonFinite: string | null;
+}
+
+/**
+ * Parses a delivery and finds any number that is not finite once parsed (`1e400`). It is found here,
+ * where the text is at hand for a cheap pre-check, and refused later with the contract's other checks,
+ * after the signature, so an unsigned caller learns nothing about the schema.
+ */
+export function parseDelivery(raw: Buffer, maxDepth: number): ParsedDelivery {
+  const { text, value } = decodeAndParse(raw, maxDepth);
+  return { value, nonFinite: nonFinitePath(text, value) };
+}
+
+/** Express middleware: reads and checks the body's bytes (parsing is the push route's next step). */
+export function rawBody(options: Pick<BodyOptions, 'limit'>) {
   return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
-    if (req.method === 'POST') await readJsonBody(req, options);
+    await readRawBody(req, options);
     next();
   };
 }

@@ -1,6 +1,6 @@
 // Channels and how a delivery finds its channel: the path's chanId decides, else entry[].id.
 import { timingSafeEqual } from 'node:crypto';
-import { ApiError, notFound, unauthorized } from './errors.js';
+import { ApiError, badRequest, notFound, unauthorized } from './errors.js';
 
 export interface Channel {
   id: string;
@@ -35,6 +35,18 @@ function usable(channel: Channel): Channel {
   }
   return channel;
 }
+
+/** The path's chanId decoded, or the 400 both push paths answer for a malformed segment. */
+export function decodeChanId(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw malformedChanId();
+  }
+}
+
+export const malformedChanId = () =>
+  badRequest('bad_request', 'The channel ID in the path is not a valid URL segment.', [{ path: '/path/chanId', message: 'malformed percent-encoding' }]);
 
 /** The channel named by the path, or a 404/401 ApiError. */
 export function channelById(set: ChannelSet, chanId: string): Channel {

@@ -2,6 +2,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { ErrorCode, ErrorDetail } from 'instagram-push-kit';
+import { malformedChanId } from './channels.js';
 import { ApiError, internalError } from './errors.js';
 import { StoreUnavailableError } from './inbox/inbox.js';
 import type { RefusalLog } from './refusal-log.js';
@@ -41,6 +42,8 @@ export function toApiError(err: unknown): ApiError {
     return new ApiError(500, 'store_unavailable', 'The inbox could not store the delivery; nothing was stored. Retry later with the same bytes.');
   }
   const e = err as ValidatorError;
+  // Express's router could not decode a path parameter: the same answer the push hot path gives.
+  if (e?.status === 400 && /^Failed to decode param/.test(e.message ?? '')) return malformedChanId();
   const status = typeof e?.status === 'number' ? e.status : 500;
   const code = byStatus[status];
   if (!code) return internalError();

@@ -2,7 +2,13 @@
 // no data; it reads the token from its URL fragment (never sent to the server) and calls the feed with it.
 import { existsSync, readFileSync } from 'node:fs';
 import { Router, type Response } from 'express';
-import { PAGE_CSP } from './ops.js';
+
+/**
+ * The console needs nothing but its own script and stylesheet, and it holds the inbox token: no inline
+ * script, no eval, no blob: (the docs page, which Redoc renders, keeps the looser ops.ts policy).
+ */
+export const CONSOLE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 const ASSETS: Record<string, { file: string; type: string }> = {
   '/inbox': { file: 'index.html', type: 'text/html' },
@@ -24,7 +30,7 @@ export function consoleRoutes(dir: URL): Router {
         res.status(503).type('text/plain').send('The inbox console is not built: run `npm run build`.');
         return;
       }
-      res.setHeader('Content-Security-Policy', PAGE_CSP);
+      res.setHeader('Content-Security-Policy', CONSOLE_CSP);
       res.setHeader('Cache-Control', 'no-cache');
       res.type(type).send(content);
     });

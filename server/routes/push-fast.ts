@@ -4,8 +4,8 @@
 // push (see README, Performance). Every other request, and pushes when `fastPush` is off, take the
 // express-openapi-validator path; test/server/fast-path-parity.test.ts proves both answer alike.
 import type { NextFunction, Request, Response } from 'express';
-import type { ChannelSet } from '../channels.js';
-import { readJsonBody, type BodyOptions } from '../body.js';
+import { readRawBody, type BodyOptions } from '../body.js';
+import { channelById, decodeChanId, type ChannelSet } from '../channels.js';
 import { ApiError, badRequest } from '../errors.js';
 import { eventsOf } from '../inbox/events.js';
 import type { Inbox } from '../inbox/inbox.js';
@@ -31,21 +31,17 @@ export interface FastPushDeps {
 }
 
 export function fastPush({ set, inbox, validators, body }: FastPushDeps) {
+  const acceptedLength = Buffer.byteLength(validators.acceptedBody);
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     if (req.method !== 'POST') return next();
     const rawChanId = pushTarget(req.path);
     if (rawChanId === undefined) return next();
-    let chanId: string | undefined;
-    if (rawChanId !== '') {
-      try {
-        chanId = decodeURIComponent(rawChanId);
-      } catch {
-        throw badRequest('bad_request', 'The channel ID in the path is not a valid URL segment.', [{ path: '/path/chanId', message: 'malformed percent-encoding' }]);
-      }
-    }
-    // Same order as the general path: body, then channel and signature, then the contract's checks.
-    await readJsonBody(req, body);
-    const channels = authenticateDelivery(set, req, chanId);
+    const chanId = rawChanId === '' ? undefined : decodeChanId(rawChanId);
+    // Same order as the general path: the path's channel, the body's bytes, signature and parsing
+    // (authenticateDelivery), then the contract's checks.
+    const pathChannel = chanId === undefined ? undefined : channelById(set, chanId);
+    const raw = await readRawBody(req, body);
+    const channels = authenticateDelivery(set, req, raw, pathChannel, body.maxDepth);
     const badChanId = chanId === undefined ? null : validators.chanId(chanId);
     if (badChanId) throw new ApiError(400, 'bad_request', 'A request parameter does not match the API contract.', badChanId);
     const queryNames = Object.keys(req.query as object);
@@ -55,7 +51,7 @@ export function fastPush({ set, inbox, validators, body }: FastPushDeps) {
     const problems = validators.body(req.body);
     if (problems) throw new ApiError(400, 'schema_violation', 'The request body does not match the schema.', problems);
     await inbox.append(eventsOf(req.body, channels), new Date());
-    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(validators.acceptedBody) });
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': acceptedLength });
     res.end(validators.acceptedBody);
   };
 }

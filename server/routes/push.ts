@@ -1,9 +1,14 @@
-// POST push: resolve the channel, check the signature over the raw bytes, then store atomically.
-// Channel and signature run before the spec validator, so an unsigned body is refused (401) before
-// anyone reads its schema errors; the store write runs after it.
+// POST push on the general path, and the steps both push paths share: find the channel, check the
+// signature over the raw bytes, check the delivery's limits, store. When the path names the channel,
+// the channel is known before the body is read and the signature is checked before anything parses
+// it, so an unsigned megabyte costs a hash, not a parse. Without a chanId the channel comes from
+// entry[].id, which needs the parsed body. Channel and signature run before the spec validator, so an
+// unsigned body is refused (401) before anyone reads its schema errors.
 import type { NextFunction, Request, Response } from 'express';
+import { parseDelivery } from '../body.js';
 import { channelById, channelsByEntry, type Channel, type ChannelSet } from '../channels.js';
-import { unauthorized } from '../errors.js';
+import { deliveryLimitProblems } from '../delivery-limits.js';
+import { ApiError, unauthorized } from '../errors.js';
 import { eventsOf } from '../inbox/events.js';
 import type { Inbox } from '../inbox/inbox.js';
 import { SIGNATURE_HEADER, verifySignature } from '../signature.js';
@@ -21,12 +26,13 @@ function entryIds(body: unknown): (string | undefined)[] {
   return entry.map((e) => (typeof (e as { id?: unknown })?.id === 'string' ? (e as { id: string }).id : undefined));
 }
 
-function checkSignature(req: Request, channels: Channel[]): void {
+/** Throws the 401 to answer unless `raw` is signed for every channel that has an app secret. */
+export function checkSignature(req: Request, raw: Buffer, channels: Channel[]): void {
   const header = req.headers[SIGNATURE_HEADER];
   const value = Array.isArray(header) ? header[0] : header;
   const secrets = new Set(channels.map((c) => c.appSecret).filter((s): s is string => Boolean(s)));
   for (const secret of secrets) {
-    const verdict = verifySignature(req.rawBody ?? Buffer.alloc(0), value, secret);
+    const verdict = verifySignature(raw, value, secret);
     if (verdict === 'missing') {
       throw unauthorized('missing_signature', 'The X-Hub-Signature-256 header is required for this channel.', [
         { path: '/headers/x-hub-signature-256', message: 'missing' },
@@ -40,17 +46,40 @@ function checkSignature(req: Request, channels: Channel[]): void {
   }
 }
 
-/** Decides the channel(s) of a parsed delivery and authenticates it; throws the ApiError to answer. */
-export function authenticateDelivery(set: ChannelSet, req: Request, chanId: string | undefined): Channel[] | Channel {
-  const channels = chanId !== undefined ? [channelById(set, chanId)] : channelsByEntry(set, entryIds(req.body));
-  checkSignature(req, channels);
-  return chanId !== undefined ? channels[0]! : channels;
+/**
+ * Authenticates a delivery whose bytes are read: with a path channel, signature first, then parse;
+ * without, parse, route each entry, then signature. Then the limits the schema cannot state.
+ * Sets `req.body`; returns the channel(s) to store under; throws the ApiError to answer.
+ */
+export function authenticateDelivery(set: ChannelSet, req: Request, raw: Buffer, pathChannel: Channel | undefined, maxDepth: number): Channel[] | Channel {
+  if (pathChannel) checkSignature(req, raw, [pathChannel]);
+  const { value, nonFinite } = parseDelivery(raw, maxDepth);
+  req.body = value;
+  let channels: Channel[] | Channel;
+  if (pathChannel) {
+    channels = pathChannel;
+  } else {
+    channels = channelsByEntry(set, entryIds(value));
+    checkSignature(req, raw, channels);
+  }
+  const problems = deliveryLimitProblems(value, nonFinite);
+  if (problems) throw new ApiError(400, 'schema_violation', 'The request body does not match the schema.', problems);
+  return channels;
 }
 
-/** Runs before the spec validator on the validator path. */
-export function authenticatePush(set: ChannelSet) {
+/** General path, before the body is read: the channel the path names (404/401 without reading a byte). */
+export function resolvePathChannel(set: ChannelSet) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    res.locals.channels = authenticateDelivery(set, req, typeof req.params.chanId === 'string' ? req.params.chanId : undefined);
+    if (typeof req.params.chanId === 'string') res.locals.channels = channelById(set, req.params.chanId);
+    next();
+  };
+}
+
+/** General path, after the body's bytes are read and before the spec validator. */
+export function authenticatePush(set: ChannelSet, maxDepth: number) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const pathChannel = res.locals.channels as Channel | undefined;
+    res.locals.channels = authenticateDelivery(set, req, req.rawBody ?? Buffer.alloc(0), pathChannel, maxDepth);
     next();
   };
 }
