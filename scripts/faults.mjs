@@ -51,6 +51,16 @@ const faults = [
     patches: [['server/inbox/postgres-inbox.ts', '          AND txid < pg_snapshot_xmin(pg_current_snapshot())\n', '']],
     tests: ['test/inbox/postgres.test.ts'],
   },
+  {
+    name: '(f) numbers that overflow to infinity are no longer looked for',
+    patches: [['server/body.ts', '  return { value, nonFinite: nonFinitePath(text, value) };', '  return { value, nonFinite: null };']],
+    tests: ['test/server/delivery-limits.test.ts'],
+  },
+  {
+    name: '(g) the server reads on after a refusal (no Connection: close)',
+    patches: [['server/connection-guard.ts', "  if (!res.headersSent && bodyLeftUnread(req)) res.setHeader('Connection', 'close');", '  void bodyLeftUnread;']],
+    tests: ['test/server/refusal-cost.test.ts'],
+  },
 ];
 
 function scratchCopy() {

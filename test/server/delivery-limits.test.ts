@@ -64,6 +64,20 @@ for (const fastPush of [true, false]) {
       expect(r.json.errors[0].path).toBe('/body/entry');
     });
 
+    it('refuses a number that overflows to infinity wherever it sits, naming its path', async () => {
+      const cases: [string, string][] = [
+        ['{"entry":[{"id":"1","time":1e400}]}', '/body/entry/0/time'],
+        ['{"entry":[{"messaging":[{"timestamp":-1E+400}]}]}', '/body/entry/0/messaging/0/timestamp'],
+        ['{"object":"instagram","extra":{"deep":[0,1e999]}}', '/body/extra/deep/1'],
+      ];
+      for (const [body, path] of cases) {
+        const r = await push(server.url, body, { chanId: 'chan-a', secret: SECRET_A });
+        expect(r.status, body).toBe(400);
+        expect(r.json.code).toBe('schema_violation');
+        expect(r.json.errors.map((e: { path: string }) => e.path)).toContain(path);
+      }
+    });
+
     it('checks the limit only after the signature: an unsigned flood gets 401', async () => {
       const r = await push(server.url, delivery(MAX_EVENTS + 1, `unsigned-${fastPush}`), { chanId: 'chan-a' });
       expect(r.status).toBe(401);
