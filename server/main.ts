@@ -1,8 +1,14 @@
+#!/usr/bin/env node
 // The entry point: the only place that reads env, argv and files. `npm start` runs this file.
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { isIPv6 } from 'node:net';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createApp } from './app.js';
 import { ConfigError, loadConfigFile } from './config.js';
+import { LOOPBACK_HOSTS } from './host-check.js';
+import { createHttpServer, DEFAULT_HTTP_LIMITS, type HttpServerLimits } from './http-server.js';
 import { openInbox } from './inbox/open-inbox.js';
 import { createLogger, type Logger } from './logger.js';
 import { parseDuration, startRetention } from './retention.js';
@@ -32,6 +38,47 @@ function parseSize(text: string): number {
   return Number(m[1]) * (unit.startsWith('k') ? 1024 : unit.startsWith('m') ? 1024 * 1024 : 1);
 }
 
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
+// Past 2^31 - 1 ms Node's timers fire at once; a day is already far beyond any sane limit.
+const LONGEST_DURATION_MS = 86_400_000;
+// routes/feed.ts writes a keep-alive comment this often; a shorter IDLE_TIMEOUT would cut quiet feeds.
+const FEED_KEEP_ALIVE_MS = 15_000;
+
+/** "30s", "500ms", "2m" or plain milliseconds → milliseconds, above 0 and at most a day. */
+function parseMs(name: string, text: string): number {
+  const m = /^\s*(\d+)\s*(ms|s|m)?\s*$/i.exec(text);
+  if (!m) throw new ConfigError(`${name} "${text}" is not a duration (e.g. 30s, 500ms, or milliseconds)`);
+  const ms = Number(m[1]) * DURATION_UNITS[(m[2] ?? 'ms').toLowerCase()]!;
+  if (!(ms > 0 && ms <= LONGEST_DURATION_MS)) throw new ConfigError(`${name} "${text}" must be above 0 and at most 24 hours`);
+  return ms;
+}
+
+function httpLimits(env: Record<string, string | undefined>): HttpServerLimits {
+  const requestTimeoutMs = env.REQUEST_TIMEOUT ? parseMs('REQUEST_TIMEOUT', env.REQUEST_TIMEOUT) : DEFAULT_HTTP_LIMITS.requestTimeoutMs;
+  const headersTimeoutMs = env.HEADERS_TIMEOUT ? parseMs('HEADERS_TIMEOUT', env.HEADERS_TIMEOUT) : Math.min(DEFAULT_HTTP_LIMITS.headersTimeoutMs, requestTimeoutMs);
+  if (headersTimeoutMs > requestTimeoutMs) throw new ConfigError(`HEADERS_TIMEOUT (${headersTimeoutMs} ms) must not be longer than REQUEST_TIMEOUT (${requestTimeoutMs} ms)`);
+  const idleTimeoutMs = env.IDLE_TIMEOUT ? parseMs('IDLE_TIMEOUT', env.IDLE_TIMEOUT) : DEFAULT_HTTP_LIMITS.idleTimeoutMs;
+  if (idleTimeoutMs <= FEED_KEEP_ALIVE_MS) throw new ConfigError(`IDLE_TIMEOUT "${env.IDLE_TIMEOUT}" must be longer than the live feed's ${FEED_KEEP_ALIVE_MS / 1000} s keep-alive, or quiet feeds are cut`);
+  const text = env.MAX_CONNECTIONS;
+  const maxConnections = text ? Number(text.trim()) : DEFAULT_HTTP_LIMITS.maxConnections;
+  if (text && !(/^\s*\d+\s*$/.test(text) && Number.isSafeInteger(maxConnections) && maxConnections > 0)) {
+    throw new ConfigError(`MAX_CONNECTIONS "${text}" is not a positive whole number`);
+  }
+  return { headersTimeoutMs, requestTimeoutMs, idleTimeoutMs, maxConnections };
+}
+
+/**
+ * The Host names (lower case, without port; IPv6 in brackets) the open sandbox answers: loopback names and
+ * the name it listens on. Undefined (any Host) when it listens on every interface, exposed on purpose.
+ */
+export function sandboxAllowedHosts(listenHost: string): string[] | undefined {
+  let name = listenHost.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  // The URL parser writes an IPv6 address as a Host header carries it: shortest form, in brackets.
+  if (isIPv6(name)) name = URL.canParse(`http://[${name}]/`) ? new URL(`http://[${name}]/`).hostname : `[${name}]`;
+  if (name === '0.0.0.0' || name === '[::]') return undefined;
+  return LOOPBACK_HOSTS.includes(name) ? [...LOOPBACK_HOSTS] : [...LOOPBACK_HOSTS, name];
+}
+
 /** Starts the reference server; resolves once it listens and its validator has been warmed up. */
 export async function serve(options: ServeOptions = {}): Promise<RunningServer> {
   const env = options.env ?? process.env;
@@ -42,6 +89,13 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const retentionMs = env.RETENTION ? parseDuration(env.RETENTION) : undefined;
   const poolSize = env.DATABASE_POOL_SIZE ? Number(env.DATABASE_POOL_SIZE) : undefined;
   if (poolSize !== undefined && !(Number.isInteger(poolSize) && poolSize > 0)) throw new ConfigError(`DATABASE_POOL_SIZE "${env.DATABASE_POOL_SIZE}" is not a positive integer`);
+  const limits = httpLimits(env);
+  // An empty HOST (as `HOST=` in a compose file leaves it) would make listen() take every interface.
+  const host = options.host ?? (env.HOST || '127.0.0.1');
+  const port = options.port ?? Number(env.PORT ?? 8080);
+  // The sandbox answers anyone who can reach it, so by default only requests addressed to this machine's
+  // loopback (a web page elsewhere cannot rebind its name here); a configured server answers any Host.
+  const allowedHosts = config ? undefined : sandboxAllowedHosts(host);
   const databaseUrl = env.DATABASE_URL ?? config?.databaseUrl;
   const inbox = openInbox({
     databaseUrl,
@@ -58,23 +112,24 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     logger,
     bodyLimit,
     validateResponses: env.VALIDATE_RESPONSES !== 'false',
+    allowedHosts,
   });
   if (!config) {
     logger.warn('NO CONFIGURATION: running as an OPEN SANDBOX. Any channel is accepted, no signature is required and any verify token passes. Set CONFIG (or --config) before exposing this server.');
+    if (!allowedHosts) {
+      logger.warn({ host }, `OPEN SANDBOX ON EVERY INTERFACE (HOST=${host}): anyone who can reach this port can push as any channel and read the inbox, whatever Host they address. Set CONFIG (or --config), or listen on 127.0.0.1.`);
+    }
   }
   await app.warmUp();
-  const server: Server = createServer(app);
-  server.keepAliveTimeout = 65_000;
+  const server: Server = createHttpServer(app, { limits, logger });
   const connections = trackConnections(server);
-  const host = options.host ?? env.HOST ?? '127.0.0.1';
-  const port = options.port ?? Number(env.PORT ?? 8080);
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
     server.listen(port, host, () => ok());
   });
   const address = server.address() as { port: number };
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
-  logger.info({ url, channels: config?.channels.length ?? 0, sandbox: !config, store: databaseUrl ? 'postgresql' : 'sqlite' }, `listening on ${url} (docs at ${url}/docs, console at ${url}/inbox)`);
+  logger.info({ url, channels: config?.channels.length ?? 0, sandbox: !config, allowedHosts, store: databaseUrl ? 'postgresql' : 'sqlite', limits }, `listening on ${url} (docs at ${url}/docs, console at ${url}/inbox)`);
   const retention = retentionMs ? startRetention({ inbox, olderThanMs: retentionMs, logger }) : undefined;
 
   let closing: Promise<void> | undefined;
@@ -129,7 +184,16 @@ function cliOptions(argv: string[]): ServeOptions {
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+/** True when Node was started with this file, directly or through a symlink (npm's bin links, npx). */
+function isEntryPoint(): boolean {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
   try {
     await serve(cliOptions(process.argv.slice(2)));
   } catch (err) {
