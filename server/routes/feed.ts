@@ -1,10 +1,20 @@
 // GET /inbox/events: the live feed the inbox console reads, as server-sent events. Accepted events come
 // from the inbox (polled by cursor, so instances sharing one PostgreSQL inbox all see every event);
-// refusals come from this process's refusal log as they happen.
+// refusals come from this process's refusal log as they happen. The bounds are in feed-limits.ts.
 import type { Request, Response } from 'express';
-import type { InboxFeedItem } from 'instagram-push-kit';
+import type { InboxItem } from 'instagram-push-kit';
+import type { Logger } from 'pino';
+import {
+  DEFAULT_MAX_STREAMS,
+  DEFAULT_MAX_UNSENT_BYTES,
+  DEFAULT_STREAMS_RETRY_AFTER_S,
+  FeedWriter,
+  StreamSlots,
+  tooManyStreams,
+} from '../feed-limits.js';
 import type { Inbox } from '../inbox/inbox.js';
-import type { Refusal, RefusalLog } from '../refusal-log.js';
+import { createLogger } from '../logger.js';
+import type { LoggedRefusal, RefusalLog } from '../refusal-log.js';
 
 export interface FeedDeps {
   inbox: Inbox;
@@ -15,36 +25,68 @@ export interface FeedDeps {
   keepAliveMs?: number;
   /** Open streams, so shutdown can end them (they never finish on their own). */
   streams: Set<Response>;
+  /** Streams open at once; one more is answered 503 too_many_streams. */
+  maxStreams?: number;
+  /** Seconds the 503's Retry-After gives. */
+  retryAfterS?: number;
+  /** Bytes that may wait unsent for one reader before its stream is ended. */
+  maxUnsentBytes?: number;
+  /**
+   * False for a stored event that cannot be served within the contract: it is left out, and this
+   * function logs it (servable.ts's `Servable.item` does both). The default serves every event.
+   */
+  serveItem?: (item: InboxItem) => boolean;
+  logger?: Pick<Logger, 'warn'>;
 }
 
 const DEFAULT_BACKLOG = 200;
 const POLL_PAGE = 500;
 
-/** One server-sent event; JSON never contains a raw newline, so one data line suffices. */
-function frame(item: InboxFeedItem): string {
-  const id = item.type === 'accepted' ? `a${item.item.id}` : `r${item.refusal.id}`;
-  return `event: ${item.type}\nid: ${id}\ndata: ${JSON.stringify(item)}\n\n`;
-}
+// JSON never contains a raw newline, so one data line suffices.
+const acceptedFrame = (item: InboxItem) => `event: accepted\nid: a${item.id}\ndata: ${JSON.stringify({ type: 'accepted', item })}\n\n`;
+// The refusal's JSON text is the log's, serialised once for every stream; this is JSON.stringify({ type, refusal }).
+const refusedFrame = (r: LoggedRefusal) => `event: refused\nid: r${r.id}\ndata: {"type":"refused","refusal":${r.json}}\n\n`;
 
-const refused = (refusal: Refusal): InboxFeedItem => ({ type: 'refused', refusal });
-const timeOf = (item: InboxFeedItem) => (item.type === 'accepted' ? item.item.receivedAt : item.refusal.at);
+type Past = { at: string; frame: () => string };
 
-export function inboxFeed({ inbox, refusals, pollMs = 250, keepAliveMs = 15_000, streams }: FeedDeps) {
+export function inboxFeed({
+  inbox,
+  refusals,
+  pollMs = 250,
+  keepAliveMs = 15_000,
+  streams,
+  maxStreams = DEFAULT_MAX_STREAMS,
+  retryAfterS = DEFAULT_STREAMS_RETRY_AFTER_S,
+  maxUnsentBytes = DEFAULT_MAX_UNSENT_BYTES,
+  serveItem = () => true,
+  logger = createLogger(),
+}: FeedDeps) {
+  const slots = new StreamSlots(maxStreams);
   return async (req: Request, res: Response): Promise<void> => {
+    if (!slots.take()) throw tooManyStreams(retryAfterS);
     const backlog = req.query.backlog === undefined ? DEFAULT_BACKLOG : Number(req.query.backlog);
-    // Refusals that happen while the backlog is read are held back, then sent after it, in order.
-    let held: Refusal[] | null = [];
-    // Shutdown may end the response while a poll is in flight; never write after that.
-    const send = (text: string) => {
-      if (!res.writableEnded && !res.destroyed) res.write(text);
-    };
-    const unsubscribe = refusals.subscribe((r) => (held ? held.push(r) : send(frame(refused(r)))));
+    const writer = new FeedWriter(res, maxUnsentBytes, (unsentBytes) =>
+      logger.warn({ requestId: res.locals.requestId, unsentBytes }, 'live feed reader fell behind; stream ended'),
+    );
+    // Refusals that happen while the backlog is read and sent are held back, then sent after it, in
+    // order; they wait unsent for this reader, so they count towards its bound.
+    let held: LoggedRefusal[] | null = [];
+    let heldBytes = 0;
+    const unsubscribe = refusals.subscribe((r) => {
+      if (!held) return writer.push(refusedFrame(r));
+      held.push(r);
+      heldBytes += r.bytes;
+      if (!writer.fits(heldBytes)) writer.overflow(heldBytes);
+    });
     let timer: NodeJS.Timeout | undefined;
     let keepAlive: NodeJS.Timeout | undefined;
     let stopped = false;
     const stop = () => {
+      if (stopped) return;
       stopped = true;
+      slots.release();
       unsubscribe();
+      held = null;
       clearTimeout(timer);
       clearInterval(keepAlive);
       streams.delete(res);
@@ -67,14 +109,17 @@ export function inboxFeed({ inbox, refusals, pollMs = 250, keepAliveMs = 15_000,
       // Tells nginx not to buffer the stream.
       'x-accel-buffering': 'no',
     });
-    const past: InboxFeedItem[] = [
-      ...page.items.map((item): InboxFeedItem => ({ type: 'accepted', item })),
-      ...refusals.since(0).slice(-backlog).map(refused),
-    ].sort((a, b) => timeOf(a).localeCompare(timeOf(b)));
-    send(past.map(frame).join(''));
-    send('event: ready\ndata: {}\n\n');
-    const lastBacklogRefusal = past.reduce((n, i) => (i.type === 'refused' ? Math.max(n, i.refusal.id) : n), 0);
-    for (const r of held) if (r.id > lastBacklogRefusal) send(frame(refused(r)));
+    const pastRefusals = refusals.latest(backlog);
+    const past: Past[] = [
+      ...page.items.filter(serveItem).map((item): Past => ({ at: item.receivedAt, frame: () => acceptedFrame(item) })),
+      ...pastRefusals.map((r): Past => ({ at: r.at, frame: () => refusedFrame(r) })),
+    ].sort((a, b) => a.at.localeCompare(b.at));
+    await writer.pace(framesOf(past));
+    // Ended meanwhile (by its reader, shutdown, or falling behind): 'close' stops the rest.
+    if (!writer.open || !held) return;
+    writer.push('event: ready\ndata: {}\n\n');
+    const lastBacklogRefusal = pastRefusals.at(-1)?.id ?? 0;
+    for (const r of held) if (r.id > lastBacklogRefusal) writer.push(refusedFrame(r));
     held = null;
 
     let cursor = page.nextCursor;
@@ -82,17 +127,22 @@ export function inboxFeed({ inbox, refusals, pollMs = 250, keepAliveMs = 15_000,
       try {
         for (;;) {
           const next = await inbox.list({ cursor, limit: POLL_PAGE });
-          if (res.writableEnded || res.destroyed) return;
+          if (!writer.open) return;
           cursor = next.nextCursor;
-          if (next.items.length) send(next.items.map((item) => frame({ type: 'accepted', item })).join(''));
+          await writer.pace(next.items.filter(serveItem).map(acceptedFrame));
           if (next.items.length < POLL_PAGE) break;
         }
       } catch {
         // The store is down for a moment (readyz reports it); the next poll tries again.
       }
-      if (!res.writableEnded && !res.destroyed) timer = setTimeout(poll, pollMs);
+      if (writer.open) timer = setTimeout(poll, pollMs);
     };
     timer = setTimeout(poll, pollMs);
-    keepAlive = setInterval(() => send(': keep-alive\n\n'), keepAliveMs);
+    keepAlive = setInterval(() => writer.push(': keep-alive\n\n'), keepAliveMs);
   };
+}
+
+/** Frames one at a time, so a backlog is never held as one string per stream. */
+function* framesOf(items: Past[]): Iterable<string> {
+  for (const item of items) yield item.frame();
 }
