@@ -85,7 +85,10 @@ export function errorHandler({ logger, refusals, isWarmUp }: ErrorHandlerDeps) {
     const apiError = toApiError(err);
     const requestId = res.locals.requestId as string;
     const warmUp = isWarmUp?.(req) ?? false;
-    if (apiError.status >= 500) {
+    if (apiError.status === 503) {
+      // A limit the server keeps on purpose (too many feed streams): expected under load, not a fault.
+      logger.warn({ requestId, status: 503, code: apiError.code }, 'request refused at a limit');
+    } else if (apiError.status >= 500) {
       const validatorResponse = (err as ValidatorError)?.status === 500 && /response/i.test((err as Error)?.message ?? '');
       logger.error(
         { requestId, err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err), responseBrokeSpec: validatorResponse },
