@@ -17,6 +17,7 @@ import { consoleRoutes } from './routes/console.js';
 import { inboxFeed } from './routes/feed.js';
 import { handshake } from './routes/handshake.js';
 import { listMessages, requireInboxToken } from './routes/inbox.js';
+import { createServable } from './servable.js';
 import { opsRoutes } from './routes/ops.js';
 import { authenticatePush, resolvePathChannel, storePush } from './routes/push.js';
 import { fastPush } from './routes/push-fast.js';
@@ -107,9 +108,11 @@ export function createApp(options: AppOptions): ReferenceApp {
   app.use(specValidator(spec, { validateResponses: options.validateResponses ?? true }));
   app.post(PUSH_PATHS, storePush(options.inbox));
   app.get(PUSH_PATHS, handshake(set));
-  app.get('/inbox/messages', listMessages(options.inbox));
+  // Stored rows that cannot be served within the contract are listed apart, never a 500 for the page.
+  const servable = createServable({ spec, logger });
+  app.get('/inbox/messages', listMessages(options.inbox, servable));
   const streams = new Set<Response>();
-  app.get('/inbox/events', inboxFeed({ inbox: options.inbox, refusals, pollMs: options.feedPollMs, streams }));
+  app.get('/inbox/events', inboxFeed({ inbox: options.inbox, refusals, pollMs: options.feedPollMs, streams, logger, serveItem: servable.item }));
   app.endStreams = () => {
     for (const res of streams) res.end();
   };

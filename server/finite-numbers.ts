@@ -1,15 +1,12 @@
 // Finds numbers that JSON.parse turned into ±Infinity (`1e400`): they cannot be stored or served back as
 // JSON, so a delivery holding one is refused wherever the number sits, unknown keys included.
+//
+// Why a walk of the parsed value and no test on the text first: the walk visits values, not bytes, and
+// skips strings, so it costs less than any scan of the text (measured: 0.17 µs against 0.26 µs for a
+// 240-byte delivery, 0.11 ms against 0.79 ms for 1000 events in a megabyte, JSON.parse 0.9 ms). And a
+// test for literals that may overflow is easy to get wrong: `/[eE]\+?\d{3}|\d{309}/` misses
+// `1` + 250 zeros + `e60`, and backtracks for a third of a second on a megabyte of 209-digit runs.
 import type { ErrorDetail } from 'instagram-push-kit';
-
-/**
- * True when the JSON text may hold a literal that overflows a double. Such a literal needs a 3-digit
- * exponent, or (with an exponent of at most 99) an integer part of at least 210 digits, since
- * 10^209 × 10^99 is still below 1.8e308. Strings that merely look like this only cost a walk. The
- * lookbehind starts a digit run's match at its first digit only: without it, a megabyte of 209-digit
- * runs costs a third of a second of backtracking per request; with it, a few milliseconds.
- */
-const MAY_OVERFLOW = /[eE]\+?\d{3}|\d{309}/;
 
 const escapeKey = (key: string) => (key.includes('~') || key.includes('/') ? key.replace(/~/g, '~0').replace(/\//g, '~1') : key);
 
@@ -32,15 +29,6 @@ export function firstNonFinite(value: unknown): string | null {
     if (inner !== null) return `/${escapeKey(key)}${inner}`;
   }
   return null;
-}
-
-/**
- * For a JSON text and what JSON.parse made of it: the pointer of the first number that overflowed to
- * ±Infinity, or null. Runs on every push, so the parsed value is only walked when the text could hold
- * such a number at all.
- */
-export function nonFinitePath(text: string, value: unknown): string | null {
-  return MAY_OVERFLOW.test(text) ? firstNonFinite(value) : null;
 }
 
 export const NON_FINITE_MESSAGE = 'must be a finite number';

@@ -3,13 +3,17 @@ import type { NextFunction, Request, Response } from 'express';
 import { sameSecret } from '../channels.js';
 import { badRequest, unauthorized } from '../errors.js';
 import { InvalidCursorError, type Inbox } from '../inbox/inbox.js';
+import { createLogger } from '../logger.js';
+import { createServable, type Servable } from '../servable.js';
+import { loadBundledSpec } from '../spec.js';
 
 /** Requires `Authorization: Bearer <token>` when a token is configured. */
 export function requireInboxToken(token: string | undefined) {
   return (req: Request, _res: Response, next: NextFunction): void => {
     if (token === undefined) return next();
     const header = req.headers.authorization ?? '';
-    const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
+    // The scheme is case-insensitive (RFC 9110 §11.1); the token is not.
+    const given = /^bearer /i.test(header) ? header.slice('bearer '.length) : '';
     if (!sameSecret(given, token)) {
       throw unauthorized('unauthorized', 'Send the inbox token as "Authorization: Bearer <token>".', [{ path: '/headers/authorization', message: 'missing or wrong bearer token' }]);
     }
@@ -17,16 +21,25 @@ export function requireInboxToken(token: string | undefined) {
   };
 }
 
-export function listMessages(inbox: Inbox) {
+/**
+ * Pages through the inbox. A stored row that cannot be served within the contract goes to `skipped`
+ * (see servable.ts) rather than failing the page. `servable` defaults to one compiled from the bundled
+ * spec, logging to a default logger; the app passes its own.
+ */
+export function listMessages(inbox: Inbox, servable: Servable = createServable({ spec: loadBundledSpec(), logger: createLogger() })) {
   return async (req: Request, res: Response): Promise<void> => {
+    // Set first, so a refused cursor is not cached either.
+    res.setHeader('Cache-Control', 'no-store');
     const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
     const cursor = typeof req.query.cursor === 'string' ? req.query.cursor : undefined;
     const channel = typeof req.query.channel === 'string' ? req.query.channel : undefined;
+    let page;
     try {
-      res.json(await inbox.list({ channel, limit, cursor }));
+      page = await inbox.list({ channel, limit, cursor });
     } catch (err) {
       if (!(err instanceof InvalidCursorError)) throw err;
       throw badRequest('bad_request', 'The cursor is not one this server handed out.', [{ path: '/query/cursor', message: err.message }]);
     }
+    res.json(servable.page(page));
   };
 }
