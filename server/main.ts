@@ -13,6 +13,7 @@ import { openInbox } from './inbox/open-inbox.js';
 import { createLogger, type Logger } from './logger.js';
 import { parseDuration, startRetention } from './retention.js';
 import { trackConnections } from './shutdown.js';
+import { FEED_KEEP_ALIVE_MS } from './routes/feed.js';
 
 export interface ServeOptions {
   port?: number;
@@ -42,7 +43,6 @@ const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
 // Past 2^31 - 1 ms Node's timers fire at once; a day is already far beyond any sane limit.
 const LONGEST_DURATION_MS = 86_400_000;
 // routes/feed.ts writes a keep-alive comment this often; a shorter IDLE_TIMEOUT would cut quiet feeds.
-const FEED_KEEP_ALIVE_MS = 15_000;
 
 /** "30s", "500ms", "2m" or plain milliseconds → milliseconds, above 0 and at most a day. */
 function parseMs(name: string, text: string): number {

@@ -16,6 +16,9 @@ import type { Inbox } from '../inbox/inbox.js';
 import { createLogger } from '../logger.js';
 import type { LoggedRefusal, RefusalLog } from '../refusal-log.js';
 
+/** How often an idle stream gets a comment line, so proxies (and the server's idle timeout) keep it open. */
+export const FEED_KEEP_ALIVE_MS = 15_000;
+
 export interface FeedDeps {
   inbox: Inbox;
   refusals: RefusalLog;
@@ -53,7 +56,7 @@ export function inboxFeed({
   inbox,
   refusals,
   pollMs = 250,
-  keepAliveMs = 15_000,
+  keepAliveMs = FEED_KEEP_ALIVE_MS,
   streams,
   maxStreams = DEFAULT_MAX_STREAMS,
   retryAfterS = DEFAULT_STREAMS_RETRY_AFTER_S,
