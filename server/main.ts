@@ -42,7 +42,6 @@ function parseSize(text: string): number {
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
 // Past 2^31 - 1 ms Node's timers fire at once; a day is already far beyond any sane limit.
 const LONGEST_DURATION_MS = 86_400_000;
-// routes/feed.ts writes a keep-alive comment this often; a shorter IDLE_TIMEOUT would cut quiet feeds.
 
 /** "30s", "500ms", "2m" or plain milliseconds → milliseconds, above 0 and at most a day. */
 function parseMs(name: string, text: string): number {
