@@ -1,9 +1,10 @@
-// Builds the offline docs page (dist/docs/index.html) with the Redoc script inlined, then removes the one
-// thing Redoc still loads from a CDN (its logo), so the page makes no request off the machine.
+// Builds the offline docs page the server package serves (server/dist/docs/index.html) with the Redoc
+// script inlined, then removes the one thing Redoc still loads from a CDN (its logo), so the page makes no
+// request off the machine.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { redocly } from './redocly.mjs';
 
-export const DOCS_FILE = 'dist/docs/index.html';
+export const DOCS_FILE = new URL('../server/dist/docs/index.html', import.meta.url).pathname;
 
 export function buildDocs() {
   const status = redocly(['build-docs', 'openapi/openapi.yaml', '--inlineBundle', '-o', DOCS_FILE], { quiet: true });

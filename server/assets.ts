@@ -1,9 +1,9 @@
-// Finds files `npm run build` puts in dist/ (the docs page, the console bundle) from source and from dist.
-import { existsSync } from 'node:fs';
-
-/** `rel` inside dist/: from dist/server/* it is ../rel, from server/* (source, tests) ../dist/rel. */
+// Finds what the build puts in server/dist/ (the docs page, the console bundle), from source and compiled.
+/**
+ * `rel` inside server/dist/: the compiled module (server/dist/server/assets.js, also in the installed
+ * package) finds it at ../rel; the source (server/assets.ts, run by tests and tsx) at ./dist/rel.
+ */
 export function builtAsset(rel: string): URL {
-  const inDist = new URL(`../${rel}`, import.meta.url);
-  const fromSource = new URL(`../dist/${rel}`, import.meta.url);
-  return import.meta.url.includes('/dist/server/') || existsSync(inDist) ? inDist : fromSource;
+  const compiled = new URL('.', import.meta.url).pathname.endsWith('/dist/server/');
+  return new URL(compiled ? `../${rel}` : `./dist/${rel}`, import.meta.url);
 }

@@ -1,4 +1,5 @@
-// The bundled spec (generated/openapi.json), located beside this module in source and in dist/.
+// The bundled spec: generated/openapi.json from source (server/spec.ts), and the copy the build puts in
+// server/dist/generated/ from the compiled module (server/dist/server/spec.js), so one relative URL serves both.
 import { readFileSync } from 'node:fs';
 
 export const bundledSpecUrl = new URL('../generated/openapi.json', import.meta.url);

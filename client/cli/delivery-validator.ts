@@ -1,15 +1,12 @@
-// Offline validation of a delivery against the spec bundled with the package (Ajv 2020, as the server).
-import { readFileSync } from 'node:fs';
+// Offline validation of a delivery against the bundled spec (Ajv 2020, as the server). The spec is
+// imported, so the ig-push bundle carries it inline and needs no file beside it.
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import bundledSpec from '../../generated/openapi.json' with { type: 'json' };
 import type { ErrorDetail } from '../types.js';
 
 // ajv-formats is CommonJS: under NodeNext its default import is the module object's callable export.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
-
-// Two levels up is the repository root from client/cli/*.ts and dist/ from dist/client/cli/*.js;
-// the build copies generated/openapi.json to dist/generated/openapi.json, so both find the spec.
-export const BUNDLED_SPEC = new URL('../../generated/openapi.json', import.meta.url);
 
 export type Problem = ErrorDetail;
 
@@ -22,13 +19,12 @@ function pathOf(error: ErrorObject): string {
   return child === undefined ? error.instancePath : `${error.instancePath}/${child.replace(/~/g, '~0').replace(/\//g, '~1')}`;
 }
 
-/** Builds a validator for `#/components/schemas/WebhookDelivery` of the spec at `specUrl`. */
-export function createDeliveryValidator(specUrl: URL = BUNDLED_SPEC): (bytes: Uint8Array) => Problem[] {
-  const spec: unknown = JSON.parse(readFileSync(specUrl, 'utf8'));
+/** Builds a validator for `#/components/schemas/WebhookDelivery` of `spec` (an OpenAPI document). */
+export function createDeliveryValidator(spec: object = bundledSpec): (bytes: Uint8Array) => Problem[] {
   // strict: false because the document is an OpenAPI file, not a bare JSON Schema (info, paths, examples…).
   const ajv = new Ajv2020({ allErrors: true, strict: false });
   addFormats(ajv);
-  ajv.addSchema(spec as object, 'spec');
+  ajv.addSchema(spec, 'spec');
   const validate = ajv.compile({ $ref: 'spec#/components/schemas/WebhookDelivery' });
 
   return (bytes) => {

@@ -1,8 +1,27 @@
-// `ig-push serve`: run the reference server. Loaded lazily so the client never depends on the server.
+// `ig-push serve`: run the reference server, from the separate package instagram-push-kit-server, loaded
+// only when this command runs: a user who only sends deliveries never installs the server.
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { CliError, EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import { portOption } from './options.js';
+
+export const SERVER_PACKAGE = 'instagram-push-kit-server';
+
+type ServerModule = typeof import('instagram-push-kit-server');
+
+/** The server package, or a one-line usage error saying how to install it when it is not installed. */
+export async function loadServer(load: () => Promise<ServerModule> = () => import('instagram-push-kit-server')): Promise<ServerModule> {
+  try {
+    return await load();
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    // Only the package itself missing; a dependency missing inside an installed server is a real error.
+    if (e.code === 'ERR_MODULE_NOT_FOUND' && e.message.includes(`'${SERVER_PACKAGE}'`)) {
+      throw new CliError(`serve needs the server package: npm install ${SERVER_PACKAGE}`, EXIT.usage);
+    }
+    throw err;
+  }
+}
 
 interface ServeCliOptions {
   port: number;
@@ -21,7 +40,7 @@ export function registerServe(program: Command): void {
     .addOption(new Option('--data-dir <dir>', 'where the inbox database lives (default ./data)').env('DATA_DIR'))
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (options: ServeCliOptions) => {
-      const { serve } = await import('../../server/main.js');
+      const { serve } = await loadServer();
       try {
         // The server logs its own "listening on …" line; SIGINT/SIGTERM drain requests in flight, then exit.
         await serve({ port: options.port, host: options.host, configPath: options.config, dataDir: options.dataDir, handleSignals: true });

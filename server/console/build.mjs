@@ -1,12 +1,14 @@
 // Bundles the inbox console (server/console/main.ts and what it imports, the typed client included)
-// into dist/console/console.js and copies its page and stylesheet beside it. `npm run build` runs this.
+// into server/dist/console/console.js and copies its page and stylesheet beside it. `npm run build` runs
+// this. The page imports the client by its package name; esbuild resolves it to the client's source
+// through the repository's tsconfig.json `paths`, so the console needs no client build first.
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
 const here = new URL('./', import.meta.url);
-const out = new URL('../../dist/console/', import.meta.url);
+const out = new URL('../dist/console/', import.meta.url);
 mkdirSync(out, { recursive: true });
 
 const result = await build({
@@ -34,4 +36,4 @@ for (const file of ['index.html', 'console.css']) copyFileSync(new URL(file, her
 const gz = (file) => gzipSync(readFileSync(new URL(file, out))).length;
 const total = gz('console.js') + gz('console.css');
 // stderr: `npm pack --json` runs this build through `prepare`, and its stdout must stay JSON.
-console.error(`console: dist/console/console.js + console.css, ${(total / 1024).toFixed(1)} KiB gzipped`);
+console.error(`console: server/dist/console/console.js + console.css, ${(total / 1024).toFixed(1)} KiB gzipped`);

@@ -1,6 +1,6 @@
 // Pure classification of one feed item into what the timeline shows: kind, direction, parties, times,
 // a one-line summary and, for refusals, the reason. No DOM here, so it is easy to reason about and test.
-import type { InboxFeedItem } from '../../client/types.js';
+import type { InboxFeedItem } from 'instagram-push-kit';
 
 export type Status = 'accepted' | 'refused';
 export type Direction = 'inbound' | 'echo';

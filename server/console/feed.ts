@@ -1,7 +1,6 @@
 // The live feed connection: GET /inbox/events through the project's typed client, read as SSE, with
 // reconnection (exponential backoff) and de-duplication of what a reconnect's backlog replays.
-import type { PushClient } from '../../client/index.js';
-import type { InboxFeedItem } from '../../client/types.js';
+import type { InboxFeedItem, PushClient } from 'instagram-push-kit';
 import { readSse, type SseMessage } from './sse.js';
 
 export type FeedState =

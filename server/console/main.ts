@@ -1,7 +1,6 @@
 // The inbox console's wiring: token, filters in the URL, the live feed, the timeline and the detail pane.
 // Each part lives in its own module; this one only connects them.
-import { createPushClient } from '../../client/index.js';
-import type { InboxFeedItem } from '../../client/types.js';
+import { createPushClient, type InboxFeedItem } from 'instagram-push-kit';
 import { KINDS } from './describe.js';
 import { Detail } from './detail.js';
 import { byId, h } from './dom.js';

@@ -1,6 +1,6 @@
 // Everything the console has seen, newest first, capped so a console left open for days stays light.
 import { describe, newerFirst, type Described } from './describe.js';
-import type { InboxFeedItem } from '../../client/types.js';
+import type { InboxFeedItem } from 'instagram-push-kit';
 
 export type Entry = Described & { seq: number };
 

@@ -38,7 +38,7 @@ const node = (args: string[], env: Record<string, string>) =>
   spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
 
 const server = (extraEnv: Record<string, string> = {}) => (port: number) =>
-  node(['dist/server/main.js'], { PORT: String(port), CONFIG: config, DATA_DIR: join(work, `data-${dataDirs++}`), LOG_LEVEL: 'warn', ...extraEnv });
+  node(['server/dist/server/main.js'], { PORT: String(port), CONFIG: config, DATA_DIR: join(work, `data-${dataDirs++}`), LOG_LEVEL: 'warn', ...extraEnv });
 
 const targets: Target[] = [
   { name: '(1) reference server, everything on', start: server() },
@@ -184,7 +184,7 @@ async function memoryUnderLoad(seconds: number): Promise<{ warmKb: number; endKb
 async function profileUnderLoad(seconds: number) {
   const port = await freePort();
   const dir = join(work, 'profile');
-  const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, 'dist/server/main.js'], {
+  const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, 'server/dist/server/main.js'], {
     cwd: root,
     env: { ...process.env, PORT: String(port), CONFIG: config, DATA_DIR: join(work, 'data-profile'), LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -257,5 +257,5 @@ async function main(): Promise<void> {
 try {
   await main();
 } finally {
-  pgCluster?.destroy();
+  await pgCluster?.destroy();
 }

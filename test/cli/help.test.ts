@@ -1,6 +1,6 @@
 // Every command documents itself and the exit codes; usage mistakes are one line on stderr and exit 2.
 import { describe, expect, it } from 'vitest';
-import pkg from '../../package.json' with { type: 'json' };
+import pkg from '../../client/package.json' with { type: 'json' };
 import { igPush } from './ig-push.js';
 
 describe('ig-push help and usage', () => {

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPushClient } from '../../client/index.js';
+import { CliError, EXIT } from '../../client/cli/exit-codes.js';
+import { loadServer } from '../../client/cli/serve.js';
 import { SECRET_A, testConfig } from '../support/channels.js';
 import { textDelivery } from '../support/http.js';
 import { igPush, root } from './ig-push.js';
@@ -49,5 +51,17 @@ describe('ig-push serve', () => {
     const r = await igPush(['serve', '--port', '0', '--config', config, '--data-dir', join(dir, 'data-bad')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^ig-push: configuration error: .*\/channels must be array\n$/);
+  });
+
+  it('says in one line how to install the server package when it is missing (exit 2)', async () => {
+    const missing = Object.assign(new Error("Cannot find package 'instagram-push-kit-server' imported from /app/node_modules/instagram-push-kit/dist/ig-push.js"), { code: 'ERR_MODULE_NOT_FOUND' });
+    const refused = await loadServer(() => Promise.reject(missing)).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(CliError);
+    expect(refused).toMatchObject({ code: EXIT.usage, message: 'serve needs the server package: npm install instagram-push-kit-server' });
+  });
+
+  it('reports a dependency missing inside an installed server as what it is', async () => {
+    const broken = Object.assign(new Error("Cannot find package 'express' imported from /app/node_modules/instagram-push-kit-server/dist/server/app.js"), { code: 'ERR_MODULE_NOT_FOUND' });
+    await expect(loadServer(() => Promise.reject(broken))).rejects.toBe(broken);
   });
 });

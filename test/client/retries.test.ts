@@ -6,7 +6,7 @@ import { createPushClient, PushError, signPayload, verifyPayload } from '../../c
 import { backoffMs, retryAfterMs } from '../../client/retry.js';
 import { VERSION } from '../../client/version.js';
 import { textDelivery } from '../support/http.js';
-import pkg from '../../package.json' with { type: 'json' };
+import pkg from '../../client/package.json' with { type: 'json' };
 
 interface Seen {
   headers: IncomingMessage['headers'];
@@ -159,7 +159,7 @@ describe('helpers', () => {
     expect(backoffMs(3, { retryDelayMs: 100, random: () => 0.999 })).toBe(799);
     expect(backoffMs(3, { retryDelayMs: 100, random: () => 0 })).toBe(0);
   });
-  it('sends the version package.json declares', () => {
+  it('sends the version client/package.json declares', () => {
     expect(VERSION).toBe(pkg.version);
   });
 });

