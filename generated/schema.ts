@@ -215,11 +215,12 @@ export interface components {
          * @description A stable, machine-readable name of the failure:
          *     `invalid_json`, `too_deep`, `schema_violation`, `bad_request` (400);
          *     `missing_signature`, `bad_signature`, `bad_verify_token`, `channel_disabled`, `unauthorized` (401);
-         *     `unknown_channel`, `not_found` (404); `method_not_allowed` (405); `payload_too_large` (413);
+         *     `unknown_channel`, `not_found` (404); `method_not_allowed` (405); `request_timeout` (408);
+         *     `payload_too_large` (413);
          *     `unsupported_media_type` (415); `internal_error`, `store_unavailable` (500); `too_many_streams` (503).
          * @enum {string}
          */
-        ErrorCode: "invalid_json" | "too_deep" | "schema_violation" | "bad_request" | "missing_signature" | "bad_signature" | "bad_verify_token" | "channel_disabled" | "unauthorized" | "unknown_channel" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "store_unavailable" | "too_many_streams";
+        ErrorCode: "invalid_json" | "too_deep" | "schema_violation" | "bad_request" | "missing_signature" | "bad_signature" | "bad_verify_token" | "channel_disabled" | "unauthorized" | "unknown_channel" | "not_found" | "method_not_allowed" | "request_timeout" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "store_unavailable" | "too_many_streams";
         /**
          * ErrorDetail
          * @description One problem with the request.
@@ -653,6 +654,15 @@ export interface components {
                 "application/json": components["schemas"]["PushAccepted"];
             };
         };
+        /** @description The request (its headers, or its body) did not arrive within the receiver's time limit (10 s for the headers, 30 s for the whole request on the reference server). Nothing was stored; the connection is closed. Meta expects an answer within about 5 s, so a sender that trips this is stalled: send again. */
+        RequestTimeout: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
         /** @description The server is at a limit it keeps so that no client can exhaust it (for the live feed: the number of streams open at once). Nothing was changed; retry after the number of seconds `Retry-After` gives. */
         ServiceUnavailable: {
             headers: {
@@ -789,6 +799,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -854,6 +865,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];

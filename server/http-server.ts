@@ -2,6 +2,7 @@
 // it: how long a request may take to arrive, how long a connection may sit silent, how many may be open.
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Logger } from 'pino';
+import { answerClientError } from './client-errors.js';
 
 export interface HttpServerLimits {
   /** The request line and headers must arrive within this (ms) of the request's first byte (or of the connection, for its first request); else 408 and close. */
@@ -62,6 +63,7 @@ export function createHttpServer(handler: RequestListener, { limits, logger }: H
   // the wait between requests). Every write resets it, so a stream that writes is never idle.
   server.timeout = limits.idleTimeoutMs;
   server.maxConnections = limits.maxConnections;
+  server.on('clientError', answerClientError);
   let dropped = 0;
   let warnedAt = -Infinity;
   server.on('drop', () => {

@@ -97,3 +97,22 @@ describe('createHttpServer', () => {
     for (const h of held) h.socket.destroy();
   });
 });
+
+describe('requests that never reach the app', () => {
+  const errorBody = (received: string) => JSON.parse(received.split('\r\n\r\n')[1] ?? '');
+  it('answers bytes that are not HTTP with 400 and the contract error body, then closes', async () => {
+    const port = await listen((_req, res) => res.end('ok'));
+    const { closed } = await exchange(port, 'HELLO THERE\r\n\r\n');
+    const { received } = await closed;
+    expect(received).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(received.toLowerCase()).toContain('\r\nconnection: close');
+    expect(errorBody(received)).toMatchObject({ code: 'bad_request', errors: [], requestId: expect.any(String) });
+  });
+  it('answers headers larger than Node accepts with 431 and the error body', async () => {
+    const port = await listen((_req, res) => res.end('ok'));
+    const { closed } = await exchange(port, `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    const { received } = await closed;
+    expect(received).toMatch(/^HTTP\/1\.1 431 /);
+    expect(errorBody(received).code).toBe('bad_request');
+  });
+});
