@@ -53,7 +53,7 @@ const faults = [
   },
   {
     name: '(f) numbers that overflow to infinity are no longer looked for',
-    patches: [['server/body.ts', '  return { value, nonFinite: firstNonFinite(value) };', '  return { value, nonFinite: null };']],
+    patches: [['server/delivery-limits.ts', '  const nonFinite = firstNonFinite(payload);', '  const nonFinite = null;']],
     tests: ['test/server/delivery-limits.test.ts', 'test/server/read-back.test.ts'],
   },
   {

@@ -5,7 +5,7 @@
 // entry[].id, which needs the parsed body. Channel and signature run before the spec validator, so an
 // unsigned body is refused (401) before anyone reads its schema errors.
 import type { NextFunction, Request, Response } from 'express';
-import { parseDelivery } from '../body.js';
+import { parseJsonBody } from '../body.js';
 import { channelById, channelsByEntry, type Channel, type ChannelSet } from '../channels.js';
 import { deliveryLimitProblems } from '../delivery-limits.js';
 import { ApiError, unauthorized } from '../errors.js';
@@ -53,7 +53,7 @@ export function checkSignature(req: Request, raw: Buffer, channels: Channel[]): 
  */
 export function authenticateDelivery(set: ChannelSet, req: Request, raw: Buffer, pathChannel: Channel | undefined, maxDepth: number): Channel[] | Channel {
   if (pathChannel) checkSignature(req, raw, [pathChannel]);
-  const { value, nonFinite } = parseDelivery(raw, maxDepth);
+  const value = parseJsonBody(raw, maxDepth);
   req.body = value;
   let channels: Channel[] | Channel;
   if (pathChannel) {
@@ -62,7 +62,7 @@ export function authenticateDelivery(set: ChannelSet, req: Request, raw: Buffer,
     channels = channelsByEntry(set, entryIds(value));
     checkSignature(req, raw, channels);
   }
-  const problems = deliveryLimitProblems(value, nonFinite);
+  const problems = deliveryLimitProblems(value);
   if (problems) throw new ApiError(400, 'schema_violation', 'The request body does not match the schema.', problems);
   return channels;
 }

@@ -3,6 +3,7 @@
 // is stored.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_EVENTS, eventCount } from '../../server/delivery-limits.js';
+import { jsonShapeProblem, MAX_CONTAINERS } from '../../server/json-depth.js';
 import { ACCOUNT_A, SECRET_A, testConfig } from '../support/channels.js';
 import { push } from '../support/http.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -21,6 +22,16 @@ function delivery(n: number, tag: string) {
     ],
   };
 }
+
+describe('jsonShapeProblem', () => {
+  it('counts objects and arrays outside strings, and stops at the first problem', () => {
+    const many = (n: number) => `[${'{},'.repeat(n - 2)}{}]`;
+    expect(jsonShapeProblem(many(MAX_CONTAINERS), 32)).toBeNull();
+    expect(jsonShapeProblem(many(MAX_CONTAINERS + 1), 32)).toBe('too_many_containers');
+    expect(jsonShapeProblem(`["${'{'.repeat(100)}"]`, 2, 1)).toBeNull();
+    expect(jsonShapeProblem('[[[[]]]]', 3)).toBe('too_deep');
+  });
+});
 
 describe('eventCount', () => {
   it('counts messaging, standby and changes across entries, and ignores what is not a list', () => {
@@ -57,11 +68,12 @@ for (const fastPush of [true, false]) {
       expect((await server.inbox.list({ limit: 5000 })).items.length).toBe(before);
     });
 
-    it('refuses a megabyte of empty events (the flood that blocked the event loop) the same way', async () => {
+    it('refuses a megabyte of empty events (the flood that blocked the event loop) before parsing it', async () => {
       const body = `{"entry":[{"messaging":[${'{},'.repeat(340_000)}{}]}]}`;
       const r = await push(server.url, body, { chanId: 'chan-a', secret: SECRET_A });
       expect(r.status).toBe(400);
-      expect(r.json.errors[0].path).toBe('/body/entry');
+      expect(r.json.code).toBe('schema_violation');
+      expect(r.json.errors).toEqual([{ path: '/body', message: expect.stringContaining(`at most ${MAX_CONTAINERS} objects and arrays`) }]);
     });
 
     it('refuses a number that overflows to infinity wherever it sits, naming its path', async () => {
