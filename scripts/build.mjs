@@ -3,6 +3,8 @@
 //   client/dist/client/   the compiled client with .d.ts; client/dist/generated/ the contract's types
 //   client/dist/ig-push.js the command line, one file with commander, ajv and the spec inlined (the
 //                          inlined packages' licences beside it, ig-push.js.LICENSE.txt)
+//   client/dist/check.js   `instagram-push-kit/check`, one file with ajv and the spec inlined (licences in
+//                          check.js.LICENSE.txt), its .d.ts under client/dist/client/check/
 //   server/dist/server/   the compiled server with .d.ts; server/dist/generated/openapi.json the bundled spec
 //   server/dist/docs/     the offline docs page; server/dist/console/ the inbox console bundle
 // `--if-stale` skips the work when every output is newer than every source (what `npm start`, `npm test`
@@ -20,7 +22,7 @@ const sources = ['server', 'client', 'generated', 'openapi', 'scripts', 'package
 // Inside the source folders, these are outputs or installs, not sources.
 const skip = new Set(['dist', 'node_modules']);
 const stamp = 'node_modules/.cache/instagram-push-kit/build-stamp';
-const outputs = ['client/dist/client/index.js', 'client/dist/ig-push.js', 'server/dist/server/main.js', 'server/dist/generated/openapi.json', 'server/dist/docs/index.html', 'server/dist/console/console.js'];
+const outputs = ['client/dist/client/index.js', 'client/dist/ig-push.js', 'client/dist/check.js', 'server/dist/server/main.js', 'server/dist/generated/openapi.json', 'server/dist/docs/index.html', 'server/dist/console/console.js'];
 
 function newest(path) {
   const s = statSync(path);
@@ -82,6 +84,25 @@ const cli = await build({
 });
 chmodSync('client/dist/ig-push.js', 0o755);
 writeFileSync('client/dist/ig-push.js.LICENSE.txt', bundledLicences(cli.metafile));
+// The conformance cases, out of the main entry so `import { createPushClient }` stays small. They need
+// Ajv and the spec, inlined like ig-push's; no Node built-in, so any runtime with fetch runs them.
+const check = await build({
+  absWorkingDir: process.cwd(),
+  entryPoints: ['client/check/index.ts'],
+  outfile: 'client/dist/check.js',
+  bundle: true,
+  platform: 'neutral',
+  mainFields: ['module', 'main'],
+  format: 'esm',
+  target: 'node20',
+  external: ['openapi-fetch'],
+  banner: { js: '// Bundled packages and their licences: check.js.LICENSE.txt' },
+  legalComments: 'inline',
+  metafile: true,
+  logLevel: 'warning',
+});
+writeFileSync('client/dist/check.js.LICENSE.txt', bundledLicences(check.metafile));
+run('tsc (check declarations)', [tsc, '-p', 'client/tsconfig.check.json']);
 
 // 2. instagram-push-kit-server
 run('tsc (server)', [tsc, '-p', 'server/tsconfig.build.json']);

@@ -1,7 +1,8 @@
 // Options shared by several commands, declared once so their names, env variables and checks agree.
 import { InvalidArgumentError, Option } from 'commander';
 
-function integer(min: number) {
+/** A commander argument parser for whole numbers ≥ min. */
+export function integer(min: number) {
   return (text: string): number => {
     const n = Number(text);
     if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}`);

@@ -1,16 +1,18 @@
 // The `ig-push` command line: one commander program, one module per command, exit codes in exit-codes.ts.
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
+import { registerCheck } from './check.js';
 import { CliError, EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import { registerSend } from './send.js';
 import { registerServe } from './serve.js';
 import { registerSign } from './sign.js';
+import { registerTrigger } from './trigger.js';
 import { registerValidate } from './validate.js';
 import { registerVerify } from './verify.js';
 
 export function createProgram(): Command {
   const program = new Command('ig-push')
-    .description('Push Instagram webhook deliveries, run the handshake, validate and sign payloads, run the reference server.')
+    .description('Push Instagram webhook deliveries, run the handshake, validate and sign payloads, check a receiver against the contract, trigger events of any kind, run the reference server.')
     .version(VERSION)
     .showSuggestionAfterError()
     .addHelpText('after', EXIT_CODES_HELP)
@@ -22,6 +24,8 @@ export function createProgram(): Command {
   registerVerify(program);
   registerValidate(program);
   registerSign(program);
+  registerCheck(program);
+  registerTrigger(program);
   registerServe(program);
   return program;
 }

@@ -4,7 +4,7 @@ import pkg from '../../client/package.json' with { type: 'json' };
 import { igPush } from './ig-push.js';
 
 describe('ig-push help and usage', () => {
-  it.each(['send', 'verify', 'validate', 'sign', 'serve'])('%s --help lists its options and the exit codes, and exits 0', async (command) => {
+  it.each(['send', 'verify', 'validate', 'sign', 'check', 'trigger', 'serve'])('%s --help lists its options and the exit codes, and exits 0', async (command) => {
     const r = await igPush([command, '--help'], { child: true });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^Usage: ig-push ${command} `, 'm'));

@@ -91,6 +91,16 @@ describe('the client package', () => {
     expect(leftOut(metafile)).toEqual(['instagram-push-kit-server']);
     expect(Object.keys(metafile.inputs).some((p) => p.endsWith('generated/openapi.json'))).toBe(true);
   });
+  it('instagram-push-kit/check is its own bundle: ajv and the spec inlined, no node: import, nothing of it in the main entry', async () => {
+    const check = join(clientDir, 'check/index.ts');
+    expect(await runtimePackages(check)).toEqual(['ajv', 'ajv-formats']);
+    // As scripts/build.mjs bundles it: for a neutral platform, so a Node built-in would not even resolve.
+    const { metafile } = await build({ entryPoints: [check], bundle: true, platform: 'neutral', mainFields: ['module', 'main'], format: 'esm', external: ['openapi-fetch'], write: false, metafile: true, logLevel: 'silent' });
+    expect(leftOut(metafile)).toEqual([]);
+    expect(Object.values(metafile.inputs).flatMap((i) => i.imports.map((x) => x.path)).filter((p) => p.startsWith('node:') || builtinModules.includes(p))).toEqual([]);
+    expect(Object.keys(metafile.inputs).some((p) => p.endsWith('generated/openapi.json'))).toBe(true);
+    expect(clientPkg.exports['./check']).toEqual({ types: './dist/client/check/index.d.ts', import: './dist/check.js' });
+  });
 });
 
 describe('the server package', () => {

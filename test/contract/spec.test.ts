@@ -97,7 +97,12 @@ describe('examples', () => {
   const requestExamples = Object.entries<any>(spec.components.examples).filter(([name]) => !/^(Error|Accepted|Challenge|Inbox)/.test(name));
   it('has the named request examples the contract promises', () => {
     expect(requestExamples.map(([n]) => n).sort()).toEqual(
-      ['BatchedDelivery', 'DeletedMessage', 'EchoMessage', 'ImageMessage', 'ProductReferralMessage', 'ProviderExample', 'QuickReplyMessage', 'StoryReplyMessage', 'TextMessage', 'UnsupportedMessage'].sort(),
+      [
+        'AudioMessage', 'BatchedDelivery', 'DashboardTest', 'DeletedMessage', 'EchoMessage', 'EphemeralMessage', 'FileMessage', 'IgReelMessage', 'ImageMessage',
+        'MessageEdited', 'NonAsciiMessage', 'PostbackEvent', 'ProductReferralMessage', 'ProviderExample', 'QuickReplyMessage', 'ReactionAdded', 'ReactionRemoved',
+        'ReadReceipt', 'ReelMessage', 'ReplyMessage', 'SecondsTimestamps', 'ShareMessage', 'ShortlinkReferral', 'StandbyMessage', 'StoryMentionMessage',
+        'StoryReplyMessage', 'TextMessage', 'UnsupportedMessage', 'VideoMessage',
+      ].sort(),
     );
     expect(spec.components.examples.ProviderExample.value.entry[0].messaging[0].message.reply_to).toEqual({
       mid: 'MESSAGE-ID',

@@ -78,6 +78,7 @@ function bytesUnder(path: string): number {
 // Uses the client and its types the way the README shows, against whatever server BASE_URL names.
 const CLIENT_APP = `
 import { createPushClient, isPushError, signPayload, verifyPayload, type ErrorBody, type InboxItem, type WebhookDelivery } from 'instagram-push-kit';
+import { conformance, type CaseResult } from 'instagram-push-kit/check';
 
 const baseUrl = process.env.BASE_URL;
 if (!baseUrl) throw new Error('set BASE_URL');
@@ -94,6 +95,8 @@ const refusal: ErrorBody | undefined = isPushError(failure) ? failure.body : und
 const { data } = await client.raw.GET('/inbox/messages', { params: { query: { limit: 100 } } });
 const items: InboxItem[] = data?.items ?? [];
 const signature = await signPayload('{}', 'secret');
+const checked: CaseResult[] = [];
+for (const c of conformance({ url: baseUrl, channel: 'chan-consumer', only: ['acceptance/text', 'refusals/malformed-json'] })) checked.push(await c.run());
 console.log(JSON.stringify({
   accepted,
   echoed,
@@ -101,6 +104,7 @@ console.log(JSON.stringify({
   refusedPaths: refusal?.errors.map((e) => e.path),
   stored: items.filter((i) => i.mid === mid).map((i) => i.channel),
   verified: await verifyPayload('{}', signature, 'secret'),
+  check: checked.map((r) => \`\${r.id} \${r.verdict}\`),
 }));
 `;
 
@@ -255,12 +259,12 @@ afterAll(async () => {
 });
 
 describe('instagram-push-kit (client/)', () => {
-  it('ships the compiled client with its types, the ig-push bundle (with its licences) and the /server re-export, nothing else', () => {
+  it('ships the compiled client with its types, the ig-push and check bundles (with their licences) and the /server re-export, nothing else', () => {
     const paths = client.files.map((f) => f.path);
-    for (const p of ['package.json', 'README.md', 'dist/client/index.js', 'dist/client/index.d.ts', 'dist/generated/schema.d.ts', 'dist/ig-push.js', 'dist/ig-push.js.LICENSE.txt', 'server.js', 'server.d.ts']) {
+    for (const p of ['package.json', 'README.md', 'dist/client/index.js', 'dist/client/index.d.ts', 'dist/generated/schema.d.ts', 'dist/ig-push.js', 'dist/ig-push.js.LICENSE.txt', 'dist/check.js', 'dist/client/check/index.d.ts', 'server.js', 'server.d.ts']) {
       expect(paths).toContain(p);
     }
-    expect(paths.filter((p) => !/^(dist\/(client|generated)\/|dist\/ig-push\.js(\.LICENSE\.txt)?$|server\.(js|d\.ts)$|package\.json$|README\.md$)/.test(p))).toEqual([]);
+    expect(paths.filter((p) => !/^(dist\/(client|generated)\/|dist\/(ig-push|check)\.js(\.LICENSE\.txt)?$|server\.(js|d\.ts)$|package\.json$|README\.md$)/.test(p))).toEqual([]);
     expect(paths.filter((p) => /\.map$|\.tsbuildinfo$|(?<!\.d)\.ts$/.test(p))).toEqual([]);
     expect(client.files.find((f) => f.path === 'dist/ig-push.js')!.mode & 0o111).not.toBe(0);
     console.info(`client tarball: ${client.size} bytes packed, ${client.unpackedSize} unpacked, ${client.files.length} files`);
@@ -295,6 +299,7 @@ describe('instagram-push-kit (client/)', () => {
       refusedPaths: expect.arrayContaining(['/body/entry/0/time']),
       stored: ['chan-consumer'],
       verified: true,
+      check: ['acceptance/text pass', 'refusals/malformed-json pass'],
     });
     const version = runNode(node, ['-p', 'process.versions.node'], { cwd: clientApp }).stdout.trim();
     expect(version.split('.')[0]).toBe(major);

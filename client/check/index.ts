@@ -1,0 +1,21 @@
+// Public entry of `instagram-push-kit/check`: the conformance cases `ig-push check` runs, to run inside a
+// team's own test suite (one test per case), and the realistic deliveries `ig-push trigger` sends.
+// Shipped as its own bundle (Ajv and the spec inlined), so the main entry stays small.
+export {
+  conformance,
+  runConformance,
+  ConformanceError,
+  CHECK_USER_AGENT,
+  describeFinding,
+  type CaseResult,
+  type ConformanceCase,
+  type ConformanceReport,
+  type RequestRecord,
+  type Summary,
+  type Verdict,
+} from './runner.js';
+export { DEFAULT_BODY_LIMIT, DEFAULT_BUDGET_MS, GROUPS, type ConformanceOptions, type Group } from './cases.js';
+export { deliveryKind, deliveryKinds, freshDelivery, metaJson, newMid, type Fresh, type FreshOptions, type Kind } from './deliveries.js';
+export type { Finding } from './verdict.js';
+export { caseLines, summaryLine } from './report.js';
+export { toJUnit } from './junit.js';

@@ -1,0 +1,249 @@
+// Running the cases: each step sent with fetch under the time budget, timed, judged; cases one after
+// another (a redelivery must follow its delivery, and timings stay clean). `conformance()` hands out the
+// cases one by one for a test runner; `runConformance()` runs them all and says whether the receiver
+// could be reached at all.
+import { VERSION } from '../version.js';
+import { allCases, DEFAULT_BUDGET_MS, selectCases, type CaseSpec, type ConformanceOptions, type Group, type Step } from './cases.js';
+import { PUSH_PATH, spec } from './spec.js';
+import { judge, type Finding, type Outcome } from './verdict.js';
+
+/** Sent with every request, so a receiver's logs tell conformance probes from Meta's deliveries. */
+export const CHECK_USER_AGENT = `instagram-push-kit-check/${VERSION}`;
+
+/** One request a case made. */
+export interface RequestRecord {
+  step: string;
+  method: 'GET' | 'POST';
+  path: string;
+  /** The answer's status; null when none came. */
+  status: number | null;
+  ms: number;
+  /** Why no answer came: `timeout` (over the budget) or the network error. */
+  error?: string;
+}
+
+export type Verdict = 'pass' | 'fail' | 'skip';
+
+export interface CaseResult {
+  id: string;
+  group: Group;
+  title: string;
+  stores: boolean;
+  verdict: Verdict;
+  /** Why the case did not run. */
+  skipped?: string;
+  requests: RequestRecord[];
+  findings: Finding[];
+}
+
+/** One conformance case, ready for a test runner: `it(c.id, () => c.assert())`. */
+export interface ConformanceCase {
+  readonly id: string;
+  readonly group: Group;
+  readonly title: string;
+  readonly stores: boolean;
+  /** Why the case cannot run with the options given (skip it), or undefined. */
+  readonly skip?: string;
+  /** Runs the case; never throws for a deviation, which is a finding. */
+  run(): Promise<CaseResult>;
+  /** Runs the case and throws a ConformanceError listing every finding when the receiver deviates. */
+  assert(): Promise<void>;
+}
+
+/** A case that found deviations, for test runners. */
+export class ConformanceError extends Error {
+  constructor(readonly result: CaseResult) {
+    super(`${result.id}: ${result.findings.length} deviation${result.findings.length === 1 ? '' : 's'} from the contract\n${result.findings.map(describeFinding).join('\n')}`);
+    this.name = 'ConformanceError';
+  }
+}
+
+/** A finding as a few lines: step and request, then expected, got and the spec location. */
+export function describeFinding(f: Finding): string {
+  return [`${f.step}: ${f.request}`, `  expected ${f.expected}`, `  got      ${f.got}`, ...(f.detail ? [`  detail   ${f.detail}`] : []), `  spec     ${f.spec}`].join('\n');
+}
+
+interface Settings {
+  base: string;
+  budgetMs: number;
+  headers: Record<string, string>;
+  fetch: typeof globalThis.fetch;
+}
+
+/** The base URL a push path is appended to; a push URL given whole is cut back to its base. */
+export function baseUrlOf(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new TypeError(`url "${url}" is not an absolute URL (e.g. http://127.0.0.1:8080)`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new TypeError(`url "${url}" must be http or https`);
+  const path = parsed.pathname.replace(/\/+$/, '');
+  parsed.pathname = path.endsWith(PUSH_PATH) ? path.slice(0, -PUSH_PATH.length) : path;
+  parsed.search = '';
+  parsed.hash = '';
+  return parsed.href.replace(/\/+$/, '');
+}
+
+function networkMessage(err: unknown): string {
+  const message = (err as Error | undefined)?.message ?? String(err);
+  const inner = (err as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+  const detail = typeof inner?.code === 'string' ? inner.code : typeof inner?.message === 'string' ? inner.message : undefined;
+  return detail && !message.includes(detail) ? `${message} (${detail})` : message;
+}
+
+async function send(step: Step, settings: Settings): Promise<Outcome> {
+  const signal = AbortSignal.timeout(settings.budgetMs);
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  try {
+    const response = await settings.fetch(`${settings.base}${step.path}`, {
+      method: step.method,
+      headers: { 'user-agent': CHECK_USER_AGENT, ...settings.headers, ...step.headers },
+      body: step.body,
+      // A redirect is an answer to judge, as Meta does not follow one either.
+      redirect: 'manual',
+      signal,
+    });
+    const body = await response.text();
+    return { kind: 'answer', answer: { status: response.status, contentType: response.headers.get('content-type') ?? '', body }, ms: elapsed() };
+  } catch (err) {
+    if (signal.aborted) return { kind: 'timeout', ms: elapsed() };
+    return { kind: 'network', ms: elapsed(), message: networkMessage(err) };
+  }
+}
+
+async function runCase(c: CaseSpec, settings: Settings): Promise<CaseResult> {
+  const result: CaseResult = { id: c.id, group: c.group, title: c.title, stores: c.stores, verdict: 'pass', requests: [], findings: [] };
+  if (c.skip) return { ...result, verdict: 'skip', skipped: c.skip };
+  for (const step of await c.steps()) {
+    const outcome = await send(step, settings);
+    const record: RequestRecord = { step: step.name, method: step.method, path: step.shown ?? step.path, status: outcome.kind === 'answer' ? outcome.answer.status : null, ms: outcome.ms };
+    if (outcome.kind !== 'answer') record.error = outcome.kind === 'timeout' ? 'timeout' : outcome.message;
+    result.requests.push(record);
+    const findings = judge(step, outcome, settings.budgetMs);
+    result.findings.push(...findings);
+    // The rest of a case (a redelivery, another route) stands on this step: after a deviation it would
+    // only repeat it.
+    if (findings.length) break;
+  }
+  result.verdict = result.findings.length ? 'fail' : 'pass';
+  return result;
+}
+
+function settingsOf(options: ConformanceOptions): Settings {
+  if (!options.channel) throw new TypeError('channel is required: the channel ID the receiver knows');
+  const budgetMs = options.budgetMs ?? DEFAULT_BUDGET_MS;
+  if (!Number.isInteger(budgetMs) || budgetMs < 1) throw new RangeError('budgetMs must be a whole number of milliseconds ≥ 1');
+  return { base: baseUrlOf(options.url), budgetMs, headers: options.headers ?? {}, fetch: options.fetch ?? globalThis.fetch };
+}
+
+/**
+ * The conformance cases for a receiver, one per behaviour the contract fixes, for a test runner:
+ *
+ *     for (const c of conformance({ url, channel: 'chan-a', secret, verifyToken }))
+ *       it.skipIf(c.skip)(`${c.id}: ${c.title}`, () => c.assert());
+ *
+ * Throws for options that cannot work (a bad URL, an unknown case in `only`).
+ */
+export function conformance(options: ConformanceOptions): ConformanceCase[] {
+  const settings = settingsOf(options);
+  return selectCases(allCases(options), options.only).map((c) => ({
+    id: c.id,
+    group: c.group,
+    title: c.title,
+    stores: c.stores,
+    skip: c.skip,
+    run: () => runCase(c, settings),
+    async assert() {
+      const result = await runCase(c, settings);
+      if (result.verdict === 'fail') throw new ConformanceError(result);
+    },
+  }));
+}
+
+export interface Summary {
+  cases: number;
+  passed: number;
+  failed: number;
+  skipped: number;
+  requests: number;
+  /** Latency of the answered requests, in milliseconds; null when none answered. */
+  p50Ms: number | null;
+  p95Ms: number | null;
+  maxMs: number | null;
+  budgetMs: number;
+  /** Requests with no answer within the budget. */
+  overBudget: number;
+  durationMs: number;
+}
+
+export interface ConformanceReport {
+  /** The push URL of the channel checked. */
+  target: string;
+  /** `info.version` of the spec the answers were held to. */
+  specVersion: string;
+  startedAt: string;
+  cases: CaseResult[];
+  summary: Summary;
+  /** Set when the receiver could not be reached at all: the run stopped at the first request. */
+  unreachable?: string;
+}
+
+/** The nearest-rank percentile of sorted values. */
+export function percentile(sorted: number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+export function summarize(cases: CaseResult[], budgetMs: number, durationMs: number): Summary {
+  const requests = cases.flatMap((c) => c.requests);
+  const answered = requests.filter((r) => r.status !== null).map((r) => r.ms).sort((a, b) => a - b);
+  return {
+    cases: cases.length,
+    passed: cases.filter((c) => c.verdict === 'pass').length,
+    failed: cases.filter((c) => c.verdict === 'fail').length,
+    skipped: cases.filter((c) => c.verdict === 'skip').length,
+    requests: requests.length,
+    p50Ms: percentile(answered, 50),
+    p95Ms: percentile(answered, 95),
+    maxMs: answered.length ? answered[answered.length - 1]! : null,
+    budgetMs,
+    overBudget: requests.filter((r) => r.error === 'timeout').length,
+    durationMs,
+  };
+}
+
+/**
+ * Runs every case (or those `only` selects), one after another, calling `onResult` as each ends. When
+ * the very first requests get no connection at all, the run stops there and `unreachable` says why.
+ */
+export async function runConformance(options: ConformanceOptions, hooks: { onResult?: (result: CaseResult) => void } = {}): Promise<ConformanceReport> {
+  const settings = settingsOf(options);
+  const cases = conformance(options);
+  const startedAt = new Date();
+  const started = performance.now();
+  const results: CaseResult[] = [];
+  let unreachable: string | undefined;
+  let answered = false;
+  for (const c of cases) {
+    const result = await c.run();
+    const refused = result.requests.filter((r) => r.status === null && r.error !== 'timeout');
+    if (!answered && result.requests.length > 0 && refused.length === result.requests.length) {
+      unreachable = `no answer from ${settings.base}: ${refused[0]!.error}`;
+      break;
+    }
+    answered ||= result.requests.some((r) => r.status !== null || r.error === 'timeout');
+    results.push(result);
+    hooks.onResult?.(result);
+  }
+  return {
+    target: `${settings.base}${PUSH_PATH}/${encodeURIComponent(options.channel)}`,
+    specVersion: String(spec.info?.version ?? ''),
+    startedAt: startedAt.toISOString(),
+    cases: results,
+    summary: summarize(results, settings.budgetMs, Math.round(performance.now() - started)),
+    ...(unreachable ? { unreachable } : {}),
+  };
+}
