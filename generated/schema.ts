@@ -157,6 +157,16 @@ export interface components {
          */
         AttachmentPayload: {
             /**
+             * @description ID of the reel's video, as Meta sends it with `reel` and `ig_reel` attachments. Not in the provider's table.
+             * @example 18049812345678901
+             */
+            reel_video_id?: string;
+            /**
+             * @description Title of shared content, as Meta sends it with `ig_reel` attachments. Not in the provider's table.
+             * @example Spring drop
+             */
+            title?: string;
+            /**
              * @description URL of the media on Meta's CDN; it expires after a while, so download what must be kept.
              * @example LINK
              */
@@ -739,7 +749,13 @@ export interface components {
         InboxLimit: number;
     };
     requestBodies: {
-        /** @description The webhook delivery, as JSON. The raw bytes are what the signature covers. */
+        /**
+         * @description The webhook delivery, as JSON. The raw bytes are what the signature covers.
+         *
+         *     Each named example below is one kind of event Meta delivers: `ig-push trigger <kind>` sends it (the
+         *     name in kebab-case, e.g. `story-mention`) with a fresh `mid` and current times, and `ig-push check`
+         *     expects a receiver to accept every one of them.
+         */
         WebhookDelivery: {
             content: {
                 "application/json": components["schemas"]["WebhookDelivery"];
