@@ -7,6 +7,7 @@ import { createHmac } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import { freePort } from '../support/process.js';
 import { measureLoopStalls } from './event-loop.js';
@@ -34,11 +35,13 @@ const config = join(work, 'config.json');
 writeFileSync(config, JSON.stringify({ channels: [{ id: 'chan-a', accountId: ACCOUNT, appSecret: SECRET, verifyToken: 'vt' }] }));
 let dataDirs = 0;
 
+// Every measured process gets loop-delay.mjs preloaded: it reports its own event-loop delay over IPC.
+const loopDelayHook = pathToFileURL(join(root, 'test/bench/loop-delay.mjs')).href;
 const node = (args: string[], env: Record<string, string>) =>
-  spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  spawn(process.execPath, ['--import', loopDelayHook, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
 
-const server = (extraEnv: Record<string, string> = {}) => (port: number) =>
-  node(['server/dist/server/main.js'], { PORT: String(port), CONFIG: config, DATA_DIR: join(work, `data-${dataDirs++}`), LOG_LEVEL: 'warn', ...extraEnv });
+const server = (extraEnv: Record<string, string> = {}, main = 'server/dist/server/main.js') => (port: number) =>
+  node([main], { PORT: String(port), CONFIG: config, DATA_DIR: join(work, `data-${dataDirs++}`), LOG_LEVEL: 'warn', ...extraEnv });
 
 const targets: Target[] = [
   { name: '(1) reference server, everything on', start: server() },
@@ -60,6 +63,9 @@ if (pgCluster) {
     { name: '(1p2) two instances on one PostgreSQL', start: server({ DATABASE_URL: await pgCluster.createDatabase('bench2') }), instances: 2 },
   );
 }
+// BENCH_BASELINE=<main.js of another build> adds the reference server as built there (e.g. main's HEAD),
+// measured in the same run, for a before/after ratio.
+if (process.env.BENCH_BASELINE) targets.splice(1, 0, { name: '(1-) reference server, baseline build', start: server({}, process.env.BENCH_BASELINE) });
 if (process.env.BENCH_RESPONSES_OFF === '1') targets.splice(1, 0, { name: '(1b) reference server, responses unvalidated', start: server({ VALIDATE_RESPONSES: 'false' }) });
 
 /** A ~450-byte signed delivery with a fresh mid, as Meta would send it. */
@@ -115,6 +121,25 @@ interface Sample {
   p50: number;
   p99: number;
   errors: number;
+  /** p99 of the event-loop delay inside the target (the worst instance), in ms. */
+  loopP99: number;
+}
+
+/** Asks each process for its event-loop delay since the last reset (see loop-delay.mjs). */
+function loopDelay(children: ChildProcess[]): Promise<number> {
+  return Promise.all(
+    children.map(
+      (child) =>
+        new Promise<number>((resolve) => {
+          const timer = setTimeout(() => resolve(Number.NaN), 2000);
+          child.once('message', (m: { loopDelay?: { p99Ms: number } }) => {
+            clearTimeout(timer);
+            resolve(m.loopDelay?.p99Ms ?? Number.NaN);
+          });
+          child.send('loop-delay:report');
+        }),
+    ),
+  ).then((xs) => Math.max(...xs));
 }
 
 /** Loads every port at once (the connections split between them); sums throughput, keeps the worst latency. */
@@ -126,6 +151,7 @@ async function loadAll(ports: number[], seconds: number, tag: string): Promise<S
     p50: Math.max(...samples.map((x) => x.p50)),
     p99: Math.max(...samples.map((x) => x.p99)),
     errors: samples.reduce((a, x) => a + x.errors, 0),
+    loopP99: Number.NaN,
   };
 }
 
@@ -138,7 +164,7 @@ async function load(port: number, seconds: number, tag: string, connections = CO
     duration: seconds,
     requests: [{ setupRequest: () => pool[n++ % pool.length]! }],
   });
-  return { okRps: r['2xx'] / seconds, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors + r.timeouts };
+  return { okRps: r['2xx'] / seconds, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors + r.timeouts, loopP99: Number.NaN };
 }
 
 async function coldStartMs(): Promise<number> {
@@ -199,6 +225,13 @@ async function profileUnderLoad(seconds: number) {
   return summarizeProfile(dir);
 }
 
+/** Median without rounding (the loop delay is a fraction of a millisecond on fast rows). */
+const medianOf = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : Math.round(((sorted[mid - 1]! + sorted[mid]!) / 2) * 10) / 10;
+};
+
 const median = (xs: number[]) => {
   const sorted = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -206,8 +239,12 @@ const median = (xs: number[]) => {
 };
 
 async function main(): Promise<void> {
-  const build = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: root, stdio: 'inherit' });
-  if (build.status !== 0) throw new Error('build failed');
+  // BENCH_BUILD=0 measures server/dist as it is (built by other means, e.g. a worktree whose
+  // node_modules belongs to another checkout and whose full build therefore does not apply).
+  if (process.env.BENCH_BUILD !== '0') {
+    const build = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: root, stdio: 'inherit' });
+    if (build.status !== 0) throw new Error('build failed');
+  }
   const results = new Map<string, Sample[]>(targets.map((t) => [t.name, []]));
   for (let round = 1; round <= ROUNDS; round++) {
     for (const target of targets) {
@@ -216,9 +253,11 @@ async function main(): Promise<void> {
       try {
         await Promise.all(ports.map((port, i) => waitListening(port, children[i]!)));
         await loadAll(ports, 1, `warm-${round}`);
+        for (const child of children) child.send('loop-delay:reset');
         const sample = await loadAll(ports, SECONDS, `r${round}`);
+        sample.loopP99 = Math.round((await loopDelay(children)) * 10) / 10;
         results.get(target.name)!.push(sample);
-        console.log(`round ${round} ${target.name}: ${Math.round(sample.okRps)} ok/s, p50 ${sample.p50} ms, p99 ${sample.p99} ms, errors ${sample.errors}`);
+        console.log(`round ${round} ${target.name}: ${Math.round(sample.okRps)} ok/s, p50 ${sample.p50} ms, p99 ${sample.p99} ms, errors ${sample.errors}, event-loop delay p99 ${sample.loopP99} ms`);
       } finally {
         for (const child of children) child.kill();
       }
@@ -226,16 +265,17 @@ async function main(): Promise<void> {
   }
   const summary = targets.map((t) => {
     const s = results.get(t.name)!;
-    return { target: t.name, okRps: Math.round(median(s.map((x) => x.okRps))), p50: median(s.map((x) => x.p50)), p99: median(s.map((x) => x.p99)), errors: s.reduce((a, x) => a + x.errors, 0) };
+    return { target: t.name, okRps: Math.round(median(s.map((x) => x.okRps))), p50: median(s.map((x) => x.p50)), p99: median(s.map((x) => x.p99)), errors: s.reduce((a, x) => a + x.errors, 0), loopP99: medianOf(s.map((x) => x.loopP99)) };
   });
   const ours = summary[0]!.okRps;
   const by = (prefix: string) => summary.find((s) => s.target.startsWith(prefix))!.okRps;
-  console.log('\ntarget                                        ok req/s   p50 ms   p99 ms   errors   (1)/this');
+  console.log('\ntarget                                        ok req/s   p50 ms   p99 ms   errors   (1)/this   loop p99 ms');
   for (const s of summary) {
-    console.log(`${s.target.padEnd(44)} ${String(s.okRps).padStart(9)} ${String(s.p50).padStart(8)} ${String(s.p99).padStart(8)} ${String(s.errors).padStart(8)} ${(ours / s.okRps).toFixed(2).padStart(10)}`);
+    console.log(`${s.target.padEnd(44)} ${String(s.okRps).padStart(9)} ${String(s.p50).padStart(8)} ${String(s.p99).padStart(8)} ${String(s.errors).padStart(8)} ${(ours / s.okRps).toFixed(2).padStart(10)} ${String(s.loopP99).padStart(13)}`);
   }
   const ratios = { vsBareExpress: ours / by('(2)'), vsRawNode: ours / by('(3)'), vsFastify: ours / by('(4)'), vsPrism: ours / by('(5)') };
-  console.log(`\ntargets: (1)/(2) ≥ 1.0 → ${ratios.vsBareExpress.toFixed(2)}; (1)/(5) ≥ 3 → ${ratios.vsPrism.toFixed(2)}; p99 ≤ 25 ms → ${summary[0]!.p99}; stretch (1)/(4) ≥ 0.5 → ${ratios.vsFastify.toFixed(2)}`);
+  console.log(`\ntargets: (1)/(2) ≥ 1.5 → ${ratios.vsBareExpress.toFixed(2)}; (1)/(5) ≥ 3 → ${ratios.vsPrism.toFixed(2)}; p99 ≤ 10 ms → ${summary[0]!.p99}; event-loop delay p99 ≤ 5 ms → ${summary[0]!.loopP99}; stretch (1)/(4) ≥ 0.5 → ${ratios.vsFastify.toFixed(2)}`);
+  if (process.env.BENCH_BASELINE) console.log(`(1) ÷ (1-) baseline build: ${(ours / by('(1-)')).toFixed(2)}`);
   const cold = [await coldStartMs(), await coldStartMs(), await coldStartMs()];
   console.log(`cold start to first 200 (dist, median of 3): ${Math.round(median(cold))} ms`);
   const memory = process.env.BENCH_MEMORY === '1' ? await memoryUnderLoad(60) : undefined;
