@@ -62,6 +62,9 @@ if (pgCluster) {
     { name: '(1p) reference server on PostgreSQL', start: server({ DATABASE_URL: await pgCluster.createDatabase('bench') }) },
     { name: '(1p2) two instances on one PostgreSQL', start: server({ DATABASE_URL: await pgCluster.createDatabase('bench2') }), instances: 2 },
   );
+  if (process.env.BENCH_BASELINE) {
+    targets.splice(2, 0, { name: '(1p-) PostgreSQL, baseline build', start: server({ DATABASE_URL: await pgCluster.createDatabase('bench_baseline') }, process.env.BENCH_BASELINE) });
+  }
 }
 // BENCH_BASELINE=<main.js of another build> adds the reference server as built there (e.g. main's HEAD),
 // measured in the same run, for a before/after ratio.
@@ -131,11 +134,18 @@ function loopDelay(children: ChildProcess[]): Promise<number> {
     children.map(
       (child) =>
         new Promise<number>((resolve) => {
-          const timer = setTimeout(() => resolve(Number.NaN), 2000);
-          child.once('message', (m: { loopDelay?: { p99Ms: number } }) => {
+          // Peers send their own messages ('ready'), queued until someone listens: skip those.
+          const onMessage = (m: { loopDelay?: { p99Ms: number } }) => {
+            if (!m?.loopDelay) return;
+            done(m.loopDelay.p99Ms);
+          };
+          const done = (ms: number) => {
             clearTimeout(timer);
-            resolve(m.loopDelay?.p99Ms ?? Number.NaN);
-          });
+            child.off('message', onMessage);
+            resolve(ms);
+          };
+          const timer = setTimeout(() => done(Number.NaN), 2000);
+          child.on('message', onMessage);
           child.send('loop-delay:report');
         }),
     ),
@@ -276,6 +286,7 @@ async function main(): Promise<void> {
   const ratios = { vsBareExpress: ours / by('(2)'), vsRawNode: ours / by('(3)'), vsFastify: ours / by('(4)'), vsPrism: ours / by('(5)') };
   console.log(`\ntargets: (1)/(2) ≥ 1.5 → ${ratios.vsBareExpress.toFixed(2)}; (1)/(5) ≥ 3 → ${ratios.vsPrism.toFixed(2)}; p99 ≤ 10 ms → ${summary[0]!.p99}; event-loop delay p99 ≤ 5 ms → ${summary[0]!.loopP99}; stretch (1)/(4) ≥ 0.5 → ${ratios.vsFastify.toFixed(2)}`);
   if (process.env.BENCH_BASELINE) console.log(`(1) ÷ (1-) baseline build: ${(ours / by('(1-)')).toFixed(2)}`);
+  if (process.env.BENCH_BASELINE && pgCluster) console.log(`(1p) ÷ (1p-) baseline build on PostgreSQL: ${(by('(1p)') / by('(1p-)')).toFixed(2)}; (1p) ÷ (1): ${(by('(1p)') / ours).toFixed(2)}`);
   const cold = [await coldStartMs(), await coldStartMs(), await coldStartMs()];
   console.log(`cold start to first 200 (dist, median of 3): ${Math.round(median(cold))} ms`);
   const memory = process.env.BENCH_MEMORY === '1' ? await memoryUnderLoad(60) : undefined;
