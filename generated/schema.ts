@@ -106,9 +106,18 @@ export interface paths {
         };
         /**
          * Read back stored events (reference server only)
-         * @description **Not part of the provider's API.** Pages through the events the reference server accepted, oldest
-         *     first, in the order they were committed. Pass `nextCursor` back as `cursor` to read on; a page with
-         *     fewer than `limit` items has read everything stored so far; ask again later with the same cursor.
+         * @description **Not part of the provider's API.** Pages through the events the reference server accepted. By
+         *     default (`order=asc`) it reads forward, oldest first, in the order they were committed: pass
+         *     `nextCursor` back as `cursor` to read on; a page with fewer than `limit` items has read everything
+         *     stored so far; ask again later with the same cursor. With `order=desc` it walks back, newest first,
+         *     until a page shorter than `limit` reaches the oldest event; an event's `id` can start the walk there.
+         *
+         *     Filters combine (all must hold): `channel`, `kind` and `direction` compare with the item's fields of
+         *     the same names, and `q` searches the stored event's JSON text for every word it holds. The reference
+         *     server indexes them: `channel`, `kind` and `direction` on both stores, `q` with a trigram index on
+         *     PostgreSQL (when the `pg_trgm` extension can be created; otherwise, and on the embedded store, a
+         *     search reads the events in order until the page is full).
+         *
          *     A stored event that cannot be served within the contract is listed under `skipped` instead of
          *     failing the whole page. Answers are never cached (`Cache-Control: no-store`).
          */
@@ -258,6 +267,20 @@ export interface components {
             value?: Record<string, unknown>;
         };
         /**
+         * HandshakeAttempt
+         * @description What a refused subscription handshake asked for. The verify token is never kept, only whether one was
+         *     sent; the challenge is not kept either.
+         */
+        HandshakeAttempt: {
+            /**
+             * @description The `hub.mode` sent (cut at 64 characters), or `null` when there was none.
+             * @example subscribe
+             */
+            mode: string | null;
+            /** @description True when the request carried a `hub.verify_token` (its value is never kept). */
+            verifyTokenSent: boolean;
+        };
+        /**
          * InboxFeedItem
          * @description One item of the live feed; `type` says which.
          */
@@ -269,14 +292,32 @@ export interface components {
         InboxItem: {
             /** @description ID of the channel the event was delivered to (`sandbox` when the server has no configuration and the path names no channel). */
             channel: string;
+            /**
+             * @description `echo` for a message the business account sent (`message.is_echo`), `inbound` for anything else a
+             *     person did (filter with `direction`); `null` for an event of unknown kind without a message.
+             * @example inbound
+             * @enum {string|null}
+             */
+            direction: "inbound" | "echo" | null;
             /** @description The `entry[].id` the event came in. */
             entryId: string | null;
             /** @description The `entry[].time` the event came in. */
             entryTime: number | null;
             /** @description The messaging event exactly as received (after JSON parsing), unknown keys included. */
             event: components["schemas"]["MessagingEvent"];
-            /** @description The inbox's own ID of the event, increasing in commit order. */
+            /**
+             * @description The inbox's own ID of the event, increasing in commit order. With `order=desc` it is also a cursor:
+             *     the events stored before this one.
+             */
             id: string;
+            /**
+             * @description What the event is, decided by the receiver when it stored the event (filter with `kind`): `text`,
+             *     `quick reply`, the type of its first attachment (`image`, `audio`, `video`, `file`, `share`,
+             *     `story_mention`, `ig_reel`… as sent, cut at 64 characters), `reaction`, `read`, `postback`, `edit`,
+             *     `deletion`, `unsupported`, `referral`, `handover`, or `unknown`.
+             * @example text
+             */
+            kind: string;
             /** @description The message ID of the event's message, reaction, read or postback; `null` when the event has none. */
             mid: string | null;
             /**
@@ -290,11 +331,13 @@ export interface components {
          * @description One page of stored events.
          */
         InboxPage: {
-            /** @description Stored events, oldest first. */
+            /** @description Stored events, oldest first (newest first with `order=desc`). */
             items: components["schemas"]["InboxItem"][];
             /**
-             * @description Pass as `cursor` to read on. It is always given: a page shorter than `limit` means everything
-             *     stored so far has been read, and asking again later with the same cursor returns what arrived since.
+             * @description Pass as `cursor`, with the same `order`, to read on. It is always given. Reading forward (`asc`), a
+             *     page shorter than `limit` means everything stored so far has been read, and asking again later with
+             *     the same cursor returns what arrived since. Walking back (`desc`), a page shorter than `limit` has
+             *     reached the oldest event.
              */
             nextCursor: string;
             /**
@@ -488,6 +531,8 @@ export interface components {
             contentType: string | null;
             /** @description The error body the sender got. */
             error: components["schemas"]["ErrorBody"];
+            /** @description Present when the request was a subscription handshake (a `GET` on a push path). */
+            handshake?: components["schemas"]["HandshakeAttempt"];
             /** @description Increasing number of the refusal within this server process. */
             id: number;
             /**
@@ -611,7 +656,7 @@ export interface components {
                 /**
                  * @example event: accepted
                  *     id: a42
-                 *     data: {"type":"accepted","item":{"id":"42","channel":"chan-a","mid":"aWdfZAG1","entryId":"17841400000000000","entryTime":1569262486134,"event":{"sender":{"id":"1"},"recipient":{"id":"2"},"timestamp":1569262485349,"message":{"mid":"aWdfZAG1","text":"hi"}},"receivedAt":"2026-11-25T08:00:00.000Z"}}
+                 *     data: {"type":"accepted","item":{"id":"42","channel":"chan-a","mid":"aWdfZAG1","entryId":"17841400000000000","entryTime":1569262486134,"event":{"sender":{"id":"1"},"recipient":{"id":"2"},"timestamp":1569262485349,"message":{"mid":"aWdfZAG1","text":"hi"}},"receivedAt":"2026-11-25T08:00:00.000Z","kind":"text","direction":"inbound"}}
                  *
                  *     event: ready
                  *     data: {}
@@ -738,15 +783,43 @@ export interface components {
          */
         InboxChannel: string;
         /**
-         * @description The opaque `nextCursor` of the previous page; leave out to start from the oldest event.
+         * @description The opaque `nextCursor` of the previous page, read in the same `order`; leave out to start from the
+         *     oldest event (`asc`) or the newest (`desc`). With `order=desc`, an event's `id` works too: the page
+         *     then holds the events stored before that one.
          * @example 42
          */
         InboxCursor: string;
+        /**
+         * @description Only events going this way (`InboxItem.direction`): `inbound` from a person, `echo` sent by the
+         *     business account.
+         * @example echo
+         */
+        InboxDirection: "inbound" | "echo";
+        /**
+         * @description Only events of this kind, as `InboxItem.kind` names them: `text`, `image`, `reaction`, `quick reply`…
+         *     (case-sensitive; an attachment type the receiver does not know is its own kind, as sent).
+         * @example text
+         */
+        InboxKind: string;
         /**
          * @description Most events in one page.
          * @example 50
          */
         InboxLimit: number;
+        /**
+         * @description `asc` (the default) reads forward in commit order, oldest first, and waits at the end for new events:
+         *     the way to consume the inbox. `desc` walks back, newest first, to the oldest event: the way to look
+         *     through history (the inbox console's "older" pages).
+         * @example desc
+         */
+        InboxOrder: "asc" | "desc";
+        /**
+         * @description Text search over the stored event: only events whose JSON text (as `event` reads back, compact)
+         *     contains every word of `q`, in any order, ignoring the case of ASCII letters. Words are separated by
+         *     white space; at most 8 words and 200 characters. A quote inside a JSON string is `\"` in that text.
+         * @example blue jacket
+         */
+        InboxSearch: string;
     };
     requestBodies: {
         /**
@@ -918,15 +991,43 @@ export interface operations {
                  */
                 channel?: components["parameters"]["InboxChannel"];
                 /**
-                 * @description The opaque `nextCursor` of the previous page; leave out to start from the oldest event.
+                 * @description The opaque `nextCursor` of the previous page, read in the same `order`; leave out to start from the
+                 *     oldest event (`asc`) or the newest (`desc`). With `order=desc`, an event's `id` works too: the page
+                 *     then holds the events stored before that one.
                  * @example 42
                  */
                 cursor?: components["parameters"]["InboxCursor"];
+                /**
+                 * @description Only events going this way (`InboxItem.direction`): `inbound` from a person, `echo` sent by the
+                 *     business account.
+                 * @example echo
+                 */
+                direction?: components["parameters"]["InboxDirection"];
+                /**
+                 * @description Only events of this kind, as `InboxItem.kind` names them: `text`, `image`, `reaction`, `quick reply`…
+                 *     (case-sensitive; an attachment type the receiver does not know is its own kind, as sent).
+                 * @example text
+                 */
+                kind?: components["parameters"]["InboxKind"];
                 /**
                  * @description Most events in one page.
                  * @example 50
                  */
                 limit?: components["parameters"]["InboxLimit"];
+                /**
+                 * @description `asc` (the default) reads forward in commit order, oldest first, and waits at the end for new events:
+                 *     the way to consume the inbox. `desc` walks back, newest first, to the oldest event: the way to look
+                 *     through history (the inbox console's "older" pages).
+                 * @example desc
+                 */
+                order?: components["parameters"]["InboxOrder"];
+                /**
+                 * @description Text search over the stored event: only events whose JSON text (as `event` reads back, compact)
+                 *     contains every word of `q`, in any order, ignoring the case of ASCII letters. Words are separated by
+                 *     white space; at most 8 words and 200 characters. A quote inside a JSON string is `\"` in that text.
+                 * @example blue jacket
+                 */
+                q?: components["parameters"]["InboxSearch"];
             };
             header?: never;
             path?: never;

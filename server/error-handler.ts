@@ -5,7 +5,7 @@ import type { ErrorCode, ErrorDetail } from 'instagram-push-kit';
 import { malformedChanId } from './channels.js';
 import { ApiError, internalError } from './errors.js';
 import { StoreUnavailableError } from './inbox/inbox.js';
-import type { RefusalLog } from './refusal-log.js';
+import type { Refusal, RefusalLog } from './refusal-log.js';
 
 interface ValidatorError {
   status?: number;
@@ -72,6 +72,23 @@ function channelInPath(path: string): string | null {
   }
 }
 
+const PUSH_PATH = /^\/apiaccess\/api\/instagram\/message(\/[^/]+)?\/?$/;
+const MAX_MODE = 64;
+
+/**
+ * What a refused subscription handshake (a GET on a push path) asked for, so the console can say so:
+ * the mode, and whether a verify token came with it. Never the token itself, nor the challenge.
+ */
+export function handshakeAttempt(req: Request): Refusal['handshake'] {
+  if ((req.method !== 'GET' && req.method !== 'HEAD') || !PUSH_PATH.test(req.path)) return undefined;
+  const first = (v: unknown) => (Array.isArray(v) ? v[0] : v);
+  const mode = first(req.query['hub.mode']);
+  return {
+    mode: typeof mode === 'string' ? Array.from(mode).slice(0, MAX_MODE).join('') : null,
+    verifyTokenSent: req.query['hub.verify_token'] !== undefined,
+  };
+}
+
 export interface ErrorHandlerDeps {
   logger: Logger;
   refusals: RefusalLog;
@@ -108,6 +125,7 @@ export function errorHandler({ logger, refusals, isWarmUp }: ErrorHandlerDeps) {
         error: apiError.body(requestId),
         body: req.rawBody ?? null,
         contentType: req.headers['content-type'] ?? null,
+        handshake: handshakeAttempt(req),
       });
     }
     if (res.headersSent) {

@@ -31,7 +31,7 @@ if (nodeImports.length) {
   process.exit(1);
 }
 
-for (const file of ['index.html', 'console.css']) copyFileSync(new URL(file, here), new URL(file, out));
+for (const file of ['index.html', 'console.css', 'favicon.ico']) copyFileSync(new URL(file, here), new URL(file, out));
 
 const gz = (file) => gzipSync(readFileSync(new URL(file, out))).length;
 const total = gz('console.js') + gz('console.css');

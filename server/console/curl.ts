@@ -1,9 +1,19 @@
-// "Copy as curl": a command that re-sends a delivery to this server. The signature is a placeholder:
-// the console never knows an app secret, and must not invent one.
+// "Copy as curl": a command that re-sends a delivery to this server. The signature and a handshake's
+// verify token are placeholders: the console never knows a secret, and must not invent one.
 import type { Described } from './describe.js';
 
 export const PUSH_PATH = '/apiaccess/api/instagram/message';
 export const SIGNATURE_PLACEHOLDER = 'sha256=<SIGNATURE>';
+
+export const VERIFY_TOKEN_PLACEHOLDER = '<VERIFY_TOKEN>';
+
+/** A refused handshake replays with the mode it sent; the token is a placeholder (the server never kept it). */
+function handshakeQuery(mode: string | null): string {
+  const p = new URLSearchParams();
+  if (mode !== null) p.set('hub.mode', mode);
+  p.set('hub.challenge', '1158201444');
+  return `?${p.toString()}&hub.verify_token=${VERIFY_TOKEN_PLACEHOLDER}`;
+}
 
 /** POSIX single quotes: nothing inside is special except the quote itself, closed, escaped and reopened. */
 export function shellQuote(s: string): string {
@@ -23,7 +33,10 @@ export function deliveryBody(d: Described): string | null {
 export function curlFor(d: Described, origin: string): string {
   const accepted = d.item.type === 'accepted';
   const method = accepted ? 'POST' : d.item.type === 'refused' ? d.item.refusal.method : 'POST';
-  const path = d.item.type === 'accepted' ? `${PUSH_PATH}/${encodeURIComponent(d.item.item.channel)}` : d.item.refusal.path;
+  const handshake = d.item.type === 'refused' ? d.item.refusal.handshake : undefined;
+  const path = d.item.type === 'accepted'
+    ? `${PUSH_PATH}/${encodeURIComponent(d.item.item.channel)}`
+    : d.item.refusal.path + (handshake ? handshakeQuery(handshake.mode) : '');
   // A refusal is replayed with the content type it came with, so a 415 reproduces as a 415.
   const contentType = d.item.type === 'refused' ? (d.item.refusal.contentType ?? 'application/json') : 'application/json';
   const body = deliveryBody(d);

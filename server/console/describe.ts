@@ -1,9 +1,12 @@
 // Pure classification of one feed item into what the timeline shows: kind, direction, parties, times,
 // a one-line summary and, for refusals, the reason. No DOM here, so it is easy to reason about and test.
-import type { InboxFeedItem } from 'instagram-push-kit';
+import type { InboxFeedItem, Refusal } from 'instagram-push-kit';
+import { attachmentKind, classifyEvent, HANDOVER_KEYS, KINDS, type Direction, type EventClass } from '../inbox/classify.js';
+import { foldCase, searchTextOf } from '../inbox/search.js';
 
 export type Status = 'accepted' | 'refused';
-export type Direction = 'inbound' | 'echo';
+export type { Direction };
+export type HandshakeAttempt = NonNullable<Refusal['handshake']>;
 
 export interface AttachmentView {
   type: string;
@@ -31,18 +34,12 @@ export interface Described {
   /** Refusals: the error's sentence, and the JSON paths it names. */
   reason: string | null;
   failingPaths: string[];
-  /** Lower-cased text the free-text search runs over. */
+  /** The text the free-text search runs over, ASCII letters lower-cased (see foldCase). */
   search: string;
   item: InboxFeedItem;
 }
 
-/** Kinds offered in the kind filter; attachment types beyond these still show up as their own kind. */
-export const KINDS = [
-  'text', 'image', 'audio', 'video', 'file', 'share', 'story_mention', 'reel', 'ig_reel', 'ig_story',
-  'reaction', 'read', 'postback', 'edit', 'deletion', 'referral', 'quick reply', 'unsupported', 'handover', 'unknown',
-] as const;
-
-const HANDOVER_KEYS = ['pass_thread_control', 'take_thread_control', 'request_thread_control'];
+export { KINDS };
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json | null => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : null);
@@ -64,65 +61,47 @@ export interface EventFacts {
   attachments: AttachmentView[];
 }
 
-/** Classifies one messaging event. It takes `unknown` because refused bodies were never validated. */
-export function describeEvent(value: unknown): EventFacts {
+/** The one line that says most about an event of this kind. */
+function summaryOf(event: Json, kind: string): string | null {
+  const edit = obj(event.message_edit);
+  if (edit) return str(edit.text);
+  const message = obj(event.message);
+  if (message) return str(message.text) ?? (kind === 'quick reply' ? str(obj(message.quick_reply)?.payload) : null);
+  const reaction = obj(event.reaction);
+  if (reaction) return [str(reaction.action), str(reaction.emoji) ?? str(reaction.reaction)].filter(Boolean).join(' ') || null;
+  if (obj(event.read)) return str(obj(event.read)?.mid);
+  const postback = obj(event.postback);
+  if (postback) return str(postback.title) ?? str(postback.payload);
+  const referral = obj(event.referral);
+  if (referral) return [str(referral.source), str(referral.ref)].filter(Boolean).join(' ') || null;
+  const handover = HANDOVER_KEYS.find((k) => k in event);
+  return handover ? handover.replace(/_/g, ' ') : null;
+}
+
+/**
+ * Describes one messaging event. Kind and direction come from the classification the inbox stores
+ * (classify.ts); `stored` passes the server's own when there is one. It takes `unknown` because refused
+ * bodies were never validated.
+ */
+export function describeEvent(value: unknown, stored?: EventClass): EventFacts {
   const event = obj(value) ?? {};
   const message = obj(event.message);
   const attachments: AttachmentView[] = Array.isArray(message?.attachments)
     ? message.attachments.map((a) => {
         const att = obj(a);
-        return { type: str(att?.type)?.slice(0, 64) || 'attachment', url: str(obj(att?.payload)?.url) };
+        return { type: attachmentKind(att?.type), url: str(obj(att?.payload)?.url) };
       })
     : [];
-  const facts: EventFacts = {
-    kind: 'unknown',
-    direction: message?.is_echo === true ? 'echo' : 'inbound',
+  const { kind, direction } = stored ?? classifyEvent(event);
+  return {
+    kind,
+    direction,
     sender: str(obj(event.sender)?.id),
     recipient: str(obj(event.recipient)?.id),
     eventTime: eventMs(event.timestamp),
-    summary: null,
+    summary: summaryOf(event, kind),
     attachments,
   };
-  const edit = obj(event.message_edit);
-  const reaction = obj(event.reaction);
-  const postback = obj(event.postback);
-  const referral = obj(event.referral);
-  // Order matters: a deleted or unsupported message may still carry text or attachments, and those
-  // flags are what a person needs to notice first.
-  if (edit) {
-    facts.kind = 'edit';
-    facts.summary = str(edit.text);
-  } else if (message) {
-    const text = str(message.text);
-    facts.summary = text;
-    if (message.is_deleted === true) facts.kind = 'deletion';
-    else if (message.is_unsupported === true) facts.kind = 'unsupported';
-    else if (obj(message.quick_reply)) {
-      facts.kind = 'quick reply';
-      facts.summary = text ?? str(obj(message.quick_reply)?.payload);
-    } else if (attachments.length) facts.kind = attachments[0]!.type;
-    else if (text !== null) facts.kind = 'text';
-  } else if (reaction) {
-    facts.kind = 'reaction';
-    facts.summary = [str(reaction.action), str(reaction.emoji) ?? str(reaction.reaction)].filter(Boolean).join(' ') || null;
-  } else if (obj(event.read)) {
-    facts.kind = 'read';
-    facts.summary = str(obj(event.read)?.mid);
-  } else if (postback) {
-    facts.kind = 'postback';
-    facts.summary = str(postback.title) ?? str(postback.payload);
-  } else if (referral) {
-    facts.kind = 'referral';
-    facts.summary = [str(referral.source), str(referral.ref)].filter(Boolean).join(' ') || null;
-  } else {
-    const handover = HANDOVER_KEYS.find((k) => k in event);
-    if (handover) {
-      facts.kind = 'handover';
-      facts.summary = handover.replace(/_/g, ' ');
-    }
-  }
-  if (!message) facts.direction = facts.kind === 'unknown' ? null : 'inbound';
-  return facts;
 }
 
 /** The first messaging (or standby) event of a body that may not even be JSON. */
@@ -141,10 +120,25 @@ const timeOf = (iso: string) => {
   return Number.isNaN(t) ? 0 : t;
 };
 
+const PUSH_PATH = /^\/apiaccess\/api\/instagram\/message(\/[^/]+)?\/?$/;
+
+/** What a refused handshake asked for; null when the refusal was not a handshake. */
+export function handshakeOf(refusal: Refusal): HandshakeAttempt | null {
+  if (refusal.handshake) return refusal.handshake;
+  // A server that did not say: a GET on a push path is a handshake all the same.
+  return (refusal.method === 'GET' || refusal.method === 'HEAD') && PUSH_PATH.test(refusal.path) ? { mode: null, verifyTokenSent: false } : null;
+}
+
+function handshakeSummary(h: HandshakeAttempt, said: boolean): string | null {
+  if (!said) return null;
+  const mode = h.mode === null ? 'no hub.mode' : `hub.mode=${h.mode}`;
+  return `${mode}, ${h.verifyTokenSent ? 'verify token sent (never shown)' : 'no verify token'}`;
+}
+
 export function describe(item: InboxFeedItem): Described {
   if (item.type === 'accepted') {
     const { item: stored } = item;
-    const facts = describeEvent(stored.event);
+    const facts = describeEvent(stored.event, { kind: stored.kind, direction: stored.direction });
     return {
       key: `a${stored.id}`,
       status: 'accepted',
@@ -154,16 +148,19 @@ export function describe(item: InboxFeedItem): Described {
       at: timeOf(stored.receivedAt),
       reason: null,
       failingPaths: [],
-      search: JSON.stringify(item).toLowerCase(),
+      search: searchTextOf(stored.event),
       item,
     };
   }
   const { refusal } = item;
+  const handshake = handshakeOf(refusal);
   // What the refused body would have been, so a refused text still reads as a text.
   const event = firstEventOf(refusal.body);
-  const facts = event === undefined
-    ? { kind: 'unknown', direction: null, sender: null, recipient: null, eventTime: null, summary: null, attachments: [] }
-    : describeEvent(event);
+  const facts: EventFacts = handshake
+    ? { kind: 'handshake', direction: null, sender: null, recipient: null, eventTime: null, summary: handshakeSummary(handshake, refusal.handshake !== undefined), attachments: [] }
+    : event === undefined
+      ? { kind: 'unknown', direction: null, sender: null, recipient: null, eventTime: null, summary: null, attachments: [] }
+      : describeEvent(event);
   return {
     key: `r${refusal.id}`,
     status: 'refused',
@@ -174,7 +171,7 @@ export function describe(item: InboxFeedItem): Described {
     reason: refusal.error.resultMsg,
     failingPaths: refusal.error.errors.map((e) => e.path),
     // The body is searched as received too: inside the item's JSON its quotes are escaped.
-    search: `${JSON.stringify(item)}\n${refusal.body ?? ''}`.toLowerCase(),
+    search: foldCase(`${JSON.stringify(item)}\n${refusal.body ?? ''}`),
     item,
   };
 }

@@ -73,6 +73,10 @@ export class Detail {
     } else {
       const { refusal } = e.item;
       facts.push(['Request', `${refusal.method} ${refusal.path}`], ['Content type', refusal.contentType ?? 'none'], ['Request ID', refusal.error.requestId]);
+      if (refusal.handshake) {
+        // The server never keeps the verify token: only whether one was sent.
+        facts.push(['Mode', refusal.handshake.mode ?? 'none sent'], ['Verify token', refusal.handshake.verifyTokenSent ? 'sent (never kept or shown)' : 'none sent']);
+      }
       parts.push(
         h(
           'section',

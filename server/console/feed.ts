@@ -14,6 +14,12 @@ export interface FeedOptions {
   token: () => string | null;
   onItems: (items: InboxFeedItem[]) => void;
   onState: (state: FeedState) => void;
+  /**
+   * The backlog has been replayed: the inbox ids of the accepted items it held (those shown before
+   * included), and whether any of them had been shown before, so that after a reconnect the console
+   * can tell a backlog that joins what it holds from one with a gap before it.
+   */
+  onReady?: (backlog: { ids: string[]; overlapped: boolean }) => void;
   /** Past items replayed on each (re)connection; the de-duplication hides the ones already shown. */
   backlog?: number;
   /** Base of the backoff; waits double up to `maxDelayMs`. */
@@ -33,7 +39,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
 const keyOf = (item: InboxFeedItem) => (item.type === 'accepted' ? `a${item.item.id}` : `r${item.refusal.id}`);
 
 export interface Feed {
-  /** (Re)starts the connection, e.g. once a token was typed in. */
+  /** (Re)starts the connection, e.g. once a token was typed in, or to go back to the newest deliveries. */
   start(): void;
   stop(): void;
 }
@@ -43,10 +49,18 @@ export function createFeed(options: FeedOptions): Feed {
   const seen = new Set<string>();
   let controller: AbortController | null = null;
 
-  function accept(messages: SseMessage[], onReady: () => void): void {
+  /** `connection.backlog`: the accepted ids of this connection's backlog so far; null once it ended. */
+  function accept(messages: SseMessage[], connection: { backlog: string[] | null; overlapped: boolean }, onReady: () => void): void {
     const fresh: InboxFeedItem[] = [];
     for (const m of messages) {
-      if (m.event === 'ready') onReady();
+      if (m.event === 'ready') {
+        // Items before it are handed over first, so the console holds the backlog when told.
+        if (fresh.length) options.onItems(fresh.splice(0));
+        const ids = connection.backlog ?? [];
+        connection.backlog = null;
+        onReady();
+        options.onReady?.({ ids, overlapped: connection.overlapped });
+      }
       if (m.event !== 'accepted' && m.event !== 'refused') continue;
       let item: InboxFeedItem;
       try {
@@ -55,6 +69,10 @@ export function createFeed(options: FeedOptions): Feed {
         continue; // the server writes one JSON per message; a broken one is skipped, not fatal
       }
       const key = m.id ?? keyOf(item);
+      if (connection.backlog && item.type === 'accepted') {
+        connection.backlog.push(item.item.id);
+        if (seen.has(key)) connection.overlapped = true;
+      }
       if (seen.has(key)) continue;
       seen.add(key);
       if (seen.size > SEEN_LIMIT) seen.delete(seen.values().next().value as string);
@@ -82,8 +100,9 @@ export function createFeed(options: FeedOptions): Feed {
           return;
         }
         if (!response.ok || !data) throw new Error(`the feed answered ${response.status}`);
+        const connection = { backlog: [] as string[] | null, overlapped: false };
         await readSse(data, (messages) =>
-          accept(messages, () => {
+          accept(messages, connection, () => {
             failures = 0;
             options.onState({ kind: 'live' });
           }),
@@ -106,6 +125,8 @@ export function createFeed(options: FeedOptions): Feed {
     start() {
       controller?.abort();
       controller = new AbortController();
+      // A fresh start shows the backlog again (the console dedupes what it still holds).
+      seen.clear();
       void run(controller.signal);
     },
     stop() {

@@ -95,6 +95,11 @@ export class Timeline {
     this.displayed = this.displayed.filter((d) => d !== e);
   }
 
+  /** Focuses the last entry shown (the oldest). */
+  focusLast(): void {
+    this.list.querySelector<HTMLButtonElement>('li:last-child > button.entry')?.focus();
+  }
+
   select(key: string | null): void {
     if (this.selected) this.elements.get(this.selected)?.firstElementChild?.removeAttribute('aria-current');
     this.selected = key;

@@ -21,6 +21,13 @@ export interface AppendResult {
 
 export interface ListQuery {
   channel?: string;
+  /** Only events of this kind (classify.ts). */
+  kind?: string;
+  direction?: 'inbound' | 'echo';
+  /** Words that must all appear in the event's JSON text, ASCII letters in any case (search.ts). */
+  q?: string;
+  /** `asc` (the default): forward after `cursor`, oldest first. `desc`: newest first, before `cursor`. */
+  order?: 'asc' | 'desc';
   limit: number;
   cursor?: string;
 }
@@ -28,7 +35,10 @@ export interface ListQuery {
 export interface Inbox {
   /** Stores one delivery's events atomically; resolves only after they are durably committed. */
   append(events: NewEvent[], receivedAt: Date): Promise<AppendResult>;
-  /** Events in commit order after `cursor`; never skips an event that commits later. */
+  /**
+   * Events in commit order after `cursor`, never skipping one that commits later; or, with
+   * `order: 'desc'`, newest first before `cursor` (an event's id), down to the oldest.
+   */
   list(query: ListQuery): Promise<InboxPage>;
   /** The newest `limit` events, in commit order, and the cursor to read on from after them. */
   tail(limit: number): Promise<InboxPage>;

@@ -10,25 +10,10 @@
 // - Readers never skip: see `list`.
 import pg from 'pg';
 import type { InboxItem, InboxPage } from 'instagram-push-kit';
+import { classifyEvent } from './classify.js';
 import { InvalidCursorError, StoreUnavailableError, type AppendResult, type Inbox, type ListQuery, type NewEvent } from './inbox.js';
-
-/** Versioned schema changes, applied in order at start under an advisory lock. Never edit one; add. */
-const MIGRATIONS: string[] = [
-  `CREATE TABLE inbox_events (
-     id bigserial PRIMARY KEY,
-     dedupe_key text NOT NULL UNIQUE,
-     channel text NOT NULL,
-     mid text,
-     entry_id text,
-     entry_time double precision,
-     event json NOT NULL,
-     received_at timestamptz NOT NULL,
-     txid xid8 NOT NULL DEFAULT pg_current_xact_id()
-   );
-   CREATE INDEX inbox_events_order ON inbox_events (txid, id);
-   CREATE INDEX inbox_events_channel_order ON inbox_events (channel, txid, id);
-   CREATE INDEX inbox_events_received_at ON inbox_events (received_at);`,
-];
+import { MIGRATIONS } from './postgres-migrations.js';
+import { likePattern, searchWords } from './search.js';
 
 /** Any constant shared by all instances; names the lock that serialises migrations. */
 const MIGRATION_LOCK = 0x1671_7075;
@@ -52,21 +37,33 @@ interface Row {
   entry_time: number | null;
   event: Record<string, unknown>;
   received_at: Date;
+  kind: string;
+  direction: 'inbound' | 'echo' | null;
 }
 
 // The text form of txid gets its own name: a bare `txid` in ORDER BY would pick this output column
 // over the table's and sort positions as text ('1000' before '999'), which skips rows.
-const COLUMNS = 'id, txid::text AS txid_text, channel, mid, entry_id, entry_time, event, received_at';
+const COLUMNS = 'id, txid::text AS txid_text, channel, mid, entry_id, entry_time, event, received_at, kind, direction';
 
 // The position of a row in read order is (txid, id); the cursor is that pair.
 const cursorOf = (r: Pick<Row, 'txid_text' | 'id'>) => `${r.txid_text}.${r.id}`;
 const START = '0.0';
 const MAX_BIGINT = '9223372036854775807';
 
+const MAX_XID8 = 18446744073709551615n;
+
 function parseCursor(cursor: string | undefined): [string, string] {
   const m = /^(\d{1,20})\.(\d{1,19})$/.exec(cursor ?? START);
-  if (!m) throw new InvalidCursorError(cursor!);
+  // Beyond the column types, PostgreSQL would fail the query (a 500): not a cursor this store handed out.
+  if (!m || BigInt(m[1]!) > MAX_XID8 || BigInt(m[2]!) > BigInt(MAX_BIGINT)) throw new InvalidCursorError(cursor!);
   return [m[1]!, m[2]!];
+}
+
+/** A cursor walking back: an event's id, or a forward cursor (`<txid>.<id>`), which reads back from its id. */
+function parseBackCursor(cursor: string): string {
+  const m = /^(?:\d{1,20}\.)?(\d{1,19})$/.exec(cursor);
+  if (!m || BigInt(m[1]!) > BigInt(MAX_BIGINT)) throw new InvalidCursorError(cursor);
+  return m[1]!;
 }
 
 function toItem(r: Row): InboxItem {
@@ -78,11 +75,35 @@ function toItem(r: Row): InboxItem {
     entryTime: r.entry_time,
     event: r.event,
     receivedAt: r.received_at.toISOString(),
+    kind: r.kind,
+    direction: r.direction,
   };
 }
 
 /** PostgreSQL text cannot hold NUL; the event's JSON keeps the exact value (as an escape). */
 const pgText = (s: string | null) => (s === null ? null : s.replace(/\u0000/g, '\uFFFD'));
+
+/**
+ * The filters of a list query as SQL conditions with numbered parameters from `$first`, and the next
+ * number; null when nothing can match (a search word holding NUL: the JSON text escapes it). Each word
+ * is an ILIKE over the event's JSON text, which the trigram index serves.
+ */
+function filtersOf(query: ListQuery, first: number): { sql: string; values: unknown[]; next: number } | null {
+  const words = searchWords(query.q);
+  if (words.some((w) => w.includes('\u0000'))) return null;
+  const conditions: string[] = [];
+  const values: unknown[] = [];
+  const add = (condition: string, value: unknown) => {
+    values.push(value);
+    conditions.push(condition.replace('?', `$${first + values.length - 1}`));
+  };
+  // Stored channels and kinds hold U+FFFD where NUL was sent; so do the filters, to match them.
+  if (query.channel !== undefined) add('channel = ?', pgText(query.channel));
+  if (query.kind !== undefined) add('kind = ?', pgText(query.kind));
+  if (query.direction !== undefined) add('direction = ?', query.direction);
+  for (const word of words) add('event::text ILIKE ?', likePattern(word));
+  return { sql: conditions.map((c) => `AND ${c}`).join(' '), values, next: first + values.length };
+}
 
 export class PostgresInbox implements Inbox {
   private readonly pool: pg.Pool;
@@ -119,7 +140,9 @@ export class PostgresInbox implements Inbox {
       await client.query('CREATE TABLE IF NOT EXISTS inbox_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
       const { rows } = await client.query<{ v: number }>('SELECT COALESCE(MAX(version), 0) AS v FROM inbox_migrations');
       for (let v = rows[0]!.v; v < MIGRATIONS.length; v++) {
-        await client.query(MIGRATIONS[v]!);
+        const migration = MIGRATIONS[v]!;
+        if (typeof migration === 'string') await client.query(migration);
+        else await migration(client);
         await client.query('INSERT INTO inbox_migrations (version) VALUES ($1)', [v + 1]);
       }
       await client.query('COMMIT');
@@ -145,6 +168,7 @@ export class PostgresInbox implements Inbox {
     if (events.length === 0) return { stored: 0, duplicates: 0 };
     let columns: unknown[][];
     try {
+      const classes = events.map((e) => classifyEvent(e.event));
       columns = [
         events.map((e) => pgText(e.dedupeKey)),
         events.map((e) => pgText(e.channel)),
@@ -152,15 +176,17 @@ export class PostgresInbox implements Inbox {
         events.map((e) => pgText(e.entryId)),
         events.map((e) => e.entryTime),
         events.map((e) => JSON.stringify(e.event)),
+        classes.map((c) => c.kind),
+        classes.map((c) => c.direction),
       ];
     } catch (err) {
       throw new StoreUnavailableError('the delivery could not be written', { cause: err });
     }
     // One statement, so the delivery is all-or-nothing without an explicit transaction.
     const r = await this.query(
-      `INSERT INTO inbox_events (dedupe_key, channel, mid, entry_id, entry_time, event, received_at)
-       SELECT k, c, m, ei, et, ev, $7
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::json[]) AS t(k, c, m, ei, et, ev)
+      `INSERT INTO inbox_events (dedupe_key, channel, mid, entry_id, entry_time, event, kind, direction, received_at)
+       SELECT k, c, m, ei, et, ev, ki, di, $9
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::json[], $7::text[], $8::text[]) AS t(k, c, m, ei, et, ev, ki, di)
        ON CONFLICT (dedupe_key) DO NOTHING`,
       [...columns, receivedAt],
     );
@@ -177,28 +203,53 @@ export class PostgresInbox implements Inbox {
    * cluster holds the feed back (it waits; it never skips).
    */
   async list(query: ListQuery): Promise<InboxPage> {
+    if (query.order === 'desc') return this.listBack(query);
     const [txid, id] = parseCursor(query.cursor);
+    const filters = filtersOf(query, 3);
+    if (!filters) return { items: [], nextCursor: query.cursor ?? START };
     const r = await this.query<Row>(
       `SELECT ${COLUMNS} FROM inbox_events
         WHERE (txid, id) > ($1::text::xid8, $2::bigint)
           AND txid < pg_snapshot_xmin(pg_current_snapshot())
-          AND ($3::text IS NULL OR channel = $3)
+          ${filters.sql}
         ORDER BY inbox_events.txid, inbox_events.id
-        LIMIT $4`,
-      [txid, id, query.channel ?? null, query.limit],
+        LIMIT $${filters.next}`,
+      [txid, id, ...filters.values, query.limit],
     );
     const last = r.rows.at(-1);
     return { items: r.rows.map(toItem), nextCursor: last ? cursorOf(last) : (query.cursor ?? START) };
   }
 
+  /**
+   * Walks back by id, newest first. Only rows below the horizon, as forward reads: a row still being
+   * committed is left to the forward readers (the live feed), which never pass it. By id rather than
+   * (txid, id), so an item's own id is a cursor: the console pages back from the oldest item it holds.
+   * The tail orders by id too, so the console's backlog and the pages before it leave no gap.
+   */
+  private async listBack(query: ListQuery): Promise<InboxPage> {
+    const before = query.cursor === undefined ? null : parseBackCursor(query.cursor);
+    const filters = filtersOf(query, before === null ? 1 : 2);
+    if (!filters) return { items: [], nextCursor: before ?? '0' };
+    const r = await this.query<Row>(
+      `SELECT ${COLUMNS} FROM inbox_events
+        WHERE txid < pg_snapshot_xmin(pg_current_snapshot())${before === null ? '' : ' AND id < $1::bigint'}
+          ${filters.sql}
+        ORDER BY inbox_events.id DESC
+        LIMIT $${filters.next}`,
+      [...(before === null ? [] : [before]), ...filters.values, query.limit],
+    );
+    return { items: r.rows.map(toItem), nextCursor: r.rows.at(-1)?.id ?? before ?? '0' };
+  }
+
   async tail(limit: number): Promise<InboxPage> {
     // One statement, one snapshot. The cursor goes just past the horizon, not past the newest row, so
-    // reading on from it starts exactly where this snapshot's readable rows end.
+    // reading on from it starts exactly where this snapshot's readable rows end. The newest by id, as
+    // walking back orders (listBack): the rows before the oldest one here are exactly that walk's.
     const r = await this.query<Row & { horizon: string }>(
       `SELECT (h.xmin::text::numeric - 1)::text AS horizon, e.*
          FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin) h
          LEFT JOIN LATERAL (
-           SELECT ${COLUMNS} FROM inbox_events WHERE txid < h.xmin ORDER BY inbox_events.txid DESC, inbox_events.id DESC LIMIT $1
+           SELECT ${COLUMNS} FROM inbox_events WHERE txid < h.xmin ORDER BY inbox_events.id DESC LIMIT $1
          ) e ON true`,
       [limit],
     );

@@ -1,5 +1,7 @@
-// The inbox console's page and its two static assets. Served without the inbox token: the page holds
-// no data; it reads the token from its URL fragment (never sent to the server) and calls the feed with it.
+// The inbox console's page, its two static assets and the site's icon. Served without the inbox token: the
+// page holds no data; it reads the token from its URL fragment (never sent to the server) and calls the
+// feed with it. The icon is served at /favicon.ico, where browsers ask for it on every page of this
+// server (the docs too): a 404 there would be logged as a refusal and listed in the console.
 import { existsSync, readFileSync } from 'node:fs';
 import { Router, type Response } from 'express';
 
@@ -15,6 +17,7 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   '/inbox/': { file: 'index.html', type: 'text/html' },
   '/inbox/console.js': { file: 'console.js', type: 'text/javascript' },
   '/inbox/console.css': { file: 'console.css', type: 'text/css' },
+  '/favicon.ico': { file: 'favicon.ico', type: 'image/x-icon' },
 };
 
 /** `dir` is the built console folder (dist/console). Files are read once, on first request. */

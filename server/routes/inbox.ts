@@ -2,7 +2,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { sameSecret } from '../channels.js';
 import { badRequest, unauthorized } from '../errors.js';
-import { InvalidCursorError, type Inbox } from '../inbox/inbox.js';
+import { InvalidCursorError, type Inbox, type ListQuery } from '../inbox/inbox.js';
 import { createLogger } from '../logger.js';
 import { createServable, type Servable } from '../servable.js';
 import { loadBundledSpec } from '../spec.js';
@@ -22,20 +22,31 @@ export function requireInboxToken(token: string | undefined) {
 }
 
 /**
- * Pages through the inbox. A stored row that cannot be served within the contract goes to `skipped`
- * (see servable.ts) rather than failing the page. `servable` defaults to one compiled from the bundled
- * spec, logging to a default logger; the app passes its own.
+ * Pages through the inbox, forward or back, with the filters the spec lists. A stored row that cannot
+ * be served within the contract goes to `skipped` (see servable.ts) rather than failing the page.
+ * `servable` defaults to one compiled from the bundled spec, logging to a default logger; the app
+ * passes its own.
  */
 export function listMessages(inbox: Inbox, servable: Servable = createServable({ spec: loadBundledSpec(), logger: createLogger() })) {
   return async (req: Request, res: Response): Promise<void> => {
     // Set first, so a refused cursor is not cached either.
     res.setHeader('Cache-Control', 'no-store');
+    // The validator has checked every parameter against the spec (types, enums, lengths, the words of q).
+    const one = (name: string) => (typeof req.query[name] === 'string' ? (req.query[name] as string) : undefined);
     const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
-    const cursor = typeof req.query.cursor === 'string' ? req.query.cursor : undefined;
-    const channel = typeof req.query.channel === 'string' ? req.query.channel : undefined;
+    const query: ListQuery = {
+      limit,
+      cursor: one('cursor'),
+      channel: one('channel'),
+      // Stored kinds hold U+FFFD where a sender's attachment type held NUL (classify.ts).
+      kind: one('kind')?.replace(/\u0000/g, '\uFFFD'),
+      direction: one('direction') as ListQuery['direction'],
+      q: one('q'),
+      order: one('order') as ListQuery['order'],
+    };
     let page;
     try {
-      page = await inbox.list({ channel, limit, cursor });
+      page = await inbox.list(query);
     } catch (err) {
       if (!(err instanceof InvalidCursorError)) throw err;
       throw badRequest('bad_request', 'The cursor is not one this server handed out.', [{ path: '/query/cursor', message: err.message }]);

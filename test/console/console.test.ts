@@ -1,62 +1,29 @@
 // The inbox console at /inbox as a person uses it, in a real browser, entirely offline: deliveries
 // appear live, refusals show why, filters live in the URL, details show the event exactly as received.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium, offMachineRequests } from '../support/browser.js';
 import { ACCOUNT_A, ACCOUNT_OPEN, INBOX_TOKEN, SECRET_A, testConfig } from '../support/channels.js';
+import { axeViolations, buildConsoleIfStale, live, watchErrors } from '../support/console-page.js';
 import { push, textDelivery } from '../support/http.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { createPushClient } from '../../client/index.js';
-import { shellQuote } from '../../server/console/curl.js';
-import { describeEvent, eventMs } from '../../server/console/describe.js';
+import type { InboxFeedItem, InboxItem, Refusal } from '../../client/index.js';
+import { classifyEvent } from '../../server/inbox/classify.js';
+import { curlFor, shellQuote } from '../../server/console/curl.js';
+import { describe as describeItem, describeEvent, eventMs } from '../../server/console/describe.js';
 import { createFeed } from '../../server/console/feed.js';
-import { readFilters, writeFilters } from '../../server/console/filters.js';
+import { matches, readFilters, serverFilters, writeFilters } from '../../server/console/filters.js';
+import { OlderPages } from '../../server/console/older.js';
+import { compareIds, Store } from '../../server/console/store.js';
 import { SseParser, type SseMessage } from '../../server/console/sse.js';
 
-const AXE = 'node_modules/axe-core/axe.min.js';
 const SHOTS = 'reports/screenshots';
-
-function newest(path: string): number {
-  const s = statSync(path);
-  // Build output and installs are not sources (client/dist is rebuilt by every build).
-  const children = s.isDirectory() ? readdirSync(path).filter((f) => f !== 'dist' && f !== 'node_modules') : [];
-  return Math.max(s.mtimeMs, ...children.map((f) => newest(join(path, f))));
-}
-
-/** Builds the console when server/dist/console is missing or older than its sources (or the client it bundles). */
-function buildConsoleIfStale(): void {
-  const outputs = ['server/dist/console/console.js', 'server/dist/console/console.css', 'server/dist/console/index.html'];
-  const source = Math.max(newest('server/console'), newest('client'), newest('generated'));
-  if (outputs.every((f) => existsSync(f) && statSync(f).mtimeMs >= source)) return;
-  const r = spawnSync(process.execPath, ['server/console/build.mjs'], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`console build failed:\n${r.stdout}\n${r.stderr}`);
-}
-
-/** Problems a page reports: uncaught errors and console errors. */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
-  });
-  return errors;
-}
-
-async function axeViolations(page: Page): Promise<string[]> {
-  // Evaluated through the driver, not added as a <script>: the console's CSP allows only its own script.
-  await page.evaluate(readFileSync(AXE, 'utf8'));
-  const result = await page.evaluate(async () => (globalThis as unknown as { axe: { run(): Promise<any> } }).axe.run());
-  return (result.violations as Array<{ id: string; impact: string; help: string; nodes: Array<{ target: string[] }> }>)
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(', ')})`);
-}
 
 const entries = (page: Page) => page.locator('#timeline button.entry');
 const entryTexts = (page: Page) => entries(page).allInnerTexts();
-const live = (page: Page) => page.waitForFunction(() => document.getElementById('status')?.dataset.state === 'live', undefined, { timeout: 10_000 });
 
 let server: TestServer;
 let browser: Browser;
@@ -319,6 +286,93 @@ describe('the console modules', () => {
     expect(eventMs('soon')).toBeNull();
   });
 
+  it('shows the kind and direction the server stored, the one classification both sides share', () => {
+    const stored = (event: Record<string, unknown>, kind = classifyEvent(event).kind, direction = classifyEvent(event).direction): InboxFeedItem => ({
+      type: 'accepted',
+      item: { id: '7', channel: 'c', mid: null, entryId: null, entryTime: null, event, receivedAt: '2026-11-25T08:00:00.000Z', kind, direction } as InboxItem,
+    });
+    for (const event of [{ message: { text: 'hi', is_echo: true } }, { message: { attachments: [{ type: 'x'.repeat(100) }] } }, { reaction: { action: 'react' } }, { what: 1 }]) {
+      const d = describeItem(stored(event));
+      expect([d.kind, d.direction]).toEqual([describeEvent(event).kind, describeEvent(event).direction]);
+    }
+    expect(classifyEvent({ message: { attachments: [{ type: 'x'.repeat(100) }] } }).kind).toBe('x'.repeat(64));
+    expect(classifyEvent({ message: { attachments: [{ type: 'a\u0000b' }] } }).kind).toBe('a\uFFFDb');
+    // What the server says wins, even were this page's copy of the rules to differ.
+    expect(describeItem(stored({ message: { text: 'hi' } }, 'special', 'echo'))).toMatchObject({ kind: 'special', direction: 'echo' });
+  });
+
+  it('labels a refused handshake as one, with its mode, and replays it without a token', () => {
+    const refusal: Refusal = {
+      id: 3, at: '2026-11-25T08:00:00.000Z', method: 'GET', path: '/apiaccess/api/instagram/message/chan-a', status: 401, channel: 'chan-a',
+      error: { resultMsg: 'no', code: 'bad_verify_token', requestId: 'r', errors: [] }, body: null, bodyTruncated: false, contentType: null,
+      handshake: { mode: 'subscribe', verifyTokenSent: true },
+    };
+    const d = describeItem({ type: 'refused', refusal });
+    expect(d).toMatchObject({ kind: 'handshake', direction: null, summary: 'hub.mode=subscribe, verify token sent (never shown)' });
+    const curl = curlFor(d, 'http://127.0.0.1:8080');
+    expect(curl).toContain(`curl -X GET 'http://127.0.0.1:8080/apiaccess/api/instagram/message/chan-a?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=<VERIFY_TOKEN>'`);
+    expect(curl).not.toContain('x-hub-signature-256');
+    // A server that did not say: a GET on a push path is still a handshake.
+    const { handshake: _, ...older } = refusal;
+    expect(describeItem({ type: 'refused', refusal: older })).toMatchObject({ kind: 'handshake', summary: null });
+    expect(describeItem({ type: 'refused', refusal: { ...older, method: 'POST' } }).kind).toBe('unknown');
+  });
+
+  it('matches live items as the server filters: the event JSON, every word, ASCII case', () => {
+    const d = describeItem({ type: 'accepted', item: { id: '1', channel: 'c', mid: 'm', entryId: null, entryTime: null, event: { message: { mid: 'm', text: 'Blue Jacket, Ü' } }, receivedAt: '2026-11-25T08:00:00.000Z', kind: 'text', direction: 'inbound' } });
+    const f = readFilters('');
+    expect(matches(d, { ...f, q: 'jacket BLUE' })).toBe(true);
+    expect(matches(d, { ...f, q: 'jacket red' })).toBe(false);
+    expect(matches(d, { ...f, q: 'Ü' })).toBe(true);
+    expect(matches(d, { ...f, q: 'ü' })).toBe(false);
+    expect(matches(d, { ...f, direction: 'echo' })).toBe(false);
+    expect(serverFilters({ ...f, kind: 'text', q: ' a  b c d e f g h i j ', status: 'accepted' })).toEqual({ kind: 'text', q: 'a b c d e f g h' });
+  });
+
+  it('holds at most its cap: new items push out the oldest, older pages the newest', () => {
+    const item = (id: number): InboxFeedItem => ({
+      type: 'accepted',
+      item: { id: String(id), channel: 'c', mid: null, entryId: null, entryTime: null, event: {}, receivedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, id)).toISOString(), kind: 'unknown', direction: null },
+    });
+    const store = new Store(3);
+    store.add([1, 2, 3].map(item), 'feed');
+    expect(store.add([item(3)], 'feed').added).toEqual([]);
+    expect(store.add([item(4)], 'feed').dropped.map((e) => e.key)).toEqual(['a1']);
+    const older = store.add([item(0)], 'history', 'older');
+    expect(older.dropped.map((e) => e.key)).toEqual(['a4']);
+    expect(store.entries.map((e) => e.key)).toEqual(['a3', 'a2', 'a0']);
+    expect(compareIds('10', '9')).toBeGreaterThan(0);
+    expect(compareIds('9223372036854775806', '9223372036854775807')).toBeLessThan(0);
+  });
+
+  it('walks back from the oldest id held, and resumes above what the cap pushed out', async () => {
+    const asked: URLSearchParams[] = [];
+    const fetch = async (request: Request) => {
+      asked.push(new URL(request.url).searchParams);
+      const full = asked.length === 1;
+      const items = Array.from({ length: full ? 2 : 1 }, (_, i) => ({ id: String(10 - i), channel: 'c', mid: null, entryId: null, entryTime: null, event: {}, receivedAt: '2026-11-25T08:00:00.000Z', kind: 'text', direction: null }));
+      return new Response(JSON.stringify({ items, nextCursor: full ? '9' : '8' }), { headers: { 'content-type': 'application/json' } });
+    };
+    const older = new OlderPages(createPushClient({ baseUrl: 'http://127.0.0.1:1', retries: 0, fetch }), () => 'tok', 2);
+    older.fedFrom(['15', '11', '12'], { gap: false, holdsAll: false });
+    const filters = { ...readFilters(''), kind: 'text', q: 'blue' };
+    expect((await older.next(filters))!.map((i) => (i.type === 'accepted' ? i.item.id : ''))).toEqual(['10', '9']);
+    expect(Object.fromEntries(asked[0]!)).toEqual({ order: 'desc', limit: '2', cursor: '11', kind: 'text', q: 'blue' });
+    expect(older.reachedOldest).toBe(false);
+    older.dropped(['13', '12']);
+    await older.next(filters);
+    expect(asked[1]!.get('cursor')).toBe('14');
+    expect(older.reachedOldest).toBe(true);
+    older.restart();
+    expect(older.reachedOldest).toBe(false);
+    // A backlog shorter than asked for held the whole inbox: nothing older to ask for.
+    older.reset();
+    older.fedFrom(['2', '1'], { gap: false, holdsAll: true });
+    expect(older.reachedOldest).toBe(true);
+    older.restart();
+    expect(older.reachedOldest).toBe(true);
+  });
+
   it('quotes curl arguments so any body is safe to paste into a shell', () => {
     const body = `it's $(rm -rf /) \`x\` "q" \\ \n done`;
     const quoted = shellQuote(body);
@@ -327,9 +381,10 @@ describe('the console modules', () => {
   });
 
   it('keeps filters, never the token, in the query string', () => {
-    const f = readFilters('?status=refused&q=hello&token=secret&kind=text');
-    expect(f).toEqual({ channel: '', kind: 'text', status: 'refused', q: 'hello' });
-    expect(writeFilters(f)).toBe('?kind=text&status=refused&q=hello');
-    expect(writeFilters({ channel: '', kind: '', status: '', q: '' })).toBe('');
+    const f = readFilters('?status=refused&q=hello&token=secret&kind=text&direction=echo');
+    expect(f).toEqual({ channel: '', kind: 'text', direction: 'echo', status: 'refused', q: 'hello' });
+    expect(writeFilters(f)).toBe('?kind=text&direction=echo&status=refused&q=hello');
+    expect(writeFilters({ channel: '', kind: '', direction: '', status: '', q: '' })).toBe('');
+    expect(readFilters('?direction=sideways').direction).toBe('');
   });
 });

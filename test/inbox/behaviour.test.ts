@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPushClient } from '../../client/index.js';
+import type { operations } from '../../client/types.js';
 import type { Inbox, NewEvent } from '../../server/inbox/inbox.js';
 import { PostgresInbox } from '../../server/inbox/postgres-inbox.js';
 import { SqliteInbox } from '../../server/inbox/sqlite-inbox.js';
@@ -16,10 +18,38 @@ import { startTestServer, type TestServer } from '../support/server.js';
 
 interface Fixture {
   inbox: Inbox;
+  /**
+   * A store as schema version 1 left it (before kinds and directions), holding these events, then
+   * opened by the current code: its migrations must classify them.
+   */
+  upgrade(events: Record<string, unknown>[]): Promise<{ inbox: Inbox; close(): Promise<void> }>;
   /** Makes every insert of an event with this mid fail, as a full disk or a constraint would. */
   sabotage(mid: string): Promise<void>;
   repair(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The schemas as migration 1 left them, for the upgrade tests (the stores' own migration lists move on). */
+const SQLITE_V1 = `CREATE TABLE events (
+     id INTEGER PRIMARY KEY AUTOINCREMENT, dedupe_key TEXT NOT NULL UNIQUE, channel TEXT NOT NULL, mid TEXT,
+     entry_id TEXT, entry_time REAL, event TEXT NOT NULL, received_at TEXT NOT NULL);
+   CREATE INDEX events_channel_id ON events (channel, id);
+   CREATE INDEX events_received_at ON events (received_at);`;
+const POSTGRES_V1 = `CREATE TABLE inbox_events (
+     id bigserial PRIMARY KEY, dedupe_key text NOT NULL UNIQUE, channel text NOT NULL, mid text, entry_id text,
+     entry_time double precision, event json NOT NULL, received_at timestamptz NOT NULL,
+     txid xid8 NOT NULL DEFAULT pg_current_xact_id());
+   CREATE INDEX inbox_events_order ON inbox_events (txid, id);
+   CREATE INDEX inbox_events_channel_order ON inbox_events (channel, txid, id);
+   CREATE INDEX inbox_events_received_at ON inbox_events (received_at);
+   CREATE TABLE inbox_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());
+   INSERT INTO inbox_migrations (version) VALUES (1);`;
+
+type MessagesQuery = NonNullable<operations['listInboxMessages']['parameters']['query']>;
+
+/** Deliveries of one event each, sent to the filter tests' channels. */
+function delivery(event: Record<string, unknown>): object {
+  return { object: 'instagram', entry: [{ id: '17841400000000000', time: 1732519200123, messaging: [{ sender: { id: '6543210987654321' }, recipient: { id: '17841400000000000' }, timestamp: 1732519199876, ...event }] }] };
 }
 
 let cluster: PgCluster;
@@ -37,6 +67,17 @@ const stores: { name: string; open: () => Promise<Fixture> }[] = [
       const side = new Database(file);
       return {
         inbox,
+        async upgrade(events) {
+          const old = join(mkdtempSync(join(tmpdir(), 'ipk-behaviour-v1-')), 'inbox.sqlite');
+          const v1 = new Database(old);
+          v1.exec(SQLITE_V1);
+          v1.pragma('user_version = 1');
+          const insert = v1.prepare(`INSERT INTO events (dedupe_key, channel, mid, event, received_at) VALUES (?, 'old', NULL, ?, '2026-01-01T00:00:00.000Z')`);
+          events.forEach((e, i) => insert.run(`v1-${i}`, JSON.stringify(e)));
+          v1.close();
+          const upgraded = new SqliteInbox({ file: old });
+          return { inbox: upgraded, close: () => upgraded.close() };
+        },
         async sabotage(mid) {
           side.exec(`CREATE TRIGGER poison BEFORE INSERT ON events WHEN NEW.mid = '${mid}' BEGIN SELECT RAISE(ABORT, 'disk says no'); END`);
         },
@@ -60,6 +101,18 @@ const stores: { name: string; open: () => Promise<Fixture> }[] = [
       await side.connect();
       return {
         inbox,
+        async upgrade(events) {
+          const oldUrl = await cluster.createDatabase();
+          const v1 = new pg.Client({ connectionString: oldUrl });
+          await v1.connect();
+          await v1.query(POSTGRES_V1);
+          for (const [i, e] of events.entries()) {
+            await v1.query(`INSERT INTO inbox_events (dedupe_key, channel, event, received_at) VALUES ($1, 'old', $2, now())`, [`v1-${i}`, JSON.stringify(e)]);
+          }
+          await v1.end();
+          const upgraded = new PostgresInbox({ connectionString: oldUrl });
+          return { inbox: upgraded, close: () => upgraded.close() };
+        },
         async sabotage(mid) {
           await side.query(`CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$
                               BEGIN IF NEW.mid = '${mid}' THEN RAISE EXCEPTION 'disk says no'; END IF; RETURN NEW; END $$;
@@ -201,6 +254,132 @@ describe.each(stores)('the $name inbox', ({ open }) => {
       const fromEmptyTail = await store.inbox.tail(0);
       await push(server.url, textDelivery('mid-after-empty-tail'));
       expect((await store.inbox.list({ limit: 10, cursor: fromEmptyTail.nextCursor })).items.map((i) => i.mid)).toEqual(['mid-after-empty-tail']);
+    });
+  });
+
+  describe('filters, search and walking back, through the typed client', () => {
+    const client = () => createPushClient({ baseUrl: server.url, retries: 0 });
+    const read = async (query: MessagesQuery) => {
+      const { data, response } = await client().raw.GET('/inbox/messages', { params: { query } });
+      expect(response.status, JSON.stringify(query)).toBe(200);
+      return data!;
+    };
+    const mids = async (query: MessagesQuery) => (await read({ limit: 1000, ...query })).items.map((i) => i.mid);
+
+    beforeAll(async () => {
+      const events: Array<[string, Record<string, unknown>]> = [
+        ['flt-a', { message: { mid: 'f-text', text: 'Is the Blue Jacket in stock?' } }],
+        ['flt-a', { message: { mid: 'f-echo', text: 'Yes, the BLUE jacket is here', is_echo: true } }],
+        ['flt-a', { message: { mid: 'f-image', attachments: [{ type: 'image', payload: { url: 'https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=42' } }] } }],
+        ['flt-a', { reaction: { mid: 'f-text', action: 'react', reaction: 'love', emoji: '❤' } }],
+        ['flt-b', { read: { mid: 'f-read' } }],
+        ['flt-b', { message: { mid: 'f-wild', text: 'I am 100%_sure' } }],
+        ['flt-b', { message: { mid: 'f-decoy', text: 'I am 100 percent sure, x_y' } }],
+        ['flt-b', { message: { mid: 'f-text', is_deleted: true } }],
+        ['flt-b', { message: { mid: 'f-echo-b', text: 'blue jacket, echoed', is_echo: true } }],
+      ];
+      for (const [chanId, event] of events) expect((await push(server.url, delivery(event), { chanId })).status).toBe(200);
+    });
+
+    it('stores each event with its kind and direction, and filters by them and by channel, alone and together', async () => {
+      const page = await read({ channel: 'flt-a', limit: 100 });
+      expect(page.items.map((i) => [i.mid, i.kind, i.direction])).toEqual([
+        ['f-text', 'text', 'inbound'],
+        ['f-echo', 'text', 'echo'],
+        ['f-image', 'image', 'inbound'],
+        ['f-text', 'reaction', 'inbound'],
+      ]);
+      expect(await mids({ channel: 'flt-b', kind: 'read' })).toEqual(['f-read']);
+      expect(await mids({ channel: 'flt-b', kind: 'deletion' })).toEqual(['f-text']);
+      expect(await mids({ kind: 'image', channel: 'flt-a' })).toEqual(['f-image']);
+      expect(await mids({ direction: 'echo' })).toEqual(['f-echo', 'f-echo-b']);
+      expect(await mids({ direction: 'echo', channel: 'flt-b' })).toEqual(['f-echo-b']);
+      expect(await mids({ direction: 'inbound', kind: 'text', channel: 'flt-a' })).toEqual(['f-text']);
+      for (const item of (await read({ kind: 'text', limit: 1000 })).items) expect(item.kind).toBe('text');
+      expect(await mids({ kind: 'no-such-kind' })).toEqual([]);
+    });
+
+    it('searches the stored event for every word, in any order and ASCII case, with % and _ taken literally', async () => {
+      expect(await mids({ q: 'blue JACKET' })).toEqual(['f-text', 'f-echo', 'f-echo-b']);
+      expect(await mids({ q: 'jacket stock' })).toEqual(['f-text']);
+      expect(await mids({ q: '  stock   BLUE ' })).toEqual(['f-text']);
+      expect(await mids({ q: '100%' })).toEqual(['f-wild']);
+      expect(await mids({ q: '100%_' })).toEqual(['f-wild']);
+      expect(await mids({ q: 'x_y' })).toEqual(['f-decoy']);
+      // The JSON text: keys and IDs are searched too.
+      expect(await mids({ q: 'is_echo', channel: 'flt-b' })).toEqual(['f-echo-b']);
+      expect(await mids({ q: 'asset_id=42' })).toEqual(['f-image']);
+      expect(await mids({ q: 'blue', direction: 'echo', channel: 'flt-a' })).toEqual(['f-echo']);
+      expect(await mids({ q: 'jacket', kind: 'image' })).toEqual([]);
+      expect(await mids({ q: 'nowhere-at-all' })).toEqual([]);
+    });
+
+    it('walks back newest first, page by page, to the oldest; an item id starts the walk there', async () => {
+      const forward = (await read({ limit: 1000 })).items.map((i) => i.id);
+      const back: string[] = [];
+      let cursor: string | undefined;
+      for (;;) {
+        const page = await read({ order: 'desc', limit: 4, ...(cursor && { cursor }) });
+        back.push(...page.items.map((i) => i.id));
+        cursor = page.nextCursor;
+        if (page.items.length < 4) break;
+      }
+      // Every event once, by id, newest first.
+      expect(back).toEqual([...forward].sort((a, b) => Number(b) - Number(a)));
+      const third = back[2]!;
+      expect((await read({ order: 'desc', limit: 1000, cursor: third })).items.map((i) => i.id)).toEqual(back.slice(3));
+      expect((await read({ order: 'desc', limit: 1000, cursor: back.at(-1)! })).items).toEqual([]);
+      // Filtered, the walk holds only what matches, and ends with a short page.
+      const echoes = await read({ order: 'desc', direction: 'echo', limit: 1 });
+      expect(echoes.items.map((i) => i.mid)).toEqual(['f-echo-b']);
+      const before = await read({ order: 'desc', direction: 'echo', limit: 1, cursor: echoes.nextCursor });
+      expect(before.items.map((i) => i.mid)).toEqual(['f-echo']);
+      expect((await read({ order: 'desc', direction: 'echo', limit: 1, cursor: before.nextCursor })).items).toEqual([]);
+      const searched = await read({ order: 'desc', q: 'blue jacket', limit: 10 });
+      expect(searched.items.map((i) => i.mid)).toEqual(['f-echo-b', 'f-echo', 'f-text']);
+    });
+
+    it('answers 400 for a filter outside the contract, naming it', async () => {
+      const bad = async (query: string, path: string) => {
+        const r = await get(`${server.url}/inbox/messages?${query}`);
+        expect(r.status, query).toBe(400);
+        expect(r.json.errors[0].path, query).toBe(path);
+      };
+      await bad(`q=${encodeURIComponent('one two three four five six seven eight nine')}`, '/query/q');
+      await bad(`q=${'x'.repeat(201)}`, '/query/q');
+      await bad('direction=sideways', '/query/direction');
+      await bad('order=random', '/query/order');
+      await bad(`kind=${'k'.repeat(65)}`, '/query/kind');
+      await bad('order=desc&cursor=not-a-cursor', '/query/cursor');
+      // Cursors past what the stores' columns hold are not theirs either (never a 500).
+      await bad('order=desc&cursor=9999999999999999999', '/query/cursor');
+      await bad('cursor=1.9999999999999999999', '/query/cursor');
+      await bad('cursor=99999999999999999999.1', '/query/cursor');
+      // A NUL cannot be in the JSON text (it is escaped there): nothing matches, nothing fails.
+      expect((await get(`${server.url}/inbox/messages?q=a%00b`)).json.items).toEqual([]);
+    });
+
+    it('classifies the events stored before kinds existed, when it opens such a store', async () => {
+      const upgraded = await store.upgrade([
+        { message: { mid: 'old-1', text: 'hi' } },
+        { message: { mid: 'old-2', text: 'hi', is_echo: true } },
+        { message: { mid: 'old-3', attachments: [{ type: 'video', payload: { url: 'https://x' } }] } },
+        { postback: { title: 'Go' } },
+        { something: 'new' },
+      ]);
+      try {
+        const { items } = await upgraded.inbox.list({ limit: 10 });
+        expect(items.map((i) => [i.kind, i.direction])).toEqual([
+          ['text', 'inbound'],
+          ['text', 'echo'],
+          ['video', 'inbound'],
+          ['postback', 'inbound'],
+          ['unknown', null],
+        ]);
+        expect((await upgraded.inbox.list({ limit: 10, kind: 'video' })).items.map((i) => (i.event.message as { mid: string }).mid)).toEqual(['old-3']);
+      } finally {
+        await upgraded.close();
+      }
     });
   });
 

@@ -2,6 +2,7 @@
 // they happen, every item valid against the spec's InboxFeedItem; secrets and signatures never in it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, SECRET_A, testConfig } from '../support/channels.js';
+import { buildConsoleIfStale } from '../support/console-page.js';
 import { validateSchema } from '../support/contract.js';
 import { push, sign, textDelivery } from '../support/http.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -9,6 +10,8 @@ import { openSse, type SseMessage } from '../support/sse.js';
 
 let server: TestServer;
 beforeAll(async () => {
+  // The site icon is one of the console's built files.
+  buildConsoleIfStale();
   server = await startTestServer({ config: testConfig, app: { feedPollMs: 50 } });
 });
 afterAll(() => server.close());
@@ -60,6 +63,38 @@ describe('GET /inbox/events', () => {
     const r = await fetch(`${server.url}/apiaccess/api/instagram/message/chan-a?hub.mode=subscribe&hub.verify_token=guessed-token&hub.challenge=1`);
     expect(r.status).toBe(401);
     expect(JSON.stringify(server.refusals.since())).not.toContain('guessed-token');
+  });
+
+  it('says what a refused handshake asked for: its mode, and whether a token came, never the token', async () => {
+    const { reader } = await feed('?backlog=0');
+    try {
+      await reader.waitFor((m) => m.event === 'ready');
+      const wrongMode = await fetch(`${server.url}/apiaccess/api/instagram/message?hub.mode=unsubscribe&hub.verify_token=secret-hs-token&hub.challenge=7`);
+      expect(wrongMode.status).toBe(400);
+      const noMode = await fetch(`${server.url}/apiaccess/api/instagram/message/chan-a?hub.challenge=7`);
+      expect(noMode.status).toBe(400);
+      const refused = async (requestId: string) => item(await reader.waitFor((m) => m.event === 'refused' && item(m).refusal.error.requestId === requestId, 1000)).refusal;
+      const first = await refused((await wrongMode.json()).requestId);
+      expect(first).toMatchObject({ method: 'GET', status: 400, handshake: { mode: 'unsubscribe', verifyTokenSent: true } });
+      expect(await refused((await noMode.json()).requestId)).toMatchObject({ channel: 'chan-a', handshake: { mode: null, verifyTokenSent: false } });
+      expect(validateSchema('Refusal', first).errors).toEqual([]);
+      expect(JSON.stringify(reader.messages)).not.toContain('secret-hs-token');
+      // A push is not a handshake.
+      const r = await push(server.url, textDelivery('feed-not-handshake'), { secret: 'wrong' });
+      expect((await refused(r.json.requestId)).handshake).toBeUndefined();
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('serves /favicon.ico, which browsers ask for, so it never shows in the refusals', async () => {
+    const before = server.refusals.since().length;
+    const icon = await fetch(`${server.url}/favicon.ico`);
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get('content-type')).toBe('image/x-icon');
+    // An ICO file: reserved 0, type 1 (icon).
+    expect([...new Uint8Array(await icon.arrayBuffer()).slice(0, 4)]).toEqual([0, 0, 1, 0]);
+    expect(server.refusals.since().length).toBe(before);
   });
 
   it('limits the backlog to `backlog` items of each kind', async () => {

@@ -15,6 +15,8 @@ const item = (id: string, change: Record<string, unknown> = {}): InboxItem => ({
   entryTime: 1569262486134,
   event: { sender: { id: '1' }, recipient: { id: '2' }, timestamp: 1569262486000, message: { mid: `mid-${id}`, text: 'hi' } },
   receivedAt: '2024-11-25T07:20:00.123Z',
+  kind: 'text',
+  direction: 'inbound',
   ...change,
 }) as InboxItem;
 

@@ -1,0 +1,57 @@
+// What kind of event a messaging event is and which way it went. Decided once, by the inbox as it
+// stores the event (so GET /inbox/messages can filter on it, indexed), and shown as is by the console,
+// which bundles this same module. Pure and DOM-free: it runs in Node and in the browser.
+
+export type Direction = 'inbound' | 'echo';
+
+export interface EventClass {
+  kind: string;
+  direction: Direction | null;
+}
+
+/** Kinds the console offers in its filter; attachment types beyond these are kinds of their own. */
+export const KINDS = [
+  'text', 'image', 'audio', 'video', 'file', 'share', 'story_mention', 'reel', 'ig_reel', 'ig_story',
+  'reaction', 'read', 'postback', 'edit', 'deletion', 'referral', 'quick reply', 'unsupported', 'handover', 'unknown',
+] as const;
+
+/** The longest kind, in characters (the spec's InboxItem.kind maxLength). */
+export const MAX_KIND_LENGTH = 64;
+
+export const HANDOVER_KEYS = ['pass_thread_control', 'take_thread_control', 'request_thread_control'] as const;
+
+type Json = Record<string, unknown>;
+const obj = (v: unknown): Json | null => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : null);
+
+/**
+ * An attachment type as a kind: the sender chose it, so it is cut at MAX_KIND_LENGTH characters (never
+ * inside a surrogate pair) and NUL, which PostgreSQL text cannot hold, becomes U+FFFD on both stores.
+ */
+export function attachmentKind(type: unknown): string {
+  if (typeof type !== 'string' || type === '') return 'attachment';
+  const clean = type.includes('\u0000') ? type.replace(/\u0000/g, '\uFFFD') : type;
+  return clean.length <= MAX_KIND_LENGTH ? clean : Array.from(clean).slice(0, MAX_KIND_LENGTH).join('');
+}
+
+/** Classifies one messaging event. It takes `unknown`: refused bodies were never validated. */
+export function classifyEvent(value: unknown): EventClass {
+  const event = obj(value) ?? {};
+  const message = obj(event.message);
+  let kind = 'unknown';
+  // Order matters: a deleted or unsupported message may still carry text or attachments, and those
+  // flags are what a person needs to notice first.
+  if (obj(event.message_edit)) kind = 'edit';
+  else if (message) {
+    if (message.is_deleted === true) kind = 'deletion';
+    else if (message.is_unsupported === true) kind = 'unsupported';
+    else if (obj(message.quick_reply)) kind = 'quick reply';
+    else if (Array.isArray(message.attachments) && message.attachments.length) kind = attachmentKind(obj(message.attachments[0])?.type);
+    else if (typeof message.text === 'string') kind = 'text';
+  } else if (obj(event.reaction)) kind = 'reaction';
+  else if (obj(event.read)) kind = 'read';
+  else if (obj(event.postback)) kind = 'postback';
+  else if (obj(event.referral)) kind = 'referral';
+  else if (HANDOVER_KEYS.some((k) => k in event)) kind = 'handover';
+  const direction: Direction | null = message ? (message.is_echo === true ? 'echo' : 'inbound') : kind === 'unknown' ? null : 'inbound';
+  return { kind, direction };
+}
