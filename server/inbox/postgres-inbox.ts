@@ -86,7 +86,7 @@ const pgText = (s: string | null) => (s === null ? null : s.replace(/\u0000/g, '
 /**
  * The filters of a list query as SQL conditions with numbered parameters from `$first`, and the next
  * number; null when nothing can match (a search word holding NUL: the JSON text escapes it). Each word
- * is an ILIKE over the event's JSON text, which the trigram index serves.
+ * is an ILIKE over the event's JSON text (no index by default: see postgres-migrations.ts).
  */
 function filtersOf(query: ListQuery, first: number): { sql: string; values: unknown[]; next: number } | null {
   const words = searchWords(query.q);
@@ -105,10 +105,36 @@ function filtersOf(query: ListQuery, first: number): { sql: string; values: unkn
   return { sql: conditions.map((c) => `AND ${c}`).join(' '), values, next: first + values.length };
 }
 
+/** The events as the INSERTs' column arrays. */
+function columnsOf(events: NewEvent[]): unknown[][] {
+  const classes = events.map((e) => classifyEvent(e.event));
+  return [
+    events.map((e) => pgText(e.dedupeKey)),
+    events.map((e) => pgText(e.channel)),
+    events.map((e) => pgText(e.mid)),
+    events.map((e) => pgText(e.entryId)),
+    events.map((e) => e.entryTime),
+    events.map((e) => JSON.stringify(e.event)),
+    classes.map((c) => c.kind),
+    classes.map((c) => c.direction),
+  ];
+}
+
+interface PendingAppend {
+  events: NewEvent[];
+  receivedAt: Date;
+  resolve: (r: AppendResult) => void;
+  reject: (e: unknown) => void;
+}
+
 export class PostgresInbox implements Inbox {
   private readonly pool: pg.Pool;
   private schema: Promise<void> | undefined;
   private closed = false;
+  private queue: PendingAppend[] = [];
+  private scheduled = false;
+  /** Statements sent and not yet answered; close waits for them. */
+  private readonly writes = new Set<Promise<unknown>>();
 
   constructor(options: PostgresInboxOptions) {
     this.pool = new pg.Pool({
@@ -164,25 +190,48 @@ export class PostgresInbox implements Inbox {
     }
   }
 
-  async append(events: NewEvent[], receivedAt: Date): Promise<AppendResult> {
-    if (events.length === 0) return { stored: 0, duplicates: 0 };
+  append(events: NewEvent[], receivedAt: Date): Promise<AppendResult> {
+    if (events.length === 0) return Promise.resolve({ stored: 0, duplicates: 0 });
+    return new Promise((resolve, reject) => {
+      this.queue.push({ events, receivedAt, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /**
+   * Deliveries appended in the same event-loop turn go in one statement (one round trip, one commit);
+   * each is still answered with its own outcome. If that statement fails, each delivery is retried
+   * alone, so one bad delivery cannot fail the others. Batches of different turns run side by side on
+   * the pool.
+   */
+  private flush(): void {
+    const batch = this.queue;
+    this.queue = [];
+    this.scheduled = false;
+    if (batch.length === 0) return;
+    const alone = (p: PendingAppend) => this.appendAlone(p.events, p.receivedAt).then(p.resolve, p.reject);
+    const write =
+      batch.length === 1
+        ? alone(batch[0]!)
+        : this.appendBatch(batch).then(
+            (outcomes) => batch.forEach((p, i) => p.resolve(outcomes[i]!)),
+            () => Promise.all(batch.map(alone)),
+          );
+    this.writes.add(write);
+    void write.finally(() => this.writes.delete(write));
+  }
+
+  /** One delivery in one statement, so it is all-or-nothing without an explicit transaction. */
+  private async appendAlone(events: NewEvent[], receivedAt: Date): Promise<AppendResult> {
     let columns: unknown[][];
     try {
-      const classes = events.map((e) => classifyEvent(e.event));
-      columns = [
-        events.map((e) => pgText(e.dedupeKey)),
-        events.map((e) => pgText(e.channel)),
-        events.map((e) => pgText(e.mid)),
-        events.map((e) => pgText(e.entryId)),
-        events.map((e) => e.entryTime),
-        events.map((e) => JSON.stringify(e.event)),
-        classes.map((c) => c.kind),
-        classes.map((c) => c.direction),
-      ];
+      columns = columnsOf(events);
     } catch (err) {
       throw new StoreUnavailableError('the delivery could not be written', { cause: err });
     }
-    // One statement, so the delivery is all-or-nothing without an explicit transaction.
     const r = await this.query(
       `INSERT INTO inbox_events (dedupe_key, channel, mid, entry_id, entry_time, event, kind, direction, received_at)
        SELECT k, c, m, ei, et, ev, ki, di, $9
@@ -192,6 +241,35 @@ export class PostgresInbox implements Inbox {
     );
     const stored = r.rowCount ?? 0;
     return { stored, duplicates: events.length - stored };
+  }
+
+  /**
+   * Several deliveries in one statement. It commits all of them or none; RETURNING names the keys it
+   * stored, and each key is credited to the first delivery of the batch that carries it (a later one
+   * carrying the same event counts it as a duplicate, as it would had it arrived a moment later).
+   */
+  private async appendBatch(batch: PendingAppend[]): Promise<AppendResult[]> {
+    const events = batch.flatMap((p) => p.events);
+    const columns = columnsOf(events);
+    const receivedAt = batch.flatMap((p) => p.events.map(() => p.receivedAt));
+    const owner = new Map<string, number>();
+    batch.forEach((p, i) => {
+      for (const e of p.events) {
+        const key = pgText(e.dedupeKey)!;
+        if (!owner.has(key)) owner.set(key, i);
+      }
+    });
+    const r = await this.query<{ dedupe_key: string }>(
+      `INSERT INTO inbox_events (dedupe_key, channel, mid, entry_id, entry_time, event, kind, direction, received_at)
+       SELECT k, c, m, ei, et, ev, ki, di, ra
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::json[], $7::text[], $8::text[], $9::timestamptz[]) AS t(k, c, m, ei, et, ev, ki, di, ra)
+       ON CONFLICT (dedupe_key) DO NOTHING
+       RETURNING dedupe_key`,
+      [...columns, receivedAt],
+    );
+    const stored = batch.map(() => 0);
+    for (const row of r.rows) stored[owner.get(row.dedupe_key)!]!++;
+    return batch.map((p, i) => ({ stored: stored[i]!, duplicates: p.events.length - stored[i]! }));
   }
 
   /**
@@ -276,7 +354,11 @@ export class PostgresInbox implements Inbox {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // Deliveries already appended are written (and answered) before the pool ends.
+    this.flush();
+    const writes = [...this.writes];
     this.closed = true;
+    await Promise.allSettled(writes);
     await this.pool.end();
   }
 }

@@ -215,6 +215,22 @@ describe.each(stores)('the $name inbox', ({ open }) => {
       expect((await push(server.url, batch)).status).toBe(200);
       for (const mid of ['mid-first-of-batch', 'mid-poison', 'mid-last-of-batch', 'mid-neighbour']) expect(await count(mid)).toBe(1);
     });
+
+    it('answers each of the deliveries appended in one turn with its own outcome, a failing one included', async () => {
+      await store.sabotage('mid-turn-poison');
+      const event = (mid: string): NewEvent => ({ channel: 'chan-a', mid, entryId: '1', entryTime: 1, event: { message: { mid } }, dedupeKey: JSON.stringify(['m', 'chan-a', mid]) });
+      // Appended synchronously, so both stores write them together (one commit, one statement).
+      const outcomes = await Promise.allSettled([
+        store.inbox.append([event('mid-turn-a'), event('mid-turn-b')], new Date()),
+        store.inbox.append([event('mid-turn-c'), event('mid-turn-poison')], new Date()),
+        store.inbox.append([event('mid-turn-b'), event('mid-turn-d')], new Date()),
+      ]);
+      await store.repair();
+      expect(outcomes[0]).toEqual({ status: 'fulfilled', value: { stored: 2, duplicates: 0 } });
+      expect(outcomes[1]).toMatchObject({ status: 'rejected', reason: { name: 'StoreUnavailableError' } });
+      expect(outcomes[2]).toEqual({ status: 'fulfilled', value: { stored: 1, duplicates: 1 } });
+      for (const [mid, n] of [['mid-turn-a', 1], ['mid-turn-b', 1], ['mid-turn-c', 0], ['mid-turn-poison', 0], ['mid-turn-d', 1]] as const) expect(await count(mid)).toBe(n);
+    });
   });
 
   describe('paging', () => {
