@@ -610,10 +610,11 @@ export interface components {
          *     Unknown keys are accepted at every level: Meta adds fields over time and a receiver that refuses a
          *     genuine delivery loses that message for good.
          *
-         *     Two limits no genuine delivery reaches, so that one request cannot hold a receiver for long: at most
+         *     Limits no genuine delivery reaches, so that one request cannot hold a receiver for long: at most
          *     **1000 events** in all (`messaging`, `standby` and `changes` of every entry together; Meta batches up to
-         *     1000 updates in one delivery), and every number **finite** once parsed (`1e400` overflows to infinity
-         *     and is refused wherever it appears). Either answers `400 schema_violation` naming the JSON path.
+         *     1000 updates in one delivery), at most **50 000 objects and arrays** in the whole body (counted before
+         *     it is parsed), and every number **finite** once parsed (`1e400` overflows to infinity and is refused
+         *     wherever it appears). Each answers `400 schema_violation` naming the JSON path.
          */
         WebhookDelivery: {
             /** @description The updates of this delivery, one entry per Instagram account and time; Meta batches up to 1000 updates in one delivery. */
