@@ -218,7 +218,11 @@ export class PostgresInbox implements Inbox {
         ? alone(batch[0]!)
         : this.appendBatch(batch).then(
             (outcomes) => batch.forEach((p, i) => p.resolve(outcomes[i]!)),
-            () => Promise.all(batch.map(alone)),
+            // One at a time, in arrival order: an event two deliveries carry is credited to the first,
+            // as in the batched statement (concurrent retries would race for it).
+            async () => {
+              for (const p of batch) await alone(p);
+            },
           );
     this.writes.add(write);
     void write.finally(() => this.writes.delete(write));
