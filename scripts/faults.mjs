@@ -35,8 +35,8 @@ const faults = [
     patches: [
       [
         'server/inbox/sqlite-inbox.ts',
-        '      this.queue.push({ events, receivedAt: receivedAt.toISOString(), resolve, reject });',
-        '      this.queue.push({ events, receivedAt: receivedAt.toISOString(), resolve: () => {}, reject: () => {} });\n      resolve({ stored: events.length, duplicates: 0 });',
+        '      this.pending.add({ events, receivedAt: receivedAt.toISOString(), resolve, reject });',
+        '      this.pending.add({ events, receivedAt: receivedAt.toISOString(), resolve: () => {}, reject: () => {} });\n      resolve({ stored: events.length, duplicates: 0 });',
       ],
     ],
     tests: ['test/inbox/behaviour.test.ts', 'test/server/operations.test.ts'],

@@ -11,6 +11,7 @@
 import pg from 'pg';
 import type { InboxItem, InboxPage } from 'instagram-push-kit';
 import { classifyEvent } from './classify.js';
+import { TurnBatch } from './turn-batch.js';
 import { InvalidCursorError, StoreUnavailableError, type AppendResult, type Inbox, type ListQuery, type NewEvent } from './inbox.js';
 import { MIGRATIONS } from './postgres-migrations.js';
 import { likePattern, searchWords } from './search.js';
@@ -131,8 +132,7 @@ export class PostgresInbox implements Inbox {
   private readonly pool: pg.Pool;
   private schema: Promise<void> | undefined;
   private closed = false;
-  private queue: PendingAppend[] = [];
-  private scheduled = false;
+  private readonly pending = new TurnBatch<PendingAppend>((batch) => this.writeBatch(batch));
   /** Statements sent and not yet answered; close waits for them. */
   private readonly writes = new Set<Promise<unknown>>();
 
@@ -193,11 +193,7 @@ export class PostgresInbox implements Inbox {
   append(events: NewEvent[], receivedAt: Date): Promise<AppendResult> {
     if (events.length === 0) return Promise.resolve({ stored: 0, duplicates: 0 });
     return new Promise((resolve, reject) => {
-      this.queue.push({ events, receivedAt, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.pending.add({ events, receivedAt, resolve, reject });
     });
   }
 
@@ -207,11 +203,7 @@ export class PostgresInbox implements Inbox {
    * alone, so one bad delivery cannot fail the others. Batches of different turns run side by side on
    * the pool.
    */
-  private flush(): void {
-    const batch = this.queue;
-    this.queue = [];
-    this.scheduled = false;
-    if (batch.length === 0) return;
+  private writeBatch(batch: PendingAppend[]): void {
     const alone = (p: PendingAppend) => this.appendAlone(p.events, p.receivedAt).then(p.resolve, p.reject);
     const write =
       batch.length === 1
@@ -359,7 +351,7 @@ export class PostgresInbox implements Inbox {
   async close(): Promise<void> {
     if (this.closed) return;
     // Deliveries already appended are written (and answered) before the pool ends.
-    this.flush();
+    this.pending.flush();
     const writes = [...this.writes];
     this.closed = true;
     await Promise.allSettled(writes);

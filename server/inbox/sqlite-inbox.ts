@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import type { InboxItem, InboxPage } from 'instagram-push-kit';
 import { classifyEvent } from './classify.js';
 import { likePattern, searchWords } from './search.js';
+import { TurnBatch } from './turn-batch.js';
 import { InvalidCursorError, StoreUnavailableError, type AppendResult, type Inbox, type ListQuery, type NewEvent } from './inbox.js';
 
 /** A schema change: SQL, or a function for what SQL alone cannot do (classifying stored events). */
@@ -96,8 +97,7 @@ export class SqliteInbox implements Inbox {
   private readonly lists = new Map<string, Database.Statement>();
   private readonly listNewest: Database.Statement;
   private readonly lastId: Database.Statement;
-  private queue: Pending[] = [];
-  private scheduled = false;
+  private readonly pending = new TurnBatch<Pending>((batch) => this.writeBatch(batch));
   private closed = false;
 
   constructor(options: SqliteInboxOptions) {
@@ -130,19 +130,12 @@ export class SqliteInbox implements Inbox {
   append(events: NewEvent[], receivedAt: Date): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new StoreUnavailableError('the inbox is closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ events, receivedAt: receivedAt.toISOString(), resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.pending.add({ events, receivedAt: receivedAt.toISOString(), resolve, reject });
     });
   }
 
-  /** Writes every queued delivery in one transaction; settles each only after COMMIT returned. */
-  private flush(): void {
-    const batch = this.queue;
-    this.queue = [];
-    this.scheduled = false;
+  /** Writes a turn's deliveries in one transaction; settles each only after COMMIT returned. */
+  private writeBatch(batch: Pending[]): void {
     const outcomes: (AppendResult | Error)[] = [];
     try {
       this.db.exec('BEGIN IMMEDIATE');
@@ -243,7 +236,7 @@ export class SqliteInbox implements Inbox {
     if (this.closed) return;
     this.closed = true;
     // Let queued deliveries finish before closing the handle.
-    if (this.queue.length) this.flush();
+    this.pending.flush();
     this.db.close();
   }
 }
