@@ -1,6 +1,7 @@
 // `npm test`: every check, in order, stopping at the first failure.
 // 1 type-check (includes the type tests), 2 build what the tests serve (docs page, console bundle),
-// 3 the vitest suite with coverage thresholds, 4 the breaking-change guard against the released spec.
+// 3 the vitest suite with coverage thresholds, 4 the breaking-change guard against the released spec,
+// 5 which core files changed since their mutation score was measured.
 import { spawnSync } from 'node:child_process';
 
 const env = { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' };
@@ -12,6 +13,8 @@ const steps = [
   ['vitest', [bin('vitest/vitest.mjs'), 'run', '--coverage', ...process.argv.slice(2)]],
 ];
 steps.push(['breaking-change guard', ['scripts/breaking-change.mjs']]);
+// A notice, never a failure: the mutation run takes too long for every run (README, "Test strength").
+steps.push(['mutation score record', ['scripts/mutation.mjs', 'status']]);
 
 for (const [label, args] of steps) {
   const started = Date.now();
