@@ -53,18 +53,34 @@ export interface PushClient {
 
 function isErrorBody(value: unknown): value is ErrorBody {
   const v = value as ErrorBody | null;
-  return typeof v === 'object' && v !== null && typeof v.resultMsg === 'string' && typeof v.code === 'string' && Array.isArray(v.errors);
+  return (
+    // Stryker disable next-line ConditionalExpression: a string or number parsed from JSON fails the field checks below all the same
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.resultMsg === 'string' &&
+    typeof v.code === 'string' &&
+    Array.isArray(v.errors)
+  );
 }
 
-async function settle<T>(call: () => Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
-  let result: { data?: T; error?: unknown; response: Response };
+// Bodies are fetched as text and parsed here: a 200 whose body is not JSON was answered, and must not
+// surface as openapi-fetch's SyntaxError, which reads as no answer (status 0).
+async function settle<T>(call: () => Promise<{ data?: string; error?: unknown; response: Response }>, parse: (text: string) => T): Promise<T> {
+  let result: { data?: string; error?: unknown; response: Response };
   try {
     result = await call();
   } catch (err) {
+    // Stryker disable next-line OptionalChaining: what the fetch step or a middleware throws is never undefined or null
     throw new PushError({ status: 0, attempts: err instanceof NoAnswerError ? err.attempts : 1, cause: err, message: (err as Error)?.message });
   }
   const { data, error, response } = result;
-  if (response.ok && data !== undefined) return data;
+  if (response.ok && data !== undefined) {
+    try {
+      return parse(data);
+    } catch (err) {
+      throw new PushError({ status: response.status, attempts: attemptsOf(response), cause: err, message: `the receiver answered ${response.status} with a body that is not JSON` });
+    }
+  }
   // openapi-fetch leaves `error` undefined for an empty body: branch on the response, not on `error`.
   throw new PushError({ status: response.status, body: isErrorBody(error) ? error : undefined, attempts: attemptsOf(response), cause: error });
 }
@@ -84,29 +100,35 @@ export function createPushClient(options: PushClientOptions): PushClient {
   return {
     raw,
     push(payload, { chanId, signal } = {}) {
-      return settle(() =>
-        chanId === undefined
-          ? raw.POST('/apiaccess/api/instagram/message', { body: payload, signal })
-          : raw.POST('/apiaccess/api/instagram/message/{chanId}', { params: { path: { chanId } }, body: payload, signal }),
+      return settle(
+        () =>
+          chanId === undefined
+            ? raw.POST('/apiaccess/api/instagram/message', { body: payload, parseAs: 'text', signal })
+            : raw.POST('/apiaccess/api/instagram/message/{chanId}', { params: { path: { chanId } }, body: payload, parseAs: 'text', signal }),
+        JSON.parse,
       );
     },
     pushRaw(body, { chanId, signal } = {}) {
       // The typed body is a placeholder: the serializer hands openapi-fetch the given bytes instead.
       const bodySerializer = () => body;
       const placeholder = {} as WebhookDelivery;
-      return settle(() =>
-        chanId === undefined
-          ? raw.POST('/apiaccess/api/instagram/message', { body: placeholder, bodySerializer, signal })
-          : raw.POST('/apiaccess/api/instagram/message/{chanId}', { params: { path: { chanId } }, body: placeholder, bodySerializer, signal }),
+      return settle(
+        () =>
+          chanId === undefined
+            ? raw.POST('/apiaccess/api/instagram/message', { body: placeholder, bodySerializer, parseAs: 'text', signal })
+            : raw.POST('/apiaccess/api/instagram/message/{chanId}', { params: { path: { chanId } }, body: placeholder, bodySerializer, parseAs: 'text', signal }),
+        JSON.parse,
       );
     },
     verifyWebhook({ chanId, verifyToken, challenge, signal }) {
       const query = { 'hub.mode': 'subscribe' as const, 'hub.verify_token': verifyToken, 'hub.challenge': challenge };
-      return settle(() =>
-        chanId === undefined
-          ? raw.GET('/apiaccess/api/instagram/message', { params: { query }, parseAs: 'text', signal })
-          : raw.GET('/apiaccess/api/instagram/message/{chanId}', { params: { path: { chanId }, query }, parseAs: 'text', signal }),
-      ) as Promise<string>;
+      return settle(
+        () =>
+          chanId === undefined
+            ? raw.GET('/apiaccess/api/instagram/message', { params: { query }, parseAs: 'text', signal })
+            : raw.GET('/apiaccess/api/instagram/message/{chanId}', { params: { path: { chanId }, query }, parseAs: 'text', signal }),
+        (text) => text,
+      );
     },
   };
 }

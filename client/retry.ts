@@ -53,7 +53,10 @@ export function isRetryable(status: number): boolean {
 /** Milliseconds a Retry-After header asks for (seconds or an HTTP date), or undefined. */
 export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
   if (!header) return undefined;
+  // Stryker disable next-line MethodExpression: Number() ignores the spaces the second trim() removes (the first is tested)
   if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
+  // Date.parse also reads '1.5', '-1' or 'soon 3' as days in 2001; every HTTP-date form holds hh:mm:ss.
+  if (!/\d\d:\d\d:\d\d/.test(header)) return undefined;
   const at = Date.parse(header);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
@@ -62,13 +65,17 @@ export function backoffMs(attempt: number, policy: Pick<RetryPolicy, 'retryDelay
   return Math.floor((policy.random ?? Math.random)() * policy.retryDelayMs * 2 ** attempt);
 }
 
+// Stryker disable next-line ArrowFunction: a module-level value the vitest runner cannot switch per test; applied by hand, options.test.ts ("waits the backoff retryDelayMs asks for") kills it
 const defaultSleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
+    // Stryker disable next-line ConditionalExpression,OptionalChaining: unreachable from retryingFetch, where cancelling the body of an aborted request already throws the reason; sleep is always given the request's signal
     if (signal?.aborted) return reject(signal.reason);
     const t = setTimeout(resolve, ms);
+    // Stryker disable next-line OptionalChaining: the signal is always given
     signal?.addEventListener('abort', () => {
       clearTimeout(t);
       reject(signal.reason);
+      // Stryker disable next-line ObjectLiteral,BooleanLiteral: `once` only frees the listener early; the abort fires once either way
     }, { once: true });
   });
 
@@ -80,6 +87,7 @@ export function retryingFetch(policy: RetryPolicy, baseFetch: (request: Request)
       // A timer of our own rather than AbortSignal.timeout, so it can be cleared for event streams.
       const timeout = new AbortController();
       const timer = setTimeout(() => timeout.abort(new DOMException(`no answer within ${policy.timeoutMs} ms`, 'TimeoutError')), policy.timeoutMs);
+      // Stryker disable next-line OptionalChaining: Node's timers all have unref; it only lets a process exit while an attempt waits
       (timer as { unref?: () => void }).unref?.();
       const signal = AbortSignal.any([request.signal, timeout.signal]);
       let response: Response | undefined;
@@ -98,6 +106,7 @@ export function retryingFetch(policy: RetryPolicy, baseFetch: (request: Request)
       }
       if (!response && last) break;
       const wait = response ? retryAfterMs(response.headers.get('retry-after')) : undefined;
+      // Stryker disable next-line OptionalChaining: a retryable status always has a body (the first `?.`, no response, shares the line; network-error tests cover it)
       await response?.body?.cancel();
       await sleep(wait !== undefined ? Math.min(wait, policy.maxRetryAfterMs ?? 60_000) : backoffMs(attempt, policy), request.signal);
     }

@@ -4,6 +4,7 @@ const PREFIX = 'sha256=';
 
 function bytes(body: string | Uint8Array | ArrayBuffer): Uint8Array {
   if (typeof body === 'string') return new TextEncoder().encode(body);
+  // Stryker disable next-line ConditionalExpression: Web Crypto signs an ArrayBuffer as it signs a view, and a copy of a view holds the same bytes
   return body instanceof Uint8Array ? body : new Uint8Array(body);
 }
 
@@ -12,6 +13,7 @@ function hex(buffer: ArrayBuffer): string {
 }
 
 async function hmac(body: string | Uint8Array | ArrayBuffer, secret: string): Promise<ArrayBuffer> {
+  // Stryker disable next-line BooleanLiteral: whether the key may be exported changes nothing it signs
   const key = await globalThis.crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
   return globalThis.crypto.subtle.sign('HMAC', key, bytes(body) as BufferSource);
 }
@@ -31,6 +33,7 @@ export async function verifyPayload(rawBody: string | Uint8Array | ArrayBuffer, 
   const given = header.trim().toLowerCase();
   if (given.length !== expected.length) return false;
   let diff = 0;
+  // Stryker disable next-line EqualityOperator: with <=, the extra step XORs NaN with NaN, which is 0
   for (let i = 0; i < expected.length; i++) diff |= expected.charCodeAt(i) ^ given.charCodeAt(i);
   return diff === 0;
 }
