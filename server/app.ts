@@ -83,13 +83,16 @@ export function createApp(options: AppOptions): ReferenceApp {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  // The contract's paths, exactly: no trailing slash, no other letter case (Express allows both by default).
+  app.set('strict routing', true);
+  app.set('case sensitive routing', true);
 
   app.use(connectionGuard());
   app.use(securityHeaders());
   app.use(requestId(logger));
   if (options.allowedHosts) app.use(hostCheck(options.allowedHosts));
   // First after the request id: a push should not walk the routers of pages it never goes to.
-  if (options.fastPush ?? true) app.use(fastPush({ set, inbox: options.inbox, validators: compilePushValidators(spec), body: bodyOptions }));
+  if (options.fastPush ?? true) app.use(fastPush({ set, inbox: options.inbox, validators: compilePushValidators(spec), body: bodyOptions, logger }));
   app.use(
     opsRoutes({
       inbox: options.inbox,

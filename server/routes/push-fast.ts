@@ -4,6 +4,7 @@
 // push (see README, Performance). Every other request, and pushes when `fastPush` is off, take the
 // express-openapi-validator path; test/server/fast-path-parity.test.ts proves both answer alike.
 import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
 import { readRawBody, type BodyOptions } from '../body.js';
 import { channelById, decodeChanId, type ChannelSet } from '../channels.js';
 import { ApiError, badRequest } from '../errors.js';
@@ -18,8 +19,9 @@ export const PUSH_PREFIX = '/apiaccess/api/instagram/message';
 export function pushTarget(path: string): string | undefined {
   if (!path.startsWith(PUSH_PREFIX)) return undefined;
   const rest = path.slice(PUSH_PREFIX.length);
-  if (rest === '' || rest === '/') return '';
-  if (rest[0] !== '/' || rest.indexOf('/', 1) !== -1) return undefined;
+  if (rest === '') return '';
+  // Exactly one non-empty segment: the contract has no `/message/` nor `/message/a/b` (nor a trailing slash).
+  if (rest[0] !== '/' || rest.length === 1 || rest.indexOf('/', 1) !== -1) return undefined;
   return rest.slice(1);
 }
 
@@ -28,14 +30,17 @@ export interface FastPushDeps {
   inbox: Inbox;
   validators: PushValidators;
   body: BodyOptions;
+  /** Says at debug level which pushes the hot path took, so an operator can see it is in use. */
+  logger: Logger;
 }
 
-export function fastPush({ set, inbox, validators, body }: FastPushDeps) {
+export function fastPush({ set, inbox, validators, body, logger }: FastPushDeps) {
   const acceptedLength = Buffer.byteLength(validators.acceptedBody);
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     if (req.method !== 'POST') return next();
     const rawChanId = pushTarget(req.path);
     if (rawChanId === undefined) return next();
+    logger.debug({ requestId: res.locals.requestId }, 'push taken by the hot path');
     const chanId = rawChanId === '' ? undefined : decodeChanId(rawChanId);
     // Same order as the general path: the path's channel, the body's bytes, signature and parsing
     // (authenticateDelivery), then the contract's checks.

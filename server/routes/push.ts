@@ -28,8 +28,8 @@ function entryIds(body: unknown): (string | undefined)[] {
 
 /** Throws the 401 to answer unless `raw` is signed for every channel that has an app secret. */
 export function checkSignature(req: Request, raw: Buffer, channels: Channel[]): void {
-  const header = req.headers[SIGNATURE_HEADER];
-  const value = Array.isArray(header) ? header[0] : header;
+  // Node joins a repeated header into one value; req.get gives that string.
+  const value = req.get(SIGNATURE_HEADER);
   const secrets = new Set(channels.map((c) => c.appSecret).filter((s): s is string => Boolean(s)));
   for (const secret of secrets) {
     const verdict = verifySignature(raw, value, secret);
@@ -79,7 +79,8 @@ export function resolvePathChannel(set: ChannelSet) {
 export function authenticatePush(set: ChannelSet, maxDepth: number) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const pathChannel = res.locals.channels as Channel | undefined;
-    res.locals.channels = authenticateDelivery(set, req, req.rawBody ?? Buffer.alloc(0), pathChannel, maxDepth);
+    // rawBody() has read the bytes before this runs.
+    res.locals.channels = authenticateDelivery(set, req, req.rawBody!, pathChannel, maxDepth);
     next();
   };
 }
