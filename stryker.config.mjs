@@ -19,8 +19,10 @@ export default {
   // Static mutants (module-level constants) would rerun every test for each; they are left out.
   ignoreStatic: true,
   mutate: core,
-  // Three: one TypeScript checker and two test runners, which is what keeps both cores busy.
-  concurrency: 3,
+  // Four: Stryker gives half to TypeScript checkers and half to test runners; two runners keep both
+  // cores busy (the checkers wait on them most of the time).
+  concurrency: 4,
+  dryRunTimeoutMinutes: 15,
   timeoutMS: 10_000,
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: `${reportDir}/index.html` },
