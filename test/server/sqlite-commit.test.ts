@@ -1,27 +1,34 @@
-// SQLite only: a commit that cannot take the write lock answers 500, never 200. (Idempotency and
-// atomicity, shared by both stores, are in test/inbox/behaviour.test.ts.)
+// SQLite only: a commit that cannot take the write lock answers 500, never 200; the writer thread
+// acknowledges only what another connection can already read; a writer thread that died fails what it
+// held and is replaced; the batch commit itself, driven in-process. (Idempotency and atomicity, shared
+// by both stores, are in test/inbox/behaviour.test.ts.)
 import Database from 'better-sqlite3';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { StoreUnavailableError, type NewEvent } from '../../server/inbox/inbox.js';
+import { commitBatch } from '../../server/inbox/sqlite-commit.js';
 import { SqliteInbox } from '../../server/inbox/sqlite-inbox.js';
+import { INSERT_SQL, migrate, openDatabase, toRow } from '../../server/inbox/sqlite-schema.js';
 import { push, textDelivery } from '../support/http.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { startTestServer } from '../support/server.js';
 
-describe('the SQLite store under lock contention', () => {
-  it('answers 500 (never 200) when the commit itself fails', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'ipk-commit-')), 'inbox.sqlite');
-    const inbox = new SqliteInbox({ file });
+const newFile = () => join(mkdtempSync(join(tmpdir(), 'ipk-commit-')), 'inbox.sqlite');
+
+describe("the SQLite store's commit", () => {
+  it('answers 500 (never 200) when the commit cannot take the write lock, and 200 once it can', async () => {
+    const file = newFile();
+    const inbox = new SqliteInbox({ file, busyTimeoutMs: 50 });
     const s = await startTestServer({ inbox });
     // Another connection holds the write lock longer than the busy timeout allows: BEGIN IMMEDIATE fails.
     const blocker = new Database(file, { timeout: 0 });
-    blocker.pragma('busy_timeout = 0');
     try {
-      (inbox as any).db.pragma('busy_timeout = 50');
       blocker.exec('BEGIN IMMEDIATE');
       const r = await push(s.url, textDelivery('mid-locked'));
       expect(r.status).toBe(500);
+      expect(r.json).toMatchObject({ code: 'store_unavailable' });
       blocker.exec('ROLLBACK');
       expect((await inbox.list({ limit: 10 })).items).toEqual([]);
       expect((await push(s.url, textDelivery('mid-locked'))).status).toBe(200);
@@ -31,4 +38,117 @@ describe('the SQLite store under lock contention', () => {
       await inbox.close();
     }
   });
+
+  it('acknowledges a delivery only once another connection can read it (the commit returned first)', async () => {
+    const file = newFile();
+    const inbox = new SqliteInbox({ file });
+    const reader = new Database(file, { readonly: true });
+    const count = reader.prepare('SELECT COUNT(*) AS n FROM events WHERE mid LIKE ?');
+    try {
+      // Large deliveries, so the commit writes enough to the WAL that an early answer would be seen.
+      for (let round = 0; round < 20; round++) {
+        const result = await inbox.append(bigDelivery(`r${round}`, 500), new Date());
+        expect(result).toEqual({ stored: 500, duplicates: 0 });
+        expect((count.get(`r${round}-%`) as { n: number }).n).toBe(500);
+      }
+    } finally {
+      reader.close();
+      await inbox.close();
+    }
+  });
+
+  it('fails the deliveries a writer thread that died held with StoreUnavailableError, then writes again', async () => {
+    const inbox = new SqliteInbox({ file: newFile() });
+    try {
+      await inbox.append(bigDelivery('warm', 1), new Date());
+      const pending = [inbox.append(bigDelivery('a', 200), new Date()), inbox.append(bigDelivery('b', 1), new Date())];
+      // Let the batch reach the thread, then end the thread before it can answer.
+      await new Promise((r) => setImmediate(r));
+      await (inbox as any).writer.thread.terminate();
+      for (const p of pending) await expect(p).rejects.toThrow(new StoreUnavailableError('the inbox writer stopped'));
+      expect(await inbox.append(bigDelivery('after', 1), new Date())).toEqual({ stored: 1, duplicates: 0 });
+      expect((await inbox.list({ limit: 10 })).items.map((i) => i.mid)).toContain('after-0');
+    } finally {
+      await inbox.close();
+    }
+  });
+
+  it('lets a process that appended and never closed its inbox exit: the idle writer thread holds nothing open', () => {
+    const script = `import { SqliteInbox } from ${JSON.stringify(new URL('../../server/inbox/sqlite-inbox.ts', import.meta.url).href)};
+      const inbox = new SqliteInbox({ file: ${JSON.stringify(newFile())} });
+      const r = await inbox.append([{ channel: 'c', mid: 'm', entryId: null, entryTime: null, event: {}, dedupeKey: 'k' }], new Date());
+      console.log(JSON.stringify(r));`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    expect(child.signal).toBeNull();
+    expect(child.status).toBe(0);
+    expect(child.stdout.trim()).toBe('{"stored":1,"duplicates":0}');
+  });
 });
+
+describe('one batch, committed in-process (what the writer thread runs)', () => {
+  const open = () => {
+    const db = openDatabase(newFile(), 50);
+    migrate(db);
+    return { db, insert: db.prepare(INSERT_SQL), mids: () => (db.prepare('SELECT mid FROM events ORDER BY id').all() as { mid: string }[]).map((r) => r.mid) };
+  };
+  const rows = (...mids: string[]) => bigDelivery('x', 0).concat(mids.map((mid) => event(mid))).map((e) => toRow(e, '2026-11-25T00:00:00.000Z'));
+
+  it('answers each delivery with its own counts, in order, duplicates within and across deliveries included', () => {
+    const { db, insert, mids } = open();
+    expect(commitBatch(db, insert, [rows('a', 'b'), rows('b', 'c'), rows('a', 'a'), rows()])).toEqual([
+      { stored: 2, duplicates: 0 },
+      { stored: 1, duplicates: 1 },
+      { stored: 0, duplicates: 2 },
+      { stored: 0, duplicates: 0 },
+    ]);
+    expect(mids()).toEqual(['a', 'b', 'c']);
+    expect(db.inTransaction).toBe(false);
+  });
+
+  it('rolls back only the delivery that failed, names why, and commits the rest', () => {
+    const { db, insert, mids } = open();
+    db.exec(`CREATE TRIGGER poison BEFORE INSERT ON events WHEN NEW.mid = 'bad' BEGIN SELECT RAISE(ABORT, 'disk says no'); END`);
+    expect(commitBatch(db, insert, [rows('a'), rows('b', 'bad'), rows('c')])).toEqual([{ stored: 1, duplicates: 0 }, { error: 'disk says no' }, { stored: 1, duplicates: 0 }]);
+    expect(mids()).toEqual(['a', 'c']);
+    // The savepoint is released: a second batch on the same connection commits normally.
+    expect(commitBatch(db, insert, [rows('d')])).toEqual([{ stored: 1, duplicates: 0 }]);
+    expect(mids()).toEqual(['a', 'c', 'd']);
+  });
+
+  it('throws, leaving nothing written and no transaction open, when the batch cannot commit', () => {
+    const { db, insert, mids } = open();
+    db.exec(`CREATE TABLE guard_parent (id INTEGER PRIMARY KEY);
+             CREATE TABLE guard_child (parent INTEGER REFERENCES guard_parent (id) DEFERRABLE INITIALLY DEFERRED);
+             CREATE TRIGGER guard AFTER INSERT ON events WHEN NEW.mid = 'bad' BEGIN INSERT INTO guard_child VALUES (42); END;`);
+    db.pragma('foreign_keys = ON');
+    expect(() => commitBatch(db, insert, [rows('a'), rows('bad')])).toThrow(/FOREIGN KEY/);
+    expect(db.inTransaction).toBe(false);
+    expect(mids()).toEqual([]);
+  });
+
+  it('throws before writing when another connection holds the write lock', () => {
+    const { db, insert, mids } = open();
+    const blocker = new Database(db.name, { timeout: 0 });
+    blocker.exec('BEGIN IMMEDIATE');
+    try {
+      expect(() => commitBatch(db, insert, [rows('a')])).toThrow(/locked|busy/i);
+      expect(db.inTransaction).toBe(false);
+    } finally {
+      blocker.exec('ROLLBACK');
+      blocker.close();
+    }
+    expect(mids()).toEqual([]);
+  });
+});
+
+function event(mid: string): NewEvent {
+  return { channel: 'chan-a', mid, entryId: '2', entryTime: 1, event: { message: { mid } }, dedupeKey: JSON.stringify(['m', 'chan-a', mid]) };
+}
+
+function bigDelivery(tag: string, events: number): NewEvent[] {
+  return Array.from({ length: events }, (_, i) => {
+    const mid = `${tag}-${i}`;
+    const e = { sender: { id: '1' }, recipient: { id: '2' }, timestamp: 1, message: { mid, text: 'x'.repeat(900) } };
+    return { channel: 'chan-a', mid, entryId: '2', entryTime: 1, event: e, dedupeKey: JSON.stringify(['m', 'chan-a', mid]) };
+  });
+}

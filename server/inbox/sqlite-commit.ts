@@ -1,0 +1,41 @@
+// Group commit of one batch on the writer's connection: one transaction for the whole batch, one
+// savepoint per delivery, so one fsync covers every delivery of the batch while each stays
+// all-or-nothing. Runs in the writer thread (sqlite-writer-thread.ts); kept apart from the thread's
+// message loop so the tests can drive it in-process.
+import type Database from 'better-sqlite3';
+import type { EventRow } from './sqlite-schema.js';
+
+/** A delivery's own outcome: how many of its events were new, or why its savepoint was rolled back. */
+export type DeliveryOutcome = { stored: number; duplicates: number } | { error: string };
+
+export const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/**
+ * Writes every delivery of the batch and commits. Returns only after COMMIT returned, one outcome per
+ * delivery in order; throws (having rolled back) when the transaction as a whole cannot commit.
+ */
+export function commitBatch(db: Database.Database, insert: Database.Statement, deliveries: EventRow[][]): DeliveryOutcome[] {
+  const outcomes: DeliveryOutcome[] = [];
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    for (const rows of deliveries) {
+      db.exec('SAVEPOINT delivery');
+      try {
+        let stored = 0;
+        for (const row of rows) stored += insert.run(row).changes;
+        db.exec('RELEASE delivery');
+        outcomes.push({ stored, duplicates: rows.length - stored });
+      } catch (err) {
+        db.exec('ROLLBACK TO delivery');
+        // Stryker disable next-line StringLiteral: ROLLBACK TO already undid the writes; COMMIT releases a savepoint left open
+        db.exec('RELEASE delivery');
+        outcomes.push({ error: messageOf(err) });
+      }
+    }
+    db.exec('COMMIT');
+  } catch (err) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw err;
+  }
+  return outcomes;
+}

@@ -1,0 +1,145 @@
+// The main thread's side of the SQLite writer thread (sqlite-writer-thread.ts): group commit without
+// blocking the event loop. Deliveries appended while no batch is in flight go to the thread together at
+// the start of the next turn; deliveries appended while one is in flight go together as soon as it
+// returns. Each delivery is settled by its own outcome, only after the thread's COMMIT returned.
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { StoreUnavailableError, type AppendResult } from './inbox.js';
+import type { DeliveryOutcome } from './sqlite-commit.js';
+import type { EventRow } from './sqlite-schema.js';
+
+/** What the thread needs to open its connection. */
+export interface WriterData {
+  file: string;
+  busyTimeoutMs: number;
+}
+
+export type WriterRequest =
+  | { id: number; type: 'append'; deliveries: EventRow[][] }
+  | { id: number; type: 'prune'; before: string; max: number }
+  | { id: number; type: 'close' };
+
+export type WriterReply =
+  | { id: number; outcomes: DeliveryOutcome[] }
+  | { id: number; pruned: number }
+  | { id: number }
+  | { id: number; error: string };
+
+type RequestBody = WriterRequest extends infer R ? (R extends WriterRequest ? Omit<R, 'id'> : never) : never;
+
+interface Pending {
+  rows: EventRow[];
+  resolve: (r: AppendResult) => void;
+  reject: (e: unknown) => void;
+}
+
+/** Starts the thread: dist runs its JavaScript; from source (the tests) tsx, a devDependency, compiles it. */
+function startThread(data: WriterData): Worker {
+  const entry = new URL(`./sqlite-writer-thread${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { workerData: data });
+  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`;
+  return new Worker(bootstrap, { eval: true, workerData: data });
+}
+
+export class SqliteWriter {
+  private thread: Worker | undefined;
+  private readonly requests = new Map<number, { resolve: (r: WriterReply) => void; reject: (e: unknown) => void }>();
+  private nextId = 0;
+  private queue: Pending[] = [];
+  private scheduled = false;
+  /** The batch being committed, if any; deliveries appended meanwhile wait for the next one. */
+  private inFlight: Promise<void> | undefined;
+
+  constructor(private readonly data: WriterData) {}
+
+  /** Queues one delivery's rows; resolves once they are committed, rejects with StoreUnavailableError. */
+  append(rows: EventRow[]): Promise<AppendResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ rows, resolve, reject });
+      if (!this.scheduled && !this.inFlight) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Deletes through the writer, so pruning never blocks the loop nor contends for the write lock. */
+  async prune(before: Date, max: number): Promise<number> {
+    const reply = await this.request({ type: 'prune', before: before.toISOString(), max });
+    return (reply as { pruned: number }).pruned;
+  }
+
+  /** Commits (and answers) what is queued, then closes the thread's connection and ends the thread. */
+  async close(): Promise<void> {
+    this.flush();
+    while (this.inFlight) await this.inFlight;
+    const thread = this.thread;
+    if (!thread) return;
+    await this.request({ type: 'close' }).catch(() => {});
+    this.thread = undefined;
+    await thread.terminate();
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    if (this.inFlight || this.queue.length === 0) return;
+    const batch = this.queue;
+    this.queue = [];
+    this.inFlight = this.request({ type: 'append', deliveries: batch.map((p) => p.rows) }).then(
+      (reply) => {
+        const outcomes = (reply as { outcomes: DeliveryOutcome[] }).outcomes;
+        batch.forEach((p, i) => {
+          const outcome = outcomes[i]!;
+          if ('error' in outcome) p.reject(new StoreUnavailableError('the delivery could not be written', { cause: new Error(outcome.error) }));
+          else p.resolve(outcome);
+        });
+      },
+      (err) => {
+        const error = err instanceof StoreUnavailableError ? err : new StoreUnavailableError('the inbox could not commit', { cause: err });
+        for (const p of batch) p.reject(error);
+      },
+    );
+    void this.inFlight.then(() => {
+      this.inFlight = undefined;
+      // Whatever arrived during that commit goes in the next one at once.
+      this.flush();
+    });
+  }
+
+  private request(body: RequestBody): Promise<WriterReply> {
+    const thread = (this.thread ??= this.start());
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.requests.set(id, { resolve, reject });
+      thread.ref();
+      thread.postMessage({ ...body, id });
+    });
+  }
+
+  /** The thread, started on first use and again after it died. */
+  private start(): Worker {
+    const thread = startThread(this.data);
+    thread.on('message', (reply: WriterReply) => {
+      const request = this.requests.get(reply.id);
+      if (!request) return;
+      this.requests.delete(reply.id);
+      if ('error' in reply) request.reject(new Error(reply.error));
+      else request.resolve(reply);
+      // Idle, the thread must not keep the process alive; busy, it must (an awaited append would be cut).
+      if (this.requests.size === 0) thread.unref();
+    });
+    // A thread that died fails whatever it was asked and never answered: those pushes answer 500 and
+    // their senders retry (a commit that did happen makes the retry a duplicate, stored once).
+    const fail = (cause: unknown) => {
+      if (this.thread !== thread) return;
+      this.thread = undefined;
+      const pending = [...this.requests.values()];
+      this.requests.clear();
+      for (const r of pending) r.reject(new StoreUnavailableError('the inbox writer stopped', { cause }));
+    };
+    thread.on('error', fail);
+    thread.on('exit', (code) => fail(new Error(`the writer thread exited with code ${code}`)));
+    return thread;
+  }
+}
