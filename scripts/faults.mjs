@@ -34,12 +34,17 @@ const faults = [
     name: '(d) the store acknowledges before committing',
     patches: [
       [
-        'server/inbox/sqlite-inbox.ts',
-        '      this.pending.add({ events, receivedAt: receivedAt.toISOString(), resolve, reject });',
-        '      this.pending.add({ events, receivedAt: receivedAt.toISOString(), resolve: () => {}, reject: () => {} });\n      resolve({ stored: events.length, duplicates: 0 });',
+        'server/inbox/sqlite-writer.ts',
+        '      this.queue.push({ rows, resolve, reject });',
+        '      this.queue.push({ rows, resolve: () => {}, reject: () => {} });\n      resolve({ stored: rows.length, duplicates: 0 });',
       ],
     ],
     tests: ['test/inbox/behaviour.test.ts', 'test/server/operations.test.ts'],
+  },
+  {
+    name: '(d3) the SQLite writer thread answers before its COMMIT returned',
+    patches: [['server/inbox/sqlite-commit.ts', "    db.exec('COMMIT');", "    setTimeout(() => db.exec('COMMIT'), 20);"]],
+    tests: ['test/server/sqlite-commit.test.ts'],
   },
   {
     name: '(d2) the PostgreSQL store acknowledges before committing',
