@@ -1,5 +1,6 @@
 // createApp: the reference server as an Express 5 app, with everything it needs passed in.
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { channelSet, type Channel } from './channels.js';
@@ -8,7 +9,7 @@ import { rawBody } from './body.js';
 import { connectionGuard } from './connection-guard.js';
 import { ApiError } from './errors.js';
 import { errorHandler } from './error-handler.js';
-import { hostCheck } from './host-check.js';
+import { hostAllowed, hostCheck } from './host-check.js';
 import type { Inbox } from './inbox/inbox.js';
 import { createLogger } from './logger.js';
 import { RefusalLog } from './refusal-log.js';
@@ -67,6 +68,11 @@ export interface ReferenceApp extends Express {
   endStreams(): void;
 }
 
+/** Refusals the push hot path hands to Express, by request. */
+const handedOver = new WeakMap<IncomingMessage, unknown>();
+
+type ExpressHandle = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
+
 const PUSH_PATHS = ['/apiaccess/api/instagram/message', '/apiaccess/api/instagram/message/:chanId'];
 
 export function createApp(options: AppOptions): ReferenceApp {
@@ -91,8 +97,8 @@ export function createApp(options: AppOptions): ReferenceApp {
   app.use(securityHeaders());
   app.use(requestId(logger));
   if (options.allowedHosts) app.use(hostCheck(options.allowedHosts));
-  // First after the request id: a push should not walk the routers of pages it never goes to.
-  if (options.fastPush ?? true) app.use(fastPush({ set, inbox: options.inbox, validators: compilePushValidators(spec), body: bodyOptions, logger }));
+  // A push the hot path refused arrives here with its refusal, rendered by the error handler below.
+  app.use((req: Request, _res: Response, next: NextFunction) => next(handedOver.get(req)));
   app.use(
     opsRoutes({
       inbox: options.inbox,
@@ -121,6 +127,20 @@ export function createApp(options: AppOptions): ReferenceApp {
   };
   app.use((_req: Request, _res: Response, next: NextFunction) => next(new ApiError(404, 'not_found', 'Nothing is served at this path. Check the request path.')));
   app.use(errorHandler({ logger, refusals, isWarmUp: (req) => req.headers['x-warm-up'] === warmUpNonce }));
+
+  if (options.fastPush ?? true) {
+    const hot = fastPush({ set, inbox: options.inbox, validators: compilePushValidators(spec), body: bodyOptions, logger, hostAllowed: hostAllowed(options.allowedHosts) });
+    // Express 5's app function calls app.handle for every request (also when mounted in another app):
+    // wrapping it puts the hot path in front of everything, whoever serves the app.
+    const expressHandle = (app as unknown as { handle: ExpressHandle }).handle.bind(app);
+    (app as unknown as { handle: ExpressHandle }).handle = (req, res, next) => {
+      const taken = hot(req, res, (err) => {
+        if (err !== undefined) handedOver.set(req, err);
+        expressHandle(req, res, next);
+      });
+      if (!taken) expressHandle(req, res, next);
+    };
+  }
 
   app.warmUp = async () => {
     const { default: http } = await import('node:http');

@@ -73,7 +73,7 @@ function contentCoding(header: string | undefined): string | null {
 }
 
 /** Checks the headers of a JSON body and reads its bytes onto `req.rawBody`; parses nothing. */
-export async function readRawBody(req: Request, options: Pick<BodyOptions, 'limit'>): Promise<Buffer> {
+export async function readRawBody(req: IncomingMessage & { rawBody?: Buffer }, options: Pick<BodyOptions, 'limit'>): Promise<Buffer> {
   if (!isJsonContentType(req.headers['content-type'])) {
     throw new ApiError(415, 'unsupported_media_type', 'Send the body as application/json (UTF-8).', [
       { path: '/headers/content-type', message: `unsupported media type ${req.headers['content-type'] ?? '(none)'}` },

@@ -14,11 +14,18 @@ export function hostName(header: string | undefined): string {
   return colon === -1 ? value : value.slice(0, colon);
 }
 
+/** True when a request's Host header names one of `allowed` (any Host when `allowed` is undefined). */
+export function hostAllowed(allowed: readonly string[] | undefined): (host: string | undefined) => boolean {
+  if (!allowed) return () => true;
+  const names = new Set(allowed.map((h) => h.toLowerCase()));
+  return (host) => names.has(hostName(host));
+}
+
 /** Refuses requests whose Host is not one of `allowed` (lower-case names without port). */
 export function hostCheck(allowed: readonly string[]) {
-  const names = new Set(allowed.map((h) => h.toLowerCase()));
+  const isAllowed = hostAllowed(allowed);
   return (req: Request, _res: Response, next: NextFunction): void => {
-    if (names.has(hostName(req.headers.host))) return next();
+    if (isAllowed(req.headers.host)) return next();
     throw badRequest('bad_request', 'This server answers only requests addressed to its own host name.', [
       { path: '/headers/host', message: `host not allowed: ${hostName(req.headers.host).slice(0, 100) || '(none)'}` },
     ]);

@@ -4,6 +4,7 @@
 // it, so an unsigned megabyte costs a hash, not a parse. Without a chanId the channel comes from
 // entry[].id, which needs the parsed body. Channel and signature run before the spec validator, so an
 // unsigned body is refused (401) before anyone reads its schema errors.
+import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { parseJsonBody } from '../body.js';
 import { channelById, channelsByEntry, type Channel, type ChannelSet } from '../channels.js';
@@ -27,9 +28,9 @@ function entryIds(body: unknown): (string | undefined)[] {
 }
 
 /** Throws the 401 to answer unless `raw` is signed for every channel that has an app secret. */
-export function checkSignature(req: Request, raw: Buffer, channels: Channel[]): void {
-  // Node joins a repeated header into one value; req.get gives that string.
-  const value = req.get(SIGNATURE_HEADER);
+export function checkSignature(req: IncomingMessage, raw: Buffer, channels: Channel[]): void {
+  // Node joins a repeated header of this name into one string.
+  const value = req.headers[SIGNATURE_HEADER] as string | undefined;
   const secrets = new Set(channels.map((c) => c.appSecret).filter((s): s is string => Boolean(s)));
   for (const secret of secrets) {
     const verdict = verifySignature(raw, value, secret);
@@ -51,7 +52,7 @@ export function checkSignature(req: Request, raw: Buffer, channels: Channel[]): 
  * without, parse, route each entry, then signature. Then the limits the schema cannot state.
  * Sets `req.body`; returns the channel(s) to store under; throws the ApiError to answer.
  */
-export function authenticateDelivery(set: ChannelSet, req: Request, raw: Buffer, pathChannel: Channel | undefined, maxDepth: number): Channel[] | Channel {
+export function authenticateDelivery(set: ChannelSet, req: IncomingMessage & { body?: unknown }, raw: Buffer, pathChannel: Channel | undefined, maxDepth: number): Channel[] | Channel {
   if (pathChannel) checkSignature(req, raw, [pathChannel]);
   const value = parseJsonBody(raw, maxDepth);
   req.body = value;
