@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { StoreUnavailableError, type AppendResult } from './inbox.js';
 import type { DeliveryOutcome } from './sqlite-commit.js';
 import type { EventRow } from './sqlite-schema.js';
+import { TurnBatch } from './turn-batch.js';
 
 /** What the thread needs to open its connection. */
 export interface WriterData {
@@ -46,22 +47,14 @@ export class SqliteWriter {
   private thread: Worker | undefined;
   private readonly requests = new Map<number, { resolve: (r: WriterReply) => void; reject: (e: unknown) => void }>();
   private nextId = 0;
-  private queue: Pending[] = [];
-  private scheduled = false;
-  /** The batch being committed, if any; deliveries appended meanwhile wait for the next one. */
-  private inFlight: Promise<void> | undefined;
+  /** One batch in flight: SQLite has one writer, and deliveries arriving meanwhile make the next batch. */
+  private readonly batches = new TurnBatch<Pending>((batch) => this.commit(batch), 1);
 
   constructor(private readonly data: WriterData) {}
 
   /** Queues one delivery's rows; resolves once they are committed, rejects with StoreUnavailableError. */
   append(rows: EventRow[]): Promise<AppendResult> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ rows, resolve, reject });
-      if (!this.scheduled && !this.inFlight) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
+    return new Promise((resolve, reject) => this.batches.add({ rows, resolve, reject }));
   }
 
   /** Deletes through the writer, so pruning never blocks the loop nor contends for the write lock. */
@@ -72,8 +65,7 @@ export class SqliteWriter {
 
   /** Commits (and answers) what is queued, then closes the thread's connection and ends the thread. */
   async close(): Promise<void> {
-    this.flush();
-    while (this.inFlight) await this.inFlight;
+    await this.batches.drain();
     const thread = this.thread;
     if (!thread) return;
     await this.request({ type: 'close' }).catch(() => {});
@@ -81,12 +73,9 @@ export class SqliteWriter {
     await thread.terminate();
   }
 
-  private flush(): void {
-    this.scheduled = false;
-    if (this.inFlight || this.queue.length === 0) return;
-    const batch = this.queue;
-    this.queue = [];
-    this.inFlight = this.request({ type: 'append', deliveries: batch.map((p) => p.rows) }).then(
+  /** Sends one batch to the thread; settles each delivery by its own outcome once COMMIT returned. */
+  private commit(batch: Pending[]): Promise<void> {
+    return this.request({ type: 'append', deliveries: batch.map((p) => p.rows) }).then(
       (reply) => {
         const outcomes = (reply as { outcomes: DeliveryOutcome[] }).outcomes;
         batch.forEach((p, i) => {
@@ -100,11 +89,6 @@ export class SqliteWriter {
         for (const p of batch) p.reject(error);
       },
     );
-    void this.inFlight.then(() => {
-      this.inFlight = undefined;
-      // Whatever arrived during that commit goes in the next one at once.
-      this.flush();
-    });
   }
 
   private request(body: RequestBody): Promise<WriterReply> {

@@ -1,27 +1,52 @@
-// Group commit's front half, shared by both stores: appends made in the same event-loop turn are
-// handed to the store together at the start of the next turn, so one commit (SQLite) or one
-// statement (PostgreSQL) carries them all while each delivery is still settled by its own outcome.
+// Group commit's front half, shared by both stores. Appends made in the same event-loop turn are handed
+// to the store together at the start of the next turn, so one commit (SQLite) or one statement
+// (PostgreSQL) carries them all while each delivery is still settled by its own outcome. With at most
+// `maxInFlight` batches being written, appends made meanwhile wait and go together as soon as one
+// returns: the busier the store, the larger its batches, instead of a queue of small commits.
 
 export class TurnBatch<T> {
   private items: T[] = [];
   private scheduled = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
 
-  /** `write` receives every item queued since the last call; it never receives an empty batch. */
-  constructor(private readonly write: (batch: T[]) => void) {}
+  /**
+   * `write` receives every item queued since the last call (never an empty batch) and settles each
+   * item itself; the promise it returns says when the batch is no longer in flight.
+   */
+  constructor(
+    private readonly write: (batch: T[]) => Promise<unknown>,
+    private readonly maxInFlight = Number.POSITIVE_INFINITY,
+  ) {}
 
   add(item: T): void {
     this.items.push(item);
-    if (!this.scheduled) {
+    if (!this.scheduled && this.inFlight.size < this.maxInFlight) {
       this.scheduled = true;
       setImmediate(() => this.flush());
     }
   }
 
-  /** Hands over what is queued now (close calls this so nothing queued is left behind). */
+  /** Hands over what is queued now, if a batch may start. */
   flush(): void {
+    this.scheduled = false;
+    if (this.items.length === 0 || this.inFlight.size >= this.maxInFlight) return;
     const batch = this.items;
     this.items = [];
-    this.scheduled = false;
-    if (batch.length) this.write(batch);
+    const done = this.write(batch).then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inFlight.add(done);
+    void done.then(() => {
+      this.inFlight.delete(done);
+      // Whatever arrived while that batch was written goes at once.
+      this.flush();
+    });
+  }
+
+  /** Hands over everything queued and waits until no batch is in flight (close calls this). */
+  async drain(): Promise<void> {
+    this.flush();
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
   }
 }
