@@ -422,4 +422,27 @@ describe.each(stores)('the $name inbox', ({ open }) => {
       expect((await all()).length).toBe(total - 3);
     });
   });
+
+  describe('closing', () => {
+    it('commits and answers every delivery appended before close, batches held back behind others included, then refuses', async () => {
+      const { inbox, close } = await store.upgrade([]);
+      try {
+        const event = (mid: string): NewEvent => ({ channel: 'chan-a', mid, entryId: null, entryTime: null, event: { message: { mid } }, dedupeKey: `closing-${mid}` });
+        const appends: Promise<unknown>[] = [];
+        // Over several turns, so batches are in flight and others wait behind them when close is called.
+        for (let turn = 0; turn < 6; turn++) {
+          for (let n = 0; n < 3; n++) appends.push(inbox.append([event(`t${turn}-${n}`)], new Date()));
+          await new Promise((r) => setImmediate(r));
+        }
+        const closing = inbox.close();
+        const refused = inbox.append([event('after-close')], new Date()).then(() => 'stored', (err: unknown) => err);
+        expect(await Promise.all(appends)).toEqual(appends.map(() => ({ stored: 1, duplicates: 0 })));
+        await closing;
+        expect(await refused).toMatchObject({ name: 'StoreUnavailableError', message: 'the inbox is closed' });
+        expect(await inbox.ready()).toBe(false);
+      } finally {
+        await close().catch(() => {});
+      }
+    });
+  });
 });
