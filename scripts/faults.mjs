@@ -35,8 +35,8 @@ const faults = [
     patches: [
       [
         'server/inbox/sqlite-writer.ts',
-        '      this.queue.push({ rows, resolve, reject });',
-        '      this.queue.push({ rows, resolve: () => {}, reject: () => {} });\n      resolve({ stored: rows.length, duplicates: 0 });',
+        '    return new Promise((resolve, reject) => this.batches.add({ rows, resolve, reject }));',
+        '    return new Promise((resolve) => {\n      this.batches.add({ rows, resolve: () => {}, reject: () => {} });\n      resolve({ stored: rows.length, duplicates: 0 });\n    });',
       ],
     ],
     tests: ['test/inbox/behaviour.test.ts', 'test/server/operations.test.ts'],
