@@ -50,7 +50,12 @@ export class SqliteWriter {
   /** One batch in flight: SQLite has one writer, and deliveries arriving meanwhile make the next batch. */
   private readonly batches = new TurnBatch<Pending>((batch) => this.commit(batch), 1);
 
-  constructor(private readonly data: WriterData) {}
+  constructor(private readonly data: WriterData) {
+    // Started now, so it boots on the other core while the server compiles its validators, not when the
+    // first push is waiting; unref'd until it has work, so an idle store never keeps a process alive.
+    this.thread = this.start();
+    this.thread.unref();
+  }
 
   /** Queues one delivery's rows; resolves once they are committed, rejects with StoreUnavailableError. */
   append(rows: EventRow[]): Promise<AppendResult> {
@@ -101,7 +106,7 @@ export class SqliteWriter {
     });
   }
 
-  /** The thread, started on first use and again after it died. */
+  /** The thread, started with the store and again, on the next request, after it died. */
   private start(): Worker {
     const thread = startThread(this.data);
     thread.on('message', (reply: WriterReply) => {
