@@ -68,9 +68,6 @@ export interface ReferenceApp extends Express {
   endStreams(): void;
 }
 
-/** Refusals the push hot path hands to Express, by request. */
-const handedOver = new WeakMap<IncomingMessage, unknown>();
-
 type ExpressHandle = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
 
 const PUSH_PATHS = ['/apiaccess/api/instagram/message', '/apiaccess/api/instagram/message/:chanId'];
@@ -84,6 +81,9 @@ export function createApp(options: AppOptions): ReferenceApp {
   let warm = false;
   // Warm-up requests carry this per-app nonce so they are not recorded as refusals.
   const warmUpNonce = randomUUID();
+
+  /** Refusals the push hot path hands to Express, by request. */
+  const handedOver = new WeakMap<IncomingMessage, unknown>();
 
   const app = express() as unknown as ReferenceApp;
   app.disable('x-powered-by');
@@ -130,8 +130,8 @@ export function createApp(options: AppOptions): ReferenceApp {
 
   if (options.fastPush ?? true) {
     const hot = fastPush({ set, inbox: options.inbox, validators: compilePushValidators(spec), body: bodyOptions, logger, hostAllowed: hostAllowed(options.allowedHosts) });
-    // Express 5's app function calls app.handle for every request (also when mounted in another app):
-    // wrapping it puts the hot path in front of everything, whoever serves the app.
+    // Express 5's app function calls app.handle for every request: wrapping it puts the hot path in
+    // front of Express, whoever serves the app (main.ts, a test's server, a user's own).
     const expressHandle = (app as unknown as { handle: ExpressHandle }).handle.bind(app);
     (app as unknown as { handle: ExpressHandle }).handle = (req, res, next) => {
       const taken = hot(req, res, (err) => {
