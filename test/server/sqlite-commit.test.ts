@@ -65,9 +65,53 @@ describe("the SQLite store's commit", () => {
       // Let the batch reach the thread, then end the thread before it can answer.
       await new Promise((r) => setImmediate(r));
       await (inbox as any).writer.thread.terminate();
-      for (const p of pending) await expect(p).rejects.toThrow(new StoreUnavailableError('the inbox writer stopped'));
+      for (const p of pending) {
+        await expect(p).rejects.toThrow(new StoreUnavailableError('the inbox writer stopped'));
+        await expect(p).rejects.toMatchObject({ cause: { message: 'the writer thread exited with code 1' } });
+      }
       expect(await inbox.append(bigDelivery('after', 1), new Date())).toEqual({ stored: 1, duplicates: 0 });
       expect((await inbox.list({ limit: 10 })).items.map((i) => i.mid)).toContain('after-0');
+    } finally {
+      await inbox.close();
+    }
+  });
+
+  it('fails what it asked a thread that reported an error, and starts a new thread for the next write', async () => {
+    const inbox = new SqliteInbox({ file: newFile() });
+    try {
+      await inbox.append(bigDelivery('before', 1), new Date());
+      const thread = (inbox as any).writer.thread;
+      const pending = inbox.append(bigDelivery('held', 300), new Date());
+      await new Promise((r) => setImmediate(r));
+      // What Node emits when the thread throws: the pending request fails with that error as its cause.
+      thread.emit('error', new Error('the thread threw'));
+      await expect(pending).rejects.toMatchObject({ name: 'StoreUnavailableError', message: 'the inbox writer stopped', cause: { message: 'the thread threw' } });
+      expect(await inbox.append(bigDelivery('after', 1), new Date())).toEqual({ stored: 1, duplicates: 0 });
+      expect((inbox as any).writer.thread).not.toBe(thread);
+      await thread.terminate();
+    } finally {
+      await inbox.close();
+    }
+  });
+
+  it('refuses, storing nothing, a delivery whose event cannot be serialised', async () => {
+    const inbox = new SqliteInbox({ file: newFile() });
+    try {
+      const bad = { ...bigDelivery('bad', 1)[0]!, event: { n: 1n } as unknown as Record<string, unknown> };
+      await expect(inbox.append([bad], new Date())).rejects.toMatchObject({ name: 'StoreUnavailableError', message: 'the delivery could not be written', cause: { name: 'TypeError' } });
+      expect((await inbox.list({ limit: 10 })).items).toEqual([]);
+    } finally {
+      await inbox.close();
+    }
+  });
+
+  it('gives the newest events oldest first from tail, and the cursor after the newest', async () => {
+    const inbox = new SqliteInbox({ file: newFile() });
+    try {
+      for (const tag of ['t1', 't2', 't3', 't4']) await inbox.append(bigDelivery(tag, 1), new Date());
+      const page = await inbox.tail(3);
+      expect(page.items.map((i) => i.mid)).toEqual(['t2-0', 't3-0', 't4-0']);
+      expect(page.nextCursor).toBe(page.items.at(-1)!.id);
     } finally {
       await inbox.close();
     }
@@ -122,6 +166,15 @@ describe('one batch, committed in-process (what the writer thread runs)', () => 
              CREATE TRIGGER guard AFTER INSERT ON events WHEN NEW.mid = 'bad' BEGIN INSERT INTO guard_child VALUES (42); END;`);
     db.pragma('foreign_keys = ON');
     expect(() => commitBatch(db, insert, [rows('a'), rows('bad')])).toThrow(/FOREIGN KEY/);
+    expect(db.inTransaction).toBe(false);
+    expect(mids()).toEqual([]);
+  });
+
+  it('throws the error that ended the transaction, not a second one, when a trigger rolled it back', () => {
+    const { db, insert, mids } = open();
+    db.exec(`CREATE TRIGGER undo BEFORE INSERT ON events WHEN NEW.mid = 'bad' BEGIN SELECT RAISE(ROLLBACK, 'undone'); END`);
+    // RAISE(ROLLBACK) ends the whole transaction: its savepoint is gone, and so is anything to roll back.
+    expect(() => commitBatch(db, insert, [rows('a'), rows('bad')])).toThrow(/no such savepoint/);
     expect(db.inTransaction).toBe(false);
     expect(mids()).toEqual([]);
   });
