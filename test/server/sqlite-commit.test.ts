@@ -117,6 +117,16 @@ describe("the SQLite store's commit", () => {
     }
   });
 
+  it('ends its writer thread when it closes, after committing what was queued', async () => {
+    const inbox = new SqliteInbox({ file: newFile() });
+    const thread = (inbox as any).writer.thread;
+    const exited = new Promise((resolve) => thread.once('exit', () => resolve('exited')));
+    const queued = inbox.append(bigDelivery('last', 50), new Date());
+    await inbox.close();
+    expect(await queued).toEqual({ stored: 50, duplicates: 0 });
+    expect(await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 2000))])).toBe('exited');
+  });
+
   it('lets a process that appended and never closed its inbox exit: the idle writer thread holds nothing open', () => {
     const script = `import { SqliteInbox } from ${JSON.stringify(new URL('../../server/inbox/sqlite-inbox.ts', import.meta.url).href)};
       const inbox = new SqliteInbox({ file: ${JSON.stringify(newFile())} });
