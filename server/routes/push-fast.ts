@@ -9,15 +9,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import type { Logger } from 'pino';
-import { readRawBody, type BodyOptions } from '../body.js';
-import { channelById, decodeChanId, type ChannelSet } from '../channels.js';
-import { ApiError, badRequest } from '../errors.js';
+import { readRawBody, type BodyOptions } from '../push/body.js';
+import { channelById, decodeChanId, type ChannelSet } from '../push/channels.js';
+import { ApiError, badRequest } from '../errors/errors.js';
 import { eventsOf } from '../inbox/events.js';
 import type { Inbox } from '../inbox/inbox.js';
-import type { PushValidators } from '../push-validator.js';
-import { assignRequestId } from '../request-id.js';
-import { setSecurityHeaders } from '../security-headers.js';
-import { authenticateDelivery } from './push.js';
+import type { PushValidators } from '../push/push-validator.js';
+import { assignRequestId } from '../http/request-id.js';
+import { setSecurityHeaders } from '../http/security-headers.js';
+import { authenticateDelivery } from '../push/authenticate.js';
 
 export const PUSH_PREFIX = '/apiaccess/api/instagram/message';
 

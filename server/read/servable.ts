@@ -5,8 +5,8 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { InboxItem, InboxPage } from 'instagram-push-kit';
 import type { Logger } from 'pino';
-import { firstNonFinite, NON_FINITE_MESSAGE } from './finite-numbers.js';
-import type { OpenApiDocument } from './spec.js';
+import { firstNonFinite, NON_FINITE_MESSAGE } from '../push/finite-numbers.js';
+import type { OpenApiDocument } from '../contract/spec.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 

@@ -2,7 +2,7 @@
 // Pure apart from reading secret files; the caller decides what a failure does (main.ts exits with 2).
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { Channel } from './channels.js';
+import type { Channel } from '../push/channels.js';
 
 /** A secret given inline, or as a reference: `{"env": "NAME"}` or `{"file": "/path"}`. */
 type SecretRef = string | { env: string } | { file: string };
