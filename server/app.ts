@@ -110,8 +110,8 @@ export function createApp(options: AppOptions): ReferenceApp {
   app.use(consoleRoutes(options.consoleDir ?? builtAsset('console/')));
   options.extraRoutes?.(app, { inbox: options.inbox, refusals, inboxToken: options.inboxToken, logger });
   // A push's channel is known from the path before its body is read; its signature is checked over
-  // the bytes before they are parsed (routes/push.ts). No other operation takes a body: elsewhere a
-  // body is never read, and the answer closes the connection (connection-guard.ts).
+  // the bytes before they are parsed (push/authenticate.ts). No other operation takes a body: elsewhere a
+  // body is never read, and the answer closes the connection (http/connection-guard.ts).
   app.post(PUSH_PATHS, resolvePathChannel(set), rawBody(bodyOptions), authenticatePush(set, bodyOptions.maxDepth));
   app.use('/inbox', requireInboxToken(options.inboxToken));
   app.use(specValidator(spec, { validateResponses: options.validateResponses ?? true }));

@@ -1,6 +1,6 @@
 // The push operation's hot path, in front of Express: for a POST to a push path it reads the body once,
 // checks channel and signature, validates with validators precompiled from the bundled spec
-// (push-validator.ts), stores, and answers 200 itself. A push it refuses, and every other request, goes
+// (push/push-validator.ts), stores, and answers 200 itself. A push it refuses, and every other request, goes
 // on to the Express app, which renders the refusal through the one error handler (with the same request
 // ID) exactly as the general path would. Why in front and not as Express's first middleware: entering
 // Express (its request and response prototypes, the router's layers) cost more than everything the push
