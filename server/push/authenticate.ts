@@ -14,7 +14,7 @@ import type { IncomingMessage } from 'node:http';
 import { parseJsonBody } from './body.js';
 import { channelsByEntry, type Channel, type ChannelSet } from './channels.js';
 import { deliveryLimitProblems } from './delivery-limits.js';
-import { ApiError, unauthorized } from '../errors/errors.js';
+import { ApiError, unauthorized } from '../contract/errors.js';
 import { SIGNATURE_HEADER, verifySignature } from './signature.js';
 
 function entryIds(body: unknown): (string | undefined)[] {

@@ -1,7 +1,7 @@
 // The reference server's read-back extension: GET /inbox/messages, behind the inbox token.
 import type { NextFunction, Request, Response } from 'express';
 import { sameSecret } from '../push/channels.js';
-import { badRequest, unauthorized } from '../errors/errors.js';
+import { badRequest, unauthorized } from '../contract/errors.js';
 import { InvalidCursorError, type Inbox, type ListQuery } from '../inbox/inbox.js';
 import { createLogger } from '../run/logger.js';
 import { createServable, type Servable } from '../read/servable.js';

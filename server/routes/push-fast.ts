@@ -11,7 +11,7 @@ import { parse as parseQuery } from 'node:querystring';
 import type { Logger } from 'pino';
 import { readRawBody, type BodyOptions } from '../push/body.js';
 import { channelById, decodeChanId, type ChannelSet } from '../push/channels.js';
-import { ApiError, badRequest } from '../errors/errors.js';
+import { ApiError, badRequest } from '../contract/errors.js';
 import { eventsOf } from '../inbox/events.js';
 import type { Inbox } from '../inbox/inbox.js';
 import type { PushValidators } from '../push/push-validator.js';

@@ -3,7 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { ErrorCode, ErrorDetail } from 'instagram-push-kit';
 import { malformedChanId } from '../push/channels.js';
-import { ApiError, internalError } from './errors.js';
+import { ApiError, internalError } from '../contract/errors.js';
 import { StoreUnavailableError } from '../inbox/inbox.js';
 import type { Refusal, RefusalLog } from '../read/refusal-log.js';
 

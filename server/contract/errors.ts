@@ -1,8 +1,4 @@
-// errors/: how every failure reaches the client: the one error type that any stage throws (here) and
-// the one error handler that renders whatever was thrown as the spec's ErrorBody, logs it and records
-// the refusal for the console (error-handler.ts). Failures before the app are answered in http/.
-//
-// The one error type of the server: an HTTP status plus the spec's ErrorBody, rendered by error-handler.ts.
+// The one error type of the server: an HTTP status plus the spec's ErrorBody, rendered by http/error-handler.ts.
 import type { ErrorBody, ErrorCode, ErrorDetail } from 'instagram-push-kit';
 
 export class ApiError extends Error {
