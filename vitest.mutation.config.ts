@@ -32,8 +32,8 @@ export const slowEndToEnd = [
   'test/contract/generated-cases.test.ts',
   'test/server/read-back.test.ts',
   'test/server/slow-clients.test.ts',
-  'test/server/http-server.test.ts',
-  'test/server/config.test.ts',
+  'test/http/http-server.test.ts',
+  'test/run/config.test.ts',
   'test/server/operations.test.ts',
 ];
 

@@ -12,12 +12,12 @@ const root = new URL('..', import.meta.url).pathname;
 const faults = [
   {
     name: '(a1) runtime validation switched off on the push hot path',
-    patches: [['server/push-validator.ts', '      if (fastBody(value)) return null;', '      return null;']],
+    patches: [['server/push/push-validator.ts', '      if (fastBody(value)) return null;', '      return null;']],
     tests: ['test/server/push.test.ts', 'test/contract/generated-cases.test.ts'],
   },
   {
     name: '(a2) express-openapi-validator request validation switched off',
-    patches: [['server/validator.ts', 'validateRequests: { allowUnknownQueryParameters: false, coerceTypes: false, allErrors: true },', 'validateRequests: false,']],
+    patches: [['server/contract/validator.ts', 'validateRequests: { allowUnknownQueryParameters: false, coerceTypes: false, allErrors: true },', 'validateRequests: false,']],
     tests: ['test/server/handshake.test.ts', 'test/server/fast-path-parity.test.ts'],
   },
   {
@@ -27,7 +27,7 @@ const faults = [
   },
   {
     name: '(c) signature comparison accepts anything',
-    patches: [['server/signature.ts', "  if (header === undefined || header === '') return 'missing';", "  if (header === undefined || header === '') return 'missing';\n  return 'valid';"]],
+    patches: [['server/push/signature.ts', "  if (header === undefined || header === '') return 'missing';", "  if (header === undefined || header === '') return 'missing';\n  return 'valid';"]],
     tests: ['test/server/push.test.ts'],
   },
   {
@@ -44,7 +44,7 @@ const faults = [
   {
     name: '(d3) the SQLite writer thread answers before its COMMIT returned',
     patches: [['server/inbox/sqlite-commit.ts', "    db.exec('COMMIT');", "    setTimeout(() => db.exec('COMMIT'), 20);"]],
-    tests: ['test/server/sqlite-commit.test.ts'],
+    tests: ['test/inbox/sqlite-commit.test.ts'],
   },
   {
     name: '(d2) the PostgreSQL store acknowledges before committing',
@@ -58,12 +58,12 @@ const faults = [
   },
   {
     name: '(f) numbers that overflow to infinity are no longer looked for',
-    patches: [['server/delivery-limits.ts', '  const nonFinite = firstNonFinite(payload);', '  const nonFinite = null;']],
-    tests: ['test/server/delivery-limits.test.ts', 'test/server/read-back.test.ts'],
+    patches: [['server/push/delivery-limits.ts', '  const nonFinite = firstNonFinite(payload);', '  const nonFinite = null;']],
+    tests: ['test/push/delivery-limits.test.ts', 'test/server/read-back.test.ts'],
   },
   {
     name: '(g) the server reads on after a refusal (no Connection: close)',
-    patches: [['server/connection-guard.ts', "  if (!res.headersSent && bodyLeftUnread(req)) res.setHeader('Connection', 'close');", '  void bodyLeftUnread;']],
+    patches: [['server/http/connection-guard.ts', "  if (!res.headersSent && bodyLeftUnread(req)) res.setHeader('Connection', 'close');", '  void bodyLeftUnread;']],
     tests: ['test/server/refusal-cost.test.ts'],
   },
 ];

@@ -3,29 +3,29 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import { channelSet, type Channel } from './channels.js';
-import { builtAsset } from './assets.js';
-import { rawBody } from './body.js';
-import { connectionGuard } from './connection-guard.js';
-import { ApiError } from './errors.js';
-import { errorHandler } from './error-handler.js';
-import { hostAllowed, hostCheck } from './host-check.js';
+import { channelSet, type Channel } from './push/channels.js';
+import { builtAsset } from './contract/assets.js';
+import { rawBody } from './push/body.js';
+import { connectionGuard } from './http/connection-guard.js';
+import { ApiError } from './contract/errors.js';
+import { errorHandler } from './http/error-handler.js';
+import { hostAllowed, hostCheck } from './http/host-check.js';
 import type { Inbox } from './inbox/inbox.js';
-import { createLogger } from './logger.js';
-import { RefusalLog } from './refusal-log.js';
-import { requestId } from './request-id.js';
+import { createLogger } from './run/logger.js';
+import { RefusalLog } from './read/refusal-log.js';
+import { requestId } from './http/request-id.js';
 import { consoleRoutes } from './routes/console.js';
 import { inboxFeed } from './routes/feed.js';
 import { handshake } from './routes/handshake.js';
 import { listMessages, requireInboxToken } from './routes/inbox.js';
-import { createServable } from './servable.js';
+import { createServable } from './read/servable.js';
 import { opsRoutes } from './routes/ops.js';
 import { authenticatePush, resolvePathChannel, storePush } from './routes/push.js';
 import { fastPush } from './routes/push-fast.js';
-import { compilePushValidators } from './push-validator.js';
-import { securityHeaders } from './security-headers.js';
-import { loadBundledSpec, type OpenApiDocument } from './spec.js';
-import { specValidator } from './validator.js';
+import { compilePushValidators } from './push/push-validator.js';
+import { securityHeaders } from './http/security-headers.js';
+import { loadBundledSpec, type OpenApiDocument } from './contract/spec.js';
+import { specValidator } from './contract/validator.js';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export const DEFAULT_MAX_DEPTH = 32;
@@ -110,8 +110,8 @@ export function createApp(options: AppOptions): ReferenceApp {
   app.use(consoleRoutes(options.consoleDir ?? builtAsset('console/')));
   options.extraRoutes?.(app, { inbox: options.inbox, refusals, inboxToken: options.inboxToken, logger });
   // A push's channel is known from the path before its body is read; its signature is checked over
-  // the bytes before they are parsed (routes/push.ts). No other operation takes a body: elsewhere a
-  // body is never read, and the answer closes the connection (connection-guard.ts).
+  // the bytes before they are parsed (push/authenticate.ts). No other operation takes a body: elsewhere a
+  // body is never read, and the answer closes the connection (http/connection-guard.ts).
   app.post(PUSH_PATHS, resolvePathChannel(set), rawBody(bodyOptions), authenticatePush(set, bodyOptions.maxDepth));
   app.use('/inbox', requireInboxToken(options.inboxToken));
   app.use(specValidator(spec, { validateResponses: options.validateResponses ?? true }));

@@ -1,10 +1,10 @@
 // Public entry of `instagram-push-kit/server`.
 export { createApp, DEFAULT_BODY_LIMIT, DEFAULT_MAX_DEPTH, type AppOptions, type ReferenceApp } from './app.js';
-export type { Channel } from './channels.js';
+export type { Channel } from './push/channels.js';
 export type { Inbox, NewEvent, AppendResult, ListQuery } from './inbox/inbox.js';
 export { SqliteInbox, type SqliteInboxOptions } from './inbox/sqlite-inbox.js';
 export { PostgresInbox, type PostgresInboxOptions } from './inbox/postgres-inbox.js';
 export { StoreUnavailableError, InvalidCursorError } from './inbox/inbox.js';
-export { RefusalLog, type Refusal } from './refusal-log.js';
-export { createLogger } from './logger.js';
+export { RefusalLog, type Refusal } from './read/refusal-log.js';
+export { createLogger } from './run/logger.js';
 export { serve, type ServeOptions, type RunningServer } from './main.js';

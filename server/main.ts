@@ -6,13 +6,13 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createApp } from './app.js';
-import { ConfigError, loadConfigFile } from './config.js';
-import { LOOPBACK_HOSTS } from './host-check.js';
-import { createHttpServer, DEFAULT_HTTP_LIMITS, type HttpServerLimits } from './http-server.js';
+import { ConfigError, loadConfigFile } from './run/config.js';
+import { LOOPBACK_HOSTS } from './http/host-check.js';
+import { createHttpServer, DEFAULT_HTTP_LIMITS, type HttpServerLimits } from './http/http-server.js';
 import { openInbox } from './inbox/open-inbox.js';
-import { createLogger, type Logger } from './logger.js';
-import { parseDuration, startRetention } from './retention.js';
-import { trackConnections } from './shutdown.js';
+import { createLogger, type Logger } from './run/logger.js';
+import { parseDuration, startRetention } from './run/retention.js';
+import { trackConnections } from './run/shutdown.js';
 import { FEED_KEEP_ALIVE_MS } from './routes/feed.js';
 
 export interface ServeOptions {

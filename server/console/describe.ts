@@ -1,8 +1,8 @@
 // Pure classification of one feed item into what the timeline shows: kind, direction, parties, times,
 // a one-line summary and, for refusals, the reason. No DOM here, so it is easy to reason about and test.
 import type { InboxFeedItem, Refusal } from 'instagram-push-kit';
-import { attachmentKind, classifyEvent, HANDOVER_KEYS, KINDS, type Direction, type EventClass } from '../inbox/classify.js';
-import { foldCase, searchTextOf } from '../inbox/search.js';
+import { attachmentKind, classifyEvent, HANDOVER_KEYS, KINDS, type Direction, type EventClass } from '../events/classify.js';
+import { foldCase, searchTextOf } from '../events/search.js';
 
 export type Status = 'accepted' | 'refused';
 export type { Direction };

@@ -3,7 +3,7 @@
 // Channel, kind, direction and the search are the server's filters too (GET /inbox/messages), so older
 // pages come back already filtered; the same rules match live items here (search.ts).
 import type { operations } from 'instagram-push-kit';
-import { matchesWords, MAX_SEARCH_WORDS, searchWords } from '../inbox/search.js';
+import { matchesWords, MAX_SEARCH_WORDS, searchWords } from '../events/search.js';
 import type { Described } from './describe.js';
 
 export interface Filters {

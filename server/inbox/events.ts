@@ -1,6 +1,6 @@
 // Splits a delivery into the events the inbox stores, and names each event's dedupe key.
 import { createHash } from 'node:crypto';
-import type { Channel } from '../channels.js';
+import type { Channel } from '../push/channels.js';
 import type { NewEvent } from './inbox.js';
 
 type Json = Record<string, unknown>;

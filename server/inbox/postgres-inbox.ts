@@ -10,11 +10,11 @@
 // - Readers never skip: see `list`.
 import pg from 'pg';
 import type { InboxItem, InboxPage } from 'instagram-push-kit';
-import { classifyEvent } from './classify.js';
+import { classifyEvent } from '../events/classify.js';
 import { TurnBatch } from './turn-batch.js';
 import { InvalidCursorError, StoreUnavailableError, type AppendResult, type Inbox, type ListQuery, type NewEvent } from './inbox.js';
 import { MIGRATIONS } from './postgres-migrations.js';
-import { likePattern, searchWords } from './search.js';
+import { likePattern, searchWords } from '../events/search.js';
 
 /** Any constant shared by all instances; names the lock that serialises migrations. */
 const MIGRATION_LOCK = 0x1671_7075;

@@ -1,7 +1,7 @@
 // The PostgreSQL inbox's schema, as numbered migrations that postgres-inbox.ts applies at start, once,
 // under an advisory lock.
 import type pg from 'pg';
-import { classifyEvent } from './classify.js';
+import { classifyEvent } from '../events/classify.js';
 
 /** A schema change: SQL, or a function for what SQL alone cannot do (classifying stored events). */
 export type Migration = string | ((client: pg.PoolClient) => Promise<void>);

@@ -11,7 +11,7 @@ import type Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { InboxItem, InboxPage } from 'instagram-push-kit';
-import { likePattern, searchWords } from './search.js';
+import { likePattern, searchWords } from '../events/search.js';
 import { migrate, openDatabase, toRow, type EventRow } from './sqlite-schema.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import { InvalidCursorError, StoreUnavailableError, type AppendResult, type Inbox, type ListQuery, type NewEvent } from './inbox.js';

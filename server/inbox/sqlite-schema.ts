@@ -1,7 +1,7 @@
 // The SQLite store's file: how a connection is opened, the schema and its migrations, and the row each
 // event becomes. Shared by the main thread (reads, migrations) and the writer thread (sqlite-writer-thread.ts).
 import Database from 'better-sqlite3';
-import { classifyEvent } from './classify.js';
+import { classifyEvent } from '../events/classify.js';
 import type { NewEvent } from './inbox.js';
 
 /** A schema change: SQL, or a function for what SQL alone cannot do (classifying stored events). */

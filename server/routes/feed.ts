@@ -11,10 +11,10 @@ import {
   FeedWriter,
   StreamSlots,
   tooManyStreams,
-} from '../feed-limits.js';
+} from '../read/feed-limits.js';
 import type { Inbox } from '../inbox/inbox.js';
-import { createLogger } from '../logger.js';
-import type { LoggedRefusal, RefusalLog } from '../refusal-log.js';
+import { createLogger } from '../run/logger.js';
+import type { LoggedRefusal, RefusalLog } from '../read/refusal-log.js';
 
 /** How often an idle stream gets a comment line, so proxies (and the server's idle timeout) keep it open. */
 export const FEED_KEEP_ALIVE_MS = 15_000;

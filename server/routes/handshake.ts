@@ -1,8 +1,8 @@
 // GET handshake on both path variants.
 import type { Request, Response } from 'express';
-import type { ChannelSet } from '../channels.js';
-import { badRequest } from '../errors.js';
-import { answerHandshake } from '../handshake.js';
+import type { ChannelSet } from '../push/channels.js';
+import { badRequest } from '../contract/errors.js';
+import { answerHandshake } from '../push/handshake.js';
 
 const one = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 

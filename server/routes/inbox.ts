@@ -1,11 +1,11 @@
 // The reference server's read-back extension: GET /inbox/messages, behind the inbox token.
 import type { NextFunction, Request, Response } from 'express';
-import { sameSecret } from '../channels.js';
-import { badRequest, unauthorized } from '../errors.js';
+import { sameSecret } from '../push/channels.js';
+import { badRequest, unauthorized } from '../contract/errors.js';
 import { InvalidCursorError, type Inbox, type ListQuery } from '../inbox/inbox.js';
-import { createLogger } from '../logger.js';
-import { createServable, type Servable } from '../servable.js';
-import { loadBundledSpec } from '../spec.js';
+import { createLogger } from '../run/logger.js';
+import { createServable, type Servable } from '../read/servable.js';
+import { loadBundledSpec } from '../contract/spec.js';
 
 /** Requires `Authorization: Bearer <token>` when a token is configured. */
 export function requireInboxToken(token: string | undefined) {

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Router, type Request, type Response } from 'express';
 import type { Inbox } from '../inbox/inbox.js';
-import type { OpenApiDocument } from '../spec.js';
+import type { OpenApiDocument } from '../contract/spec.js';
 
 /** Served pages load scripts, styles, images and data from this server only. */
 export const PAGE_CSP =

@@ -1,6 +1,6 @@
 // The push operation's hot path, in front of Express: for a POST to a push path it reads the body once,
 // checks channel and signature, validates with validators precompiled from the bundled spec
-// (push-validator.ts), stores, and answers 200 itself. A push it refuses, and every other request, goes
+// (push/push-validator.ts), stores, and answers 200 itself. A push it refuses, and every other request, goes
 // on to the Express app, which renders the refusal through the one error handler (with the same request
 // ID) exactly as the general path would. Why in front and not as Express's first middleware: entering
 // Express (its request and response prototypes, the router's layers) cost more than everything the push
@@ -9,15 +9,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import type { Logger } from 'pino';
-import { readRawBody, type BodyOptions } from '../body.js';
-import { channelById, decodeChanId, type ChannelSet } from '../channels.js';
-import { ApiError, badRequest } from '../errors.js';
+import { readRawBody, type BodyOptions } from '../push/body.js';
+import { channelById, decodeChanId, type ChannelSet } from '../push/channels.js';
+import { ApiError, badRequest } from '../contract/errors.js';
 import { eventsOf } from '../inbox/events.js';
 import type { Inbox } from '../inbox/inbox.js';
-import type { PushValidators } from '../push-validator.js';
-import { assignRequestId } from '../request-id.js';
-import { setSecurityHeaders } from '../security-headers.js';
-import { authenticateDelivery } from './push.js';
+import type { PushValidators } from '../push/push-validator.js';
+import { assignRequestId } from '../http/request-id.js';
+import { setSecurityHeaders } from '../http/security-headers.js';
+import { authenticateDelivery } from '../push/authenticate.js';
 
 export const PUSH_PREFIX = '/apiaccess/api/instagram/message';
 

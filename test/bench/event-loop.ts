@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { createApp } from '../../server/app.js';
-import { MAX_EVENTS } from '../../server/delivery-limits.js';
+import { MAX_EVENTS } from '../../server/push/delivery-limits.js';
 import { SqliteInbox } from '../../server/inbox/sqlite-inbox.js';
 
 export interface LoopStall {

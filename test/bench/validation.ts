@@ -3,8 +3,8 @@
 // same run, since only ratios mean anything on a noisy machine).
 import { readFileSync } from 'node:fs';
 import { Bench } from 'tinybench';
-import { compilePushValidators } from '../../server/push-validator.js';
-import { loadBundledSpec } from '../../server/spec.js';
+import { compilePushValidators } from '../../server/push/push-validator.js';
+import { loadBundledSpec } from '../../server/contract/spec.js';
 
 export interface ValidationCost {
   payload: string;

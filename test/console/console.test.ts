@@ -11,7 +11,7 @@ import { push, textDelivery } from '../support/http.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { createPushClient } from '../../client/index.js';
 import type { InboxFeedItem, InboxItem, Refusal } from '../../client/index.js';
-import { classifyEvent } from '../../server/inbox/classify.js';
+import { classifyEvent } from '../../server/events/classify.js';
 import { curlFor, shellQuote } from '../../server/console/curl.js';
 import { describe as describeItem, describeEvent, eventMs } from '../../server/console/describe.js';
 import { createFeed } from '../../server/console/feed.js';

@@ -1,7 +1,7 @@
 // Which events a delivery holds and when two of them are the same event (events.ts): redeliveries are
 // stored once, different events never collapse, whatever their mids, channels or key order.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Channel } from '../../server/channels.js';
+import type { Channel } from '../../server/push/channels.js';
 import { canonicalJson, dedupeKey, eventsOf, midOf } from '../../server/inbox/events.js';
 import { push } from '../support/http.js';
 import { startTestServer, type TestServer } from '../support/server.js';

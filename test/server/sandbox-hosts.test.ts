@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LOOPBACK_HOSTS as LOOPBACK } from '../../server/host-check.js';
+import { LOOPBACK_HOSTS as LOOPBACK } from '../../server/http/host-check.js';
 import { sandboxAllowedHosts, serve } from '../../server/main.js';
 
 /** GET /healthz on 127.0.0.1 with a given Host header (fetch will not let a test set it). */

@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../server/config.js';
+import { ConfigError } from '../../server/run/config.js';
 import { serve, type RunningServer } from '../../server/main.js';
 import { PUSH_PATH, textDelivery } from '../support/http.js';
 

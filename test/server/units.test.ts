@@ -1,10 +1,10 @@
 // The pure decisions of the server, pinned without HTTP.
 import { describe, expect, it } from 'vitest';
-import { channelSet, channelsByEntry } from '../../server/channels.js';
+import { channelSet, channelsByEntry } from '../../server/push/channels.js';
 import { canonicalJson, dedupeKey, eventsOf, midOf } from '../../server/inbox/events.js';
-import { nestsDeeperThan } from '../../server/json-depth.js';
-import { expectedSignature, verifySignature } from '../../server/signature.js';
-import { RefusalLog } from '../../server/refusal-log.js';
+import { nestsDeeperThan } from '../../server/push/json-depth.js';
+import { expectedSignature, verifySignature } from '../../server/push/signature.js';
+import { RefusalLog } from '../../server/read/refusal-log.js';
 
 describe('nestsDeeperThan', () => {
   it('counts objects and arrays, not brackets inside strings or after escapes', () => {

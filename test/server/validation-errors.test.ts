@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNT_A, SECRET_A, testConfig } from '../support/channels.js';
 import { push, textDelivery, type Answer } from '../support/http.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { compilePushValidators } from '../../server/push-validator.js';
-import { loadBundledSpec } from '../../server/spec.js';
+import { compilePushValidators } from '../../server/push/push-validator.js';
+import { loadBundledSpec } from '../../server/contract/spec.js';
 
 
 /** A delivery to ACCOUNT_A that is wrong in many places at once, and what the 400 must say of each. */

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { createApp, type AppOptions } from '../../server/app.js';
-import { parseConfig } from '../../server/config.js';
+import { parseConfig } from '../../server/run/config.js';
 import type { Inbox } from '../../server/inbox/inbox.js';
 import { SqliteInbox } from '../../server/inbox/sqlite-inbox.js';
-import { RefusalLog } from '../../server/refusal-log.js';
+import { RefusalLog } from '../../server/read/refusal-log.js';
 import { checkRequest, checkResponse } from './contract.js';
 
 /** Paths served outside the contract (operational routes and pages). */
@@ -108,4 +108,4 @@ function watchResponse(req: IncomingMessage, res: ServerResponse, violations: st
 }
 
 /** Signs a body the way Meta does. */
-export { expectedSignature as signBody } from '../../server/signature.js';
+export { expectedSignature as signBody } from '../../server/push/signature.js';

@@ -1,3 +1,8 @@
+// events/: what an event is, apart from where it is stored or shown: its kind and direction (here) and
+// the words a search matches in it (search.ts). The stores (inbox/) use both to fill and query their
+// columns, and the console's page (console/) bundles the same modules to show and filter live events,
+// so both sides agree by construction. Imports nothing of the server: pure, DOM-free and Node-free.
+//
 // What kind of event a messaging event is and which way it went. Decided once, by the inbox as it
 // stores the event (so GET /inbox/messages can filter on it, indexed), and shown as is by the console,
 // which bundles this same module. Pure and DOM-free: it runs in Node and in the browser.

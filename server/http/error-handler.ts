@@ -2,10 +2,10 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { ErrorCode, ErrorDetail } from 'instagram-push-kit';
-import { malformedChanId } from './channels.js';
-import { ApiError, internalError } from './errors.js';
-import { StoreUnavailableError } from './inbox/inbox.js';
-import type { Refusal, RefusalLog } from './refusal-log.js';
+import { malformedChanId } from '../push/channels.js';
+import { ApiError, internalError } from '../contract/errors.js';
+import { StoreUnavailableError } from '../inbox/inbox.js';
+import type { Refusal, RefusalLog } from '../read/refusal-log.js';
 
 interface ValidatorError {
   status?: number;

@@ -1,7 +1,7 @@
 // The live feed's bounds, so that readers cannot exhaust the server: how many streams are open at once,
 // and how much may wait unsent for one reader before its stream is ended (the spec's numbers).
 import type { Response } from 'express';
-import { ApiError } from './errors.js';
+import { ApiError } from '../contract/errors.js';
 
 export const DEFAULT_MAX_STREAMS = 100;
 export const DEFAULT_MAX_UNSENT_BYTES = 1024 * 1024;

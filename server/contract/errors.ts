@@ -1,4 +1,10 @@
-// The one error type of the server: an HTTP status plus the spec's ErrorBody, rendered by error-handler.ts.
+// contract/: the contract as this server holds it, below every stage. The bundled spec (spec.ts), the
+// express-openapi-validator that holds the general path's requests and answers to it (validator.ts), the
+// one error type every stage throws, an HTTP status with the spec's ErrorBody (here), and the other
+// files the build puts beside the compiled server: the docs page rendered from the spec and the console
+// bundle (assets.ts). The push hot path's own validators are compiled from this same spec (push/push-validator.ts).
+//
+// The one error type of the server: an HTTP status plus the spec's ErrorBody, rendered by http/error-handler.ts.
 import type { ErrorBody, ErrorCode, ErrorDetail } from 'instagram-push-kit';
 
 export class ApiError extends Error {

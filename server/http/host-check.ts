@@ -2,7 +2,7 @@
 // delivery unsigned, so a web page anywhere could reach it through DNS rebinding (a name of the page's
 // that resolves to 127.0.0.1); such a request carries the page's host name, which this refuses.
 import type { NextFunction, Request, Response } from 'express';
-import { badRequest } from './errors.js';
+import { badRequest } from '../contract/errors.js';
 
 export const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
 

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfigFile, parseConfig } from '../../server/config.js';
+import { ConfigError, loadConfigFile, parseConfig } from '../../server/run/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ipk-config-values-'));
 const file = (name: string, content: string) => {

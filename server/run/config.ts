@@ -1,8 +1,12 @@
+// run/: what the entry point (main.ts) runs the app with, none of it on a request's way: the config
+// file (here), the structured logger (logger.ts), the retention job that prunes old events from the
+// inbox (retention.ts) and the graceful shutdown that drains connections (shutdown.ts).
+//
 // The server's configuration file: parsed, checked against a schema, secrets resolved from env or files.
 // Pure apart from reading secret files; the caller decides what a failure does (main.ts exits with 2).
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { Channel } from './channels.js';
+import type { Channel } from '../push/channels.js';
 
 /** A secret given inline, or as a reference: `{"env": "NAME"}` or `{"file": "/path"}`. */
 type SecretRef = string | { env: string } | { file: string };

@@ -2,7 +2,7 @@
 // at start and then periodically, in bounded batches so one prune never holds the store for long.
 import type { Logger } from 'pino';
 import { ConfigError } from './config.js';
-import type { Inbox } from './inbox/inbox.js';
+import type { Inbox } from '../inbox/inbox.js';
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 

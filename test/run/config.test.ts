@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../server/config.js';
+import { ConfigError, parseConfig } from '../../server/run/config.js';
 import { runServerToExit, spawnServer } from '../support/process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ipk-config-'));

@@ -4,7 +4,7 @@ import type { RequestListener, Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { connectionsCheckingInterval, createHttpServer, DEFAULT_HTTP_LIMITS, type HttpServerLimits } from '../../server/http-server.js';
+import { connectionsCheckingInterval, createHttpServer, DEFAULT_HTTP_LIMITS, type HttpServerLimits } from '../../server/http/http-server.js';
 
 const limits: HttpServerLimits = { headersTimeoutMs: 100, requestTimeoutMs: 200, idleTimeoutMs: 400, maxConnections: 2 };
 const quietLogger = () => ({ warn: vi.fn() }) as unknown as Logger & { warn: ReturnType<typeof vi.fn> };

@@ -5,7 +5,7 @@
 // A refusal leaves the rest of the body unread; connection-guard.ts closes the connection after it.
 import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
-import { ApiError, badRequest } from './errors.js';
+import { ApiError, badRequest } from '../contract/errors.js';
 import { jsonShapeProblem, MAX_CONTAINERS } from './json-depth.js';
 
 export interface BodyOptions {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNT_A, SECRET_A, testConfig } from '../support/channels.js';
 import { get, push, sign, textDelivery, type Answer } from '../support/http.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { expectedSignature, verifySignature } from '../../server/signature.js';
+import { expectedSignature, verifySignature } from '../../server/push/signature.js';
 
 let server: TestServer;
 beforeAll(async () => {

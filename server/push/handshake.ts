@@ -1,6 +1,6 @@
 // Meta's subscription handshake: decide whether to echo the challenge.
 import { sameSecret, type ChannelSet, channelById } from './channels.js';
-import { badRequest, unauthorized } from './errors.js';
+import { badRequest, unauthorized } from '../contract/errors.js';
 
 export interface HandshakeQuery {
   mode: string | undefined;

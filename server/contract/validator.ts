@@ -1,5 +1,5 @@
 // express-openapi-validator set up strictly: every request and every JSON response checked against the
-// bundled spec. Security is checked by routes/push.ts (it needs the channel), so the validator's own
+// bundled spec. Security is checked by push/authenticate.ts (it needs the channel), so the validator's own
 // security handlers are off.
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { OpenApiDocument } from './spec.js';

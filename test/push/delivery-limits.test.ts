@@ -2,8 +2,8 @@
 // refused before the schema validator walks them, on both push paths; nothing of a refused delivery
 // is stored.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_EVENTS, eventCount } from '../../server/delivery-limits.js';
-import { jsonShapeProblem, MAX_CONTAINERS } from '../../server/json-depth.js';
+import { MAX_EVENTS, eventCount } from '../../server/push/delivery-limits.js';
+import { jsonShapeProblem, MAX_CONTAINERS } from '../../server/push/json-depth.js';
 import { ACCOUNT_A, SECRET_A, testConfig } from '../support/channels.js';
 import { push } from '../support/http.js';
 import { startTestServer, type TestServer } from '../support/server.js';

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { NewEvent } from '../../server/inbox/inbox.js';
 import { SqliteInbox } from '../../server/inbox/sqlite-inbox.js';
 import { serve } from '../../server/main.js';
-import { parseDuration, pruneOnce, startRetention } from '../../server/retention.js';
+import { parseDuration, pruneOnce, startRetention } from '../../server/run/retention.js';
 import { get } from '../support/http.js';
 import { openSse } from '../support/sse.js';
 

@@ -1,8 +1,8 @@
 // A stored row the contract cannot serve is named and left out; the rows beside it are served as they are.
 import { describe, expect, it } from 'vitest';
 import type { InboxItem, InboxPage } from 'instagram-push-kit';
-import { compileItemCheck, createServable, logUnservable, servablePage, type UnservableItem } from '../../server/servable.js';
-import { loadBundledSpec } from '../../server/spec.js';
+import { compileItemCheck, createServable, logUnservable, servablePage, type UnservableItem } from '../../server/read/servable.js';
+import { loadBundledSpec } from '../../server/contract/spec.js';
 
 const check = compileItemCheck(loadBundledSpec());
 

@@ -1,7 +1,7 @@
 // Numbers JSON.parse turns into ±Infinity are found wherever they sit, however they are written.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { firstNonFinite, nonFiniteDetail } from '../../server/finite-numbers.js';
+import { firstNonFinite, nonFiniteDetail } from '../../server/push/finite-numbers.js';
 
 const check = (text: string) => firstNonFinite(JSON.parse(text));
 

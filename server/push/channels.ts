@@ -1,6 +1,6 @@
 // Channels and how a delivery finds its channel: the path's chanId decides, else entry[].id.
 import { timingSafeEqual } from 'node:crypto';
-import { ApiError, badRequest, notFound, unauthorized } from './errors.js';
+import { ApiError, badRequest, notFound, unauthorized } from '../contract/errors.js';
 
 export interface Channel {
   id: string;

@@ -1,3 +1,8 @@
+// read/: the read side's guards, between what the stores hold and what a reader is sent: whether a
+// stored event can be served within the contract (here), the live feed's bounds on streams and unsent
+// bytes (feed-limits.ts), and the bounded in-memory record of refused requests the feed shows beside
+// the stored events (refusal-log.ts). The read routes themselves are routes/inbox.ts and routes/feed.ts.
+//
 // Decides whether a stored event can be served within the contract, so one bad row (say, written before
 // non-finite numbers were refused) is listed under `skipped` and logged instead of failing every page
 // that includes it. The store hands out what it holds; this is the check between the store and a reader.
@@ -5,8 +10,8 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { InboxItem, InboxPage } from 'instagram-push-kit';
 import type { Logger } from 'pino';
-import { firstNonFinite, NON_FINITE_MESSAGE } from './finite-numbers.js';
-import type { OpenApiDocument } from './spec.js';
+import { firstNonFinite, NON_FINITE_MESSAGE } from '../push/finite-numbers.js';
+import type { OpenApiDocument } from '../contract/spec.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 

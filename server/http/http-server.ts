@@ -1,3 +1,11 @@
+// http/: the edge, the frame around the routes, in the order a request meets it: the node:http server
+// and its limits on time and connections (here), answers for requests that never reach the app
+// (client-errors.ts), then the app's first middleware: Connection: close when a body is left unread
+// (connection-guard.ts), the headers every answer carries (security-headers.ts), the request ID
+// (request-id.ts) and, for the open sandbox, the Host check (host-check.ts); and its last, the one
+// error handler that renders every failure of every stage as the spec's ErrorBody (error-handler.ts).
+// The push hot path (routes/push-fast.ts) runs in front of Express and applies the same headers and ID itself.
+//
 // The node:http server the app runs in, with the limits that keep slow and endless clients from holding
 // it: how long a request may take to arrive, how long a connection may sit silent, how many may be open.
 import { createServer, type RequestListener, type Server } from 'node:http';
