@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { COMMAND, parseCommandLine, parsePort, USAGE, UsageError } from '../../server/command-line.js';
 import { chooseLogFormat, prettyLine, prettyStream } from '../../server/pretty-log.js';
 import { SERVER_VERSION } from '../../server/version.js';
@@ -14,6 +14,10 @@ import { SERVER_VERSION } from '../../server/version.js';
 const root = new URL('../..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'ipk-command-'));
 const builtServer = join(root, 'server/dist/server/main.js');
+
+const children = new Set<import('node:child_process').ChildProcess>();
+// A test that times out leaves its server running otherwise.
+afterAll(() => children.forEach((child) => child.kill('SIGKILL')));
 
 interface Exit {
   code: number | null;
@@ -29,6 +33,7 @@ function runBuilt(args: string[], env: Record<string, string> = {}, until?: RegE
       env: { ...process.env, HOST: '127.0.0.1', PORT: '0', DATA_DIR: join(dir, `data-${Math.random()}`), LOG_FORMAT: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    children.add(child);
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGINT'), ms);
@@ -39,6 +44,7 @@ function runBuilt(args: string[], env: Record<string, string> = {}, until?: RegE
     child.stderr.on('data', (d) => (stderr += d));
     child.on('exit', (code) => {
       clearTimeout(timer);
+      children.delete(child);
       resolve({ code, stdout, stderr });
     });
   });
