@@ -312,7 +312,7 @@ export interface components {
             id: string;
             /**
              * @description What the event is, decided by the receiver when it stored the event (filter with `kind`): `text`,
-             *     `quick reply`, the type of its first attachment (`image`, `audio`, `video`, `file`, `share`,
+             *     `quick_reply`, the type of its first attachment (`image`, `audio`, `video`, `file`, `share`,
              *     `story_mention`, `ig_reel`… as sent, cut at 64 characters), `reaction`, `read`, `postback`, `edit`,
              *     `deletion`, `unsupported`, `referral`, `handover`, or `unknown`.
              * @example text
@@ -797,8 +797,11 @@ export interface components {
          */
         InboxDirection: "inbound" | "echo";
         /**
-         * @description Only events of this kind, as `InboxItem.kind` names them: `text`, `image`, `reaction`, `quick reply`…
-         *     (case-sensitive; an attachment type the receiver does not know is its own kind, as sent).
+         * @description Only events of this kind, as `InboxItem.kind` names them: `text`, `image`, `reaction`, `quick_reply`…
+         *     (case-sensitive; an attachment type the receiver does not know is its own kind, as sent). Kinds are
+         *     spelled in lower-case snake_case, as Meta spells attachment types: a value spelled otherwise
+         *     (`story-mention`, `Text`, `quick reply`) is refused with 400 `bad_request`, whose error names the
+         *     closest kind and lists the known ones.
          * @example text
          */
         InboxKind: string;
@@ -827,8 +830,9 @@ export interface components {
          * @description The webhook delivery, as JSON. The raw bytes are what the signature covers.
          *
          *     Each named example below is one kind of event Meta delivers: `ig-push trigger <kind>` sends it (the
-         *     name in kebab-case, e.g. `story-mention`) with a fresh `mid` and current times, and `ig-push check`
-         *     expects a receiver to accept every one of them.
+         *     name in snake_case, e.g. `story_mention`, as the reference server's stored kinds and Meta's attachment
+         *     types are spelled) with a fresh `mid` and current times, and `ig-push check` expects a receiver to
+         *     accept every one of them.
          */
         WebhookDelivery: {
             content: {
@@ -1005,8 +1009,11 @@ export interface operations {
                  */
                 direction?: components["parameters"]["InboxDirection"];
                 /**
-                 * @description Only events of this kind, as `InboxItem.kind` names them: `text`, `image`, `reaction`, `quick reply`…
-                 *     (case-sensitive; an attachment type the receiver does not know is its own kind, as sent).
+                 * @description Only events of this kind, as `InboxItem.kind` names them: `text`, `image`, `reaction`, `quick_reply`…
+                 *     (case-sensitive; an attachment type the receiver does not know is its own kind, as sent). Kinds are
+                 *     spelled in lower-case snake_case, as Meta spells attachment types: a value spelled otherwise
+                 *     (`story-mention`, `Text`, `quick reply`) is refused with 400 `bad_request`, whose error names the
+                 *     closest kind and lists the known ones.
                  * @example text
                  */
                 kind?: components["parameters"]["InboxKind"];

@@ -4,16 +4,18 @@ import type { Server } from 'node:http';
 import { isIPv6 } from 'node:net';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { createApp } from './app.js';
+import { COMMAND, parseCommandLine, parsePort, USAGE, UsageError, type CommandLineOptions } from './run/command-line.js';
 import { ConfigError, loadConfigFile } from './run/config.js';
 import { LOOPBACK_HOSTS } from './http/host-check.js';
 import { createHttpServer, DEFAULT_HTTP_LIMITS, type HttpServerLimits } from './http/http-server.js';
 import { openInbox } from './inbox/open-inbox.js';
 import { createLogger, type Logger } from './run/logger.js';
+import { chooseLogFormat, prettyStream, type LogFormat } from './run/pretty-log.js';
 import { parseDuration, startRetention } from './run/retention.js';
 import { trackConnections } from './run/shutdown.js';
 import { FEED_KEEP_ALIVE_MS } from './routes/feed.js';
+import { SERVER_VERSION } from './run/version.js';
 
 export interface ServeOptions {
   port?: number;
@@ -22,6 +24,8 @@ export interface ServeOptions {
   dataDir?: string;
   bodyLimit?: number;
   logLevel?: string;
+  /** json, or pretty (one readable line per event); default: LOG_FORMAT, else pretty on a terminal. */
+  logFormat?: LogFormat;
   env?: Record<string, string | undefined>;
   /** Install SIGTERM/SIGINT handlers (the CLI and `npm start` do; tests do not). */
   handleSignals?: boolean;
@@ -81,7 +85,10 @@ export function sandboxAllowedHosts(listenHost: string): string[] | undefined {
 /** Starts the reference server; resolves once it listens and its validator has been warmed up. */
 export async function serve(options: ServeOptions = {}): Promise<RunningServer> {
   const env = options.env ?? process.env;
-  const logger: Logger = createLogger({ level: options.logLevel ?? env.LOG_LEVEL ?? 'info' });
+  // Settings are checked before anything logs or opens, so a bad one is a single line (exit code 2).
+  const port = options.port ?? (env.PORT ? portFromEnv(env.PORT) : 8080);
+  const logFormat = options.logFormat ?? logFormatFromEnv(env.LOG_FORMAT);
+  const logger: Logger = createLogger({ level: options.logLevel ?? env.LOG_LEVEL ?? 'info', destination: logFormat === 'pretty' ? prettyStream(process.stdout) : undefined });
   const configPath = options.configPath ?? env.CONFIG;
   const config = configPath ? loadConfigFile(configPath, env) : undefined;
   const bodyLimit = options.bodyLimit ?? (env.BODY_LIMIT ? parseSize(env.BODY_LIMIT) : undefined);
@@ -91,7 +98,6 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const limits = httpLimits(env);
   // An empty HOST (as `HOST=` in a compose file leaves it) would make listen() take every interface.
   const host = options.host ?? (env.HOST || '127.0.0.1');
-  const port = options.port ?? Number(env.PORT ?? 8080);
   // The sandbox answers anyone who can reach it, so by default only requests addressed to this machine's
   // loopback (a web page elsewhere cannot rebind its name here); a configured server answers any Host.
   const allowedHosts = config ? undefined : sandboxAllowedHosts(host);
@@ -164,23 +170,20 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   return { url, close };
 }
 
-function cliOptions(argv: string[]): ServeOptions {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      config: { type: 'string' },
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'data-dir': { type: 'string' },
-    },
-  });
-  return {
-    configPath: values.config,
-    port: values.port === undefined ? undefined : Number(values.port),
-    host: values.host,
-    dataDir: values['data-dir'],
-    handleSignals: true,
-  };
+function portFromEnv(text: string): number {
+  try {
+    return parsePort(text, 'PORT');
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+}
+
+function logFormatFromEnv(text: string | undefined): LogFormat {
+  try {
+    return chooseLogFormat(text, Boolean(process.stdout.isTTY));
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
 }
 
 /** True when Node was started with this file, directly or through a symlink (npm's bin links, npx). */
@@ -194,13 +197,20 @@ function isEntryPoint(): boolean {
 
 if (isEntryPoint()) {
   try {
-    await serve(cliOptions(process.argv.slice(2)));
+    const command = parseCommandLine(process.argv.slice(2));
+    if (command.action === 'help') process.stdout.write(USAGE);
+    else if (command.action === 'version') process.stdout.write(`${SERVER_VERSION}\n`);
+    else await serve({ ...(command.options satisfies CommandLineOptions), handleSignals: true });
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`instagram-push-kit: configuration error: ${err.message}\n`);
+    if (err instanceof UsageError) {
+      process.stderr.write(`${COMMAND}: ${err.message}\n`);
       process.exit(2);
     }
-    process.stderr.write(`instagram-push-kit: failed to start: ${(err as Error).message}\n`);
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${COMMAND}: configuration error: ${err.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`${COMMAND}: failed to start: ${(err as Error).message}\n`);
     process.exit(1);
   }
 }

@@ -1,12 +1,13 @@
 // Realistic deliveries from the spec's named examples: each example of the push request body is one
-// kind of event (`storyMention` → `story-mention`), so the spec stays the one source of what Meta sends.
+// kind of event (`storyMention` → `story_mention`, spelled as the receiver's stored kinds and Meta's attachment
+// types are), so the spec stays the one source of what Meta sends.
 // A send gets a fresh `mid` and current times, and is serialised the way Meta serialises (non-ASCII as
 // `\uXXXX`, `/` as `\/`), so the bytes signed are the bytes a receiver sees from Meta.
 import type { WebhookDelivery } from '../types.js';
 import { spec } from './spec.js';
 
 export interface Kind {
-  /** The example's name in kebab-case: what `ig-push trigger` takes. */
+  /** The example's name in snake_case: what `ig-push trigger` takes (kebab-case, the old spelling, too). */
   name: string;
   /** The example's key under the request body's `examples`. */
   key: string;
@@ -17,7 +18,7 @@ export interface Kind {
   value: WebhookDelivery;
 }
 
-const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /** Every named example of the push request body, in the spec's order. */
 export function deliveryKinds(): Kind[] {
@@ -25,18 +26,19 @@ export function deliveryKinds(): Kind[] {
   return Object.entries(examples).map(([key, entry]) => {
     const example = entry.$ref ? (spec.components.examples[entry.$ref.split('/').pop()!] as { summary?: string; value: unknown }) : entry;
     return {
-      name: kebab(key),
+      name: snake(key),
       key,
       example: entry.$ref ?? `#/components/requestBodies/WebhookDelivery/content/application~1json/examples/${key}`,
-      summary: example.summary ?? kebab(key),
+      summary: example.summary ?? snake(key),
       value: example.value as WebhookDelivery,
     };
   });
 }
 
-/** The kind named `name`, or undefined. */
+/** The kind named `name`, or undefined; `story-mention`, the spelling before 0.3, still names `story_mention`. */
 export function deliveryKind(name: string): Kind | undefined {
-  return deliveryKinds().find((k) => k.name === name);
+  const wanted = name.replace(/-/g, '_');
+  return deliveryKinds().find((k) => k.name === wanted);
 }
 
 /** The JSON text of `value` as Meta writes it: every non-ASCII UTF-16 unit as `\uXXXX`, every `/` as `\/`. */

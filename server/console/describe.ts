@@ -66,7 +66,7 @@ function summaryOf(event: Json, kind: string): string | null {
   const edit = obj(event.message_edit);
   if (edit) return str(edit.text);
   const message = obj(event.message);
-  if (message) return str(message.text) ?? (kind === 'quick reply' ? str(obj(message.quick_reply)?.payload) : null);
+  if (message) return str(message.text) ?? (kind === 'quick_reply' ? str(obj(message.quick_reply)?.payload) : null);
   const reaction = obj(event.reaction);
   if (reaction) return [str(reaction.action), str(reaction.emoji) ?? str(reaction.reaction)].filter(Boolean).join(' ') || null;
   if (obj(event.read)) return str(obj(event.read)?.mid);

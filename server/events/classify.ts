@@ -14,11 +14,18 @@ export interface EventClass {
   direction: Direction | null;
 }
 
-/** Kinds the console offers in its filter; attachment types beyond these are kinds of their own. */
+/**
+ * The kinds this receiver names, as the console offers them in its filter; attachment types beyond these
+ * are kinds of their own, as sent. One spelling everywhere: Meta's own, lower-case snake_case (its
+ * attachment types are stored as sent, so `story_mention`, `ig_reel`); `ig-push trigger` takes the same.
+ */
 export const KINDS = [
   'text', 'image', 'audio', 'video', 'file', 'share', 'story_mention', 'reel', 'ig_reel', 'ig_story',
-  'reaction', 'read', 'postback', 'edit', 'deletion', 'referral', 'quick reply', 'unsupported', 'handover', 'unknown',
+  'reaction', 'read', 'postback', 'edit', 'deletion', 'referral', 'quick_reply', 'unsupported', 'handover', 'unknown',
 ] as const;
+
+/** The spelling of a kind: what KINDS use and Meta's attachment types follow (`ig_reel`, `story_mention`). */
+export const KIND_SPELLING = /^[a-z0-9]+(?:_[a-z0-9]+)*$/;
 
 /** The longest kind, in characters (the spec's InboxItem.kind maxLength). */
 export const MAX_KIND_LENGTH = 64;
@@ -49,7 +56,7 @@ export function classifyEvent(value: unknown): EventClass {
   else if (message) {
     if (message.is_deleted === true) kind = 'deletion';
     else if (message.is_unsupported === true) kind = 'unsupported';
-    else if (obj(message.quick_reply)) kind = 'quick reply';
+    else if (obj(message.quick_reply)) kind = 'quick_reply';
     else if (Array.isArray(message.attachments) && message.attachments.length) kind = attachmentKind(obj(message.attachments[0])?.type);
     else if (typeof message.text === 'string') kind = 'text';
   } else if (obj(event.reaction)) kind = 'reaction';

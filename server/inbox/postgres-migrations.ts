@@ -47,4 +47,6 @@ export const MIGRATIONS: Migration[] = [
                         CREATE INDEX inbox_events_kind_id ON inbox_events (kind, id);
                         CREATE INDEX inbox_events_direction_id ON inbox_events (direction, id);`);
   },
+  // 3: one spelling for kinds, Meta's snake_case (classify.ts): `quick reply` became `quick_reply`.
+  `UPDATE inbox_events SET kind = 'quick_reply' WHERE kind = 'quick reply';`,
 ];

@@ -8,7 +8,7 @@ import type { NewEvent } from './inbox.js';
 type Migration = string | ((db: Database.Database) => void);
 
 /** Versioned schema changes, applied in order at open. Never edit one; add. */
-const MIGRATIONS: Migration[] = [
+export const MIGRATIONS: Migration[] = [
   `CREATE TABLE events (
      id INTEGER PRIMARY KEY AUTOINCREMENT,
      dedupe_key TEXT NOT NULL UNIQUE,
@@ -41,6 +41,8 @@ const MIGRATIONS: Migration[] = [
     db.exec(`CREATE INDEX events_kind_id ON events (kind, id);
              CREATE INDEX events_direction_id ON events (direction, id);`);
   },
+  // 3: one spelling for kinds, Meta's snake_case (classify.ts): `quick reply` became `quick_reply`.
+  `UPDATE events SET kind = 'quick_reply' WHERE kind = 'quick reply';`,
 ];
 
 /**

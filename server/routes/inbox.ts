@@ -2,6 +2,8 @@
 import type { NextFunction, Request, Response } from 'express';
 import { sameSecret } from '../push/channels.js';
 import { badRequest, unauthorized } from '../contract/errors.js';
+import { closestName } from '../run/closest-name.js';
+import { KIND_SPELLING, KINDS } from '../events/classify.js';
 import { InvalidCursorError, type Inbox, type ListQuery } from '../inbox/inbox.js';
 import { createLogger } from '../run/logger.js';
 import { createServable, type Servable } from '../read/servable.js';
@@ -19,6 +21,18 @@ export function requireInboxToken(token: string | undefined) {
     }
     next();
   };
+}
+
+/**
+ * Refuses a `kind` filter no stored event can have: one of KINDS, or an attachment type as Meta spells
+ * them (lower-case snake_case, which stored as sent keeps), else 400 naming the known kinds. So
+ * `story-mention` or the old `quick reply` is a 400 that points at `story_mention`, not an empty page.
+ */
+export function checkKindFilter(kind: string | undefined): void {
+  if (kind === undefined || (KINDS as readonly string[]).includes(kind) || KIND_SPELLING.test(kind)) return;
+  throw badRequest('bad_request', `No event has the kind "${kind}" (did you mean "${closestName(kind, KINDS)}"?).`, [
+    { path: '/query/kind', message: `unknown kind; the known kinds are ${KINDS.join(', ')}, and other attachment types as sent, in lower-case snake_case` },
+  ]);
 }
 
 /**
@@ -44,6 +58,7 @@ export function listMessages(inbox: Inbox, servable: Servable = createServable({
       q: one('q'),
       order: one('order') as ListQuery['order'],
     };
+    checkKindFilter(query.kind);
     let page;
     try {
       page = await inbox.list(query);

@@ -5,8 +5,9 @@
 // The server's configuration file: parsed, checked against a schema, secrets resolved from env or files.
 // Pure apart from reading secret files; the caller decides what a failure does (main.ts exits with 2).
 import { readFileSync } from 'node:fs';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import type { Channel } from '../push/channels.js';
+import { closestName } from './closest-name.js';
 
 /** A secret given inline, or as a reference: `{"env": "NAME"}` or `{"file": "/path"}`. */
 type SecretRef = string | { env: string } | { file: string };
@@ -58,7 +59,17 @@ const schema = {
   },
 };
 
-const validate = new Ajv2020({ allErrors: true }).compile(schema);
+// verbose: an unknown key's error then carries the object's schema, whose properties are the allowed keys.
+const validate = new Ajv2020({ allErrors: true, verbose: true }).compile(schema);
+
+/** One schema error as a line; an unknown key names itself, the closest allowed key and all of them. */
+function problem(e: ErrorObject): string {
+  const where = e.instancePath || '/';
+  if (e.keyword !== 'additionalProperties') return `${where} ${e.message}`;
+  const key = String((e.params as { additionalProperty: string }).additionalProperty);
+  const allowed = Object.keys((e.parentSchema as { properties?: Record<string, unknown> }).properties ?? {}).filter((k) => k !== '$schema');
+  return `${where} has an unknown key "${key}" (did you mean "${closestName(key, allowed)}"? allowed: ${allowed.join(', ')})`;
+}
 
 function resolveSecret(ref: SecretRef | undefined, where: string, env: Record<string, string | undefined>): string | undefined {
   if (ref === undefined || typeof ref === 'string') return ref;
@@ -84,7 +95,7 @@ export function parseConfig(text: string, env: Record<string, string | undefined
     throw new ConfigError(`not valid JSON: ${(err as Error).message}`);
   }
   if (!validate(raw)) {
-    const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`);
+    const problems = (validate.errors ?? []).map(problem);
     throw new ConfigError(problems.slice(0, 5).join('; '));
   }
   const doc = raw as { channels: (Omit<Channel, 'appSecret' | 'verifyToken' | 'enabled'> & { appSecret?: SecretRef; verifyToken?: SecretRef; enabled?: boolean })[]; inboxToken?: SecretRef; databaseUrl?: SecretRef };

@@ -24,29 +24,29 @@ const CONSOLE_KIND: Record<string, string[]> = {
   audio: ['audio'],
   file: ['file'],
   share: ['share'],
-  'story-mention': ['story_mention'],
-  'story-reply': ['text'],
+  story_mention: ['story_mention'],
+  story_reply: ['text'],
   reply: ['text'],
   reel: ['reel'],
-  'ig-reel': ['ig_reel'],
+  ig_reel: ['ig_reel'],
   ephemeral: ['ephemeral'],
   reaction: ['reaction'],
-  'reaction-removed': ['reaction'],
+  reaction_removed: ['reaction'],
   read: ['read'],
   postback: ['postback'],
   referral: ['referral'],
-  'product-referral': ['text'],
-  'quick-reply': ['quick reply'],
+  product_referral: ['text'],
+  quick_reply: ['quick_reply'],
   edit: ['edit'],
   deletion: ['deletion'],
   echo: ['text'],
   unsupported: ['unsupported'],
   standby: ['text'],
   batch: ['text', 'text', 'text', 'read'],
-  'non-ascii': ['image'],
-  'seconds-timestamps': ['text'],
-  'dashboard-test': ['unknown'],
-  'provider-example': ['deletion'],
+  non_ascii: ['image'],
+  seconds_timestamps: ['text'],
+  dashboard_test: ['unknown'],
+  provider_example: ['deletion'],
 };
 
 async function itemsSince(ids: Set<string>) {
@@ -60,7 +60,7 @@ describe('ig-push trigger --list', () => {
     expect(r.code, r.stderr).toBe(0);
     const names = r.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]);
     expect(names.sort()).toEqual(Object.keys(CONSOLE_KIND).sort());
-    expect(r.stdout).toMatch(/^story-mention +The customer mentioned the business in a story$/m);
+    expect(r.stdout).toMatch(/^story_mention +The customer mentioned the business in a story$/m);
     const json = await igPush(['trigger', '--list', '--json']);
     expect(json.lines()[1]).toEqual({ kind: 'text', summary: 'A text message from a customer', example: '#/components/examples/TextMessage' });
   });
@@ -79,6 +79,18 @@ describe('ig-push trigger against the reference server', () => {
     // A fresh mid per send: every stored mid is one this send made (or an event with none, such as a referral).
     for (const item of items) if (item.mid !== null) expect(sent.mids).toContain(item.mid);
     if (kind === 'echo') expect(describeEvent(items[0]!.event).direction).toBe('echo');
+  });
+
+  it('names each kind as the inbox stores it, and still takes the kebab-case names of before', async () => {
+    // Where a trigger sends one event of a stored kind, the two names are one spelling.
+    for (const name of ['story_mention', 'ig_reel', 'quick_reply', 'reel', 'ephemeral', 'reaction', 'image']) expect(CONSOLE_KIND[name]).toEqual([name]);
+    const before = await storedIds();
+    const r = await igPush(['trigger', 'story-mention', '--url', server.url, '--channel', 'chan-a', '--secret', SECRET_A, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.lines()[0]).toMatchObject({ kind: 'story_mention', ok: true });
+    const [item] = await itemsSince(before);
+    expect(item!.kind).toBe('story_mention');
+    expect((await server.inbox.list({ limit: 1000, kind: 'story_mention' })).items.map((i) => i.mid)).toContain(item!.mid);
   });
 
   it('sends --count deliveries, each with its own mid and a current time, and routes by --account-id without --channel', async () => {
@@ -120,7 +132,7 @@ describe('ig-push trigger against the reference server', () => {
 describe('ig-push trigger --dry-run', () => {
   it('prints the bytes Meta would send (\\uXXXX and \\/ escapes), their signature and a curl line, and sends nothing', async () => {
     const before = await storedIds();
-    const r = await igPush(['trigger', 'non-ascii', '--dry-run', '--url', server.url, '--channel', 'chan-a', '--secret', 'k']);
+    const r = await igPush(['trigger', 'non_ascii', '--dry-run', '--url', server.url, '--channel', 'chan-a', '--secret', 'k']);
     expect(r.code, r.stderr).toBe(0);
     const [request, type, signature, blank, body, blank2, curl] = r.stdout.trim().split('\n');
     expect([request, type, blank, blank2]).toEqual([`POST ${server.url}/apiaccess/api/instagram/message/chan-a`, 'Content-Type: application/json', '', '']);

@@ -132,7 +132,7 @@ describe('the deliveries', () => {
     expect(edit.entry![0]!.messaging![0]!.message_edit!.mid).toBe(text.entry![0]!.messaging![0]!.message!.mid);
     expect(freshDelivery(edit).delivery.entry![0]!.messaging![0]!.message_edit!.mid).toMatch(/^aWdfZAG1faXRlbToxOklHTWVzc2FnZA[\w-]{60}$/);
 
-    const dashboard = freshDelivery(deliveryKinds().find((k) => k.name === 'dashboard-test')!.value, { now, accountId: '42' }).delivery as any;
+    const dashboard = freshDelivery(deliveryKinds().find((k) => k.name === 'dashboard_test')!.value, { now, accountId: '42' }).delivery as any;
     expect(dashboard.entry[0]).toMatchObject({ id: '0', time: now / 1000 });
     expect(dashboard.entry[0].changes[0].value.timestamp).toBe(String(now / 1000 - 5));
   });

@@ -272,7 +272,7 @@ describe('the console modules', () => {
     expect(kind({ message: { attachments: [{ type: 'ig_reel', payload: { url: 'https://x' } }] } })).toBe('ig_reel');
     expect(kind({ message: { text: 'x', is_deleted: true } })).toBe('deletion');
     expect(kind({ message: { is_unsupported: true } })).toBe('unsupported');
-    expect(kind({ message: { text: 'Yes', quick_reply: { payload: 'Y' } } })).toBe('quick reply');
+    expect(kind({ message: { text: 'Yes', quick_reply: { payload: 'Y' } } })).toBe('quick_reply');
     expect(kind({ reaction: { action: 'react', emoji: '❤' } })).toBe('reaction');
     expect(kind({ read: { mid: 'm' } })).toBe('read');
     expect(kind({ postback: { title: 'Go' } })).toBe('postback');

@@ -312,7 +312,18 @@ describe.each(stores)('the $name inbox', ({ open }) => {
       expect(await mids({ direction: 'echo', channel: 'flt-b' })).toEqual(['f-echo-b']);
       expect(await mids({ direction: 'inbound', kind: 'text', channel: 'flt-a' })).toEqual(['f-text']);
       for (const item of (await read({ kind: 'text', limit: 1000 })).items) expect(item.kind).toBe('text');
-      expect(await mids({ kind: 'no-such-kind' })).toEqual([]);
+      // Spelled as kinds are (an attachment type Meta may add), a kind no event has finds nothing.
+      expect(await mids({ kind: 'no_such_kind' })).toEqual([]);
+    });
+
+    it('answers 400 for a kind spelled otherwise than kinds are, naming the closest and every known kind', async () => {
+      for (const [kind, closest] of [['story-mention', 'story_mention'], ['quick reply', 'quick_reply'], ['Text', 'text'], ['ig-reel', 'ig_reel']]) {
+        const r = await get(`${server.url}/inbox/messages?kind=${encodeURIComponent(kind!)}`);
+        expect(r.status, kind).toBe(400);
+        expect(r.json).toMatchObject({ code: 'bad_request', resultMsg: `No event has the kind "${kind}" (did you mean "${closest}"?).` });
+        expect(r.json.errors).toEqual([{ path: '/query/kind', message: expect.stringMatching(/^unknown kind; the known kinds are text, image, .*story_mention.*quick_reply.*, unknown, and other attachment types as sent, in lower-case snake_case$/) }]);
+      }
+      expect((await get(`${server.url}/inbox/messages?kind=story_mention`)).status).toBe(200);
     });
 
     it('searches the stored event for every word, in any order and ASCII case, with % and _ taken literally', async () => {

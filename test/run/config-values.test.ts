@@ -71,7 +71,7 @@ describe('channels', () => {
   });
 
   it('refuses a channel with a key it does not know, and channels that are not a list of objects', () => {
-    expect(refusal({ channels: [{ id: 'a', secret: 'x' }] })).toMatch(/^\/channels\/0 must NOT have additional properties/);
+    expect(refusal({ channels: [{ id: 'a', secret: 'x' }] })).toMatch(/^\/channels\/0 has an unknown key "secret"/);
     expect(refusal({ channels: { id: 'a' } })).toMatch(/^\/channels must be array/);
     expect(refusal({ channels: ['a'] })).toMatch(/^\/channels\/0 must be object/);
   });
@@ -79,6 +79,17 @@ describe('channels', () => {
   it('takes an empty channel list and a $schema reference', () => {
     expect(parse({ $schema: './config.schema.json', channels: [] })).toEqual({ channels: [], inboxToken: undefined, databaseUrl: undefined });
     expect(refusal({ $schema: 1, channels: [] })).toMatch(/^\/\$schema must be string/);
+  });
+});
+
+describe('a mistyped key', () => {
+  it('names the key, the closest allowed one and every allowed key, wherever it is', () => {
+    expect(refusal({ channels: [{ id: 'a', appSecert: 'x' }] })).toBe(
+      '/channels/0 has an unknown key "appSecert" (did you mean "appSecret"? allowed: id, accountId, appSecret, verifyToken, enabled)',
+    );
+    expect(refusal({ chanels: [] })).toMatch(/^\/ must have required property 'channels'; \/ has an unknown key "chanels" \(did you mean "channels"\?/);
+    expect(refusal({ channels: [{ id: 'a', VerifyTokn: 'x' }] })).toMatch(/unknown key "VerifyTokn" \(did you mean "verifyToken"\?/);
+    expect(refusal({ channels: [{ id: 'a', accountid: '1' }] })).toMatch(/unknown key "accountid" \(did you mean "accountId"\?/);
   });
 });
 
@@ -91,7 +102,7 @@ describe('the document', () => {
   it('names the document itself as / when the problem is at its top', () => {
     expect(refusal({})).toBe("/ must have required property 'channels'");
     expect(refusal([])).toBe('/ must be object');
-    expect(refusal({ channels: [], inboxTokn: 'x' })).toBe('/ must NOT have additional properties');
+    expect(refusal({ channels: [], inboxTokn: 'x' })).toBe('/ has an unknown key "inboxTokn" (did you mean "inboxToken"? allowed: channels, inboxToken, databaseUrl)');
   });
 
   it('lists at most five problems, the first ones, separated by semicolons', () => {

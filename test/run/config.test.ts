@@ -26,7 +26,7 @@ describe('parseConfig', () => {
   it.each([
     ['not JSON', '{', /not valid JSON/],
     ['no channels', '{}', /channels/],
-    ['an unknown key', '{"channels":[],"chanels":[]}', /additional/],
+    ['an unknown key', '{"channels":[],"chanels":[]}', /unknown key "chanels" \(did you mean "channels"\?/],
     ['a wrong type', '{"channels":[{"id":"a","enabled":"yes"}]}', /\/channels\/0\/enabled/],
     ['a bad channel id', '{"channels":[{"id":"a b"}]}', /\/channels\/0\/id/],
     ['a duplicate channel id', '{"channels":[{"id":"a"},{"id":"a"}]}', /used twice/],

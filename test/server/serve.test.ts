@@ -1,5 +1,5 @@
 // serve(): what `npm start` and `ig-push serve` run, in-process, configured from env and options.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -22,6 +22,20 @@ describe('serve', () => {
       await s.close();
     }
     await expect(fetch(`${s.url}/healthz`)).rejects.toThrow();
+  });
+  it('refuses a PORT or LOG_FORMAT that is not one before it opens anything, as a configuration error', async () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'ipk-serve-')), 'never');
+    await expect(serve({ env: { PORT: '80a', DATA_DIR: dataDir, LOG_LEVEL: 'silent' } })).rejects.toMatchObject({ name: 'ConfigError', message: 'PORT "80a" is not a port (a whole number from 0 to 65535; 0 picks a free one)' });
+    await expect(serve({ port: 0, env: { LOG_FORMAT: 'yaml', DATA_DIR: dataDir, LOG_LEVEL: 'silent' } })).rejects.toMatchObject({ name: 'ConfigError', message: 'LOG_FORMAT "yaml" is not json or pretty' });
+    expect(existsSync(dataDir)).toBe(false);
+  });
+  it('takes PORT and LOG_FORMAT from env', async () => {
+    const s = await serve({ env: { PORT: '0', LOG_FORMAT: 'json', DATA_DIR: join(mkdtempSync(join(tmpdir(), 'ipk-serve-')), 'data'), LOG_LEVEL: 'silent' } });
+    try {
+      expect((await get(`${s.url}/healthz`)).status).toBe(200);
+    } finally {
+      await s.close();
+    }
   });
   it('refuses a BODY_LIMIT that is not a size', async () => {
     await expect(serve({ port: 0, env: { BODY_LIMIT: 'lots', DATA_DIR: mkdtempSync(join(tmpdir(), 'ipk-serve-')), LOG_LEVEL: 'silent' } })).rejects.toThrow(/BODY_LIMIT/);

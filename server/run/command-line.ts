@@ -1,0 +1,89 @@
+// The server command's arguments (`instagram-push-kit-server`, `npm start`): parsed and checked before
+// anything starts, so a bad option is one line and exit code 2, never a warning followed by a crash.
+import { parseArgs } from 'node:util';
+import { closestName } from './closest-name.js';
+
+export const COMMAND = 'instagram-push-kit-server';
+
+export const USAGE = `Usage: ${COMMAND} [options]
+
+Run the reference server for the Instagram message push contract. Without a configuration file it is
+an open sandbox (any channel, no signature required) that answers only this machine.
+
+Options:
+  --config <file>    channels configuration file (JSON)                 env CONFIG
+  --port <port>      port to listen on, 0 picks a free one (default 8080)  env PORT
+  --host <host>      interface to listen on (default 127.0.0.1)           env HOST
+  --data-dir <dir>   folder of the embedded store (default ./data)        env DATA_DIR
+  -h, --help         show this help
+  -v, --version      show the version
+
+Logs: one readable line per event on a terminal, JSON lines otherwise; LOG_FORMAT=json or
+LOG_FORMAT=pretty chooses. Every other setting is an environment variable (see the README).
+
+Exit codes: 0 stopped by SIGTERM/SIGINT, 1 failed while starting or running,
+2 usage or configuration error.
+`;
+
+/** A bad argument or setting: main.ts prints it as one line and exits with 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export interface CommandLineOptions {
+  configPath?: string;
+  port?: number;
+  host?: string;
+  dataDir?: string;
+}
+
+export type CommandLine = { action: 'help' } | { action: 'version' } | { action: 'serve'; options: CommandLineOptions };
+
+const OPTIONS = {
+  config: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'data-dir': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+/** A port number from text: a whole number from 0 to 65535 (0 picks a free one). */
+export function parsePort(text: string, from: string): number {
+  if (!/^\d{1,5}$/.test(text.trim()) || Number(text) > 65535) throw new UsageError(`${from} "${text}" is not a port (a whole number from 0 to 65535; 0 picks a free one)`);
+  return Number(text);
+}
+
+export function parseCommandLine(argv: string[]): CommandLine {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    const option = /'(--?[^'\s]+)'/.exec(e.message)?.[1];
+    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) {
+      const names = Object.keys(OPTIONS).map((k) => `--${k}`);
+      throw new UsageError(`unknown option ${option} (did you mean ${closestName(option.split('=')[0]!, names)}?); ${COMMAND} --help lists the options`);
+    }
+    if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw new UsageError(`unexpected argument: ${e.message.match(/'([^']*)'/)?.[1] ?? argv.join(' ')}; ${COMMAND} --help lists the options`);
+    throw new UsageError(`${e.message.replace(/\. To specify.*$/s, '')}; ${COMMAND} --help lists the options`);
+  }
+  const { values } = parsed;
+  if (values.help) return { action: 'help' };
+  if (values.version) return { action: 'version' };
+  for (const name of ['config', 'host', 'data-dir'] as const) {
+    if (values[name] !== undefined && values[name].trim() === '') throw new UsageError(`--${name} is empty`);
+  }
+  return {
+    action: 'serve',
+    options: {
+      configPath: values.config,
+      port: values.port === undefined ? undefined : parsePort(values.port, '--port'),
+      host: values.host,
+      dataDir: values['data-dir'],
+    },
+  };
+}
