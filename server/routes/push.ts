@@ -11,7 +11,7 @@ import { channelById, channelsByEntry, type Channel, type ChannelSet } from '../
 import { deliveryLimitProblems } from '../delivery-limits.js';
 import { ApiError, unauthorized } from '../errors.js';
 import { eventsOf } from '../inbox/events.js';
-import type { Inbox } from '../inbox/inbox.js';
+import type { AppendResult, Inbox } from '../inbox/inbox.js';
 import { SIGNATURE_HEADER, verifySignature } from '../signature.js';
 
 declare module 'express-serve-static-core' {
@@ -87,10 +87,11 @@ export function authenticatePush(set: ChannelSet, maxDepth: number) {
 }
 
 /** Runs after the spec validator: stores the delivery, then answers 200. */
-export function storePush(inbox: Inbox) {
+export function storePush(inbox: Inbox, onAccepted?: (channels: Channel[] | Channel, result: AppendResult) => void) {
   return async (req: Request, res: Response): Promise<void> => {
     const events = eventsOf(req.body, res.locals.channels!);
-    await inbox.append(events, new Date());
+    const result = await inbox.append(events, new Date());
     res.json({ resultMsg: '200' });
+    onAccepted?.(res.locals.channels!, result);
   };
 }
