@@ -14,6 +14,8 @@ import { createLogger, type Logger } from './logger.js';
 import { parseDuration, startRetention } from './retention.js';
 import { trackConnections } from './shutdown.js';
 import { FEED_KEEP_ALIVE_MS } from './routes/feed.js';
+import { startMetricsListener } from './metrics/listener.js';
+import { createServerMetrics } from './metrics/server-metrics.js';
 
 export interface ServeOptions {
   port?: number;
@@ -29,6 +31,8 @@ export interface ServeOptions {
 
 export interface RunningServer {
   url: string;
+  /** The METRICS_PORT listener's URL, when one was asked for. */
+  metricsUrl?: string;
   close(): Promise<void>;
 }
 
@@ -96,7 +100,11 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   // loopback (a web page elsewhere cannot rebind its name here); a configured server answers any Host.
   const allowedHosts = config ? undefined : sandboxAllowedHosts(host);
   const databaseUrl = env.DATABASE_URL ?? config?.databaseUrl;
+  const metricsPort = env.METRICS_PORT ? Number(env.METRICS_PORT) : undefined;
+  if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort < 65536)) throw new ConfigError(`METRICS_PORT "${env.METRICS_PORT}" is not a port number`);
+  const metrics = createServerMetrics({ channelIds: config?.channels.map((c) => c.id) });
   const inbox = openInbox({
+    observer: metrics.store,
     databaseUrl,
     poolSize,
     dataDir: options.dataDir ?? env.DATA_DIR ?? './data',
@@ -108,6 +116,8 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     inbox,
     channels: config?.channels,
     inboxToken: config?.inboxToken,
+    metrics,
+    metricsToken: config?.metricsToken,
     logger,
     bodyLimit,
     validateResponses: env.VALIDATE_RESPONSES !== 'false',
@@ -129,6 +139,9 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const address = server.address() as { port: number };
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
   logger.info({ url, channels: config?.channels.length ?? 0, sandbox: !config, allowedHosts, store: databaseUrl ? 'postgresql' : 'sqlite', limits }, `listening on ${url} (docs at ${url}/docs, console at ${url}/inbox)`);
+  // Loopback unless METRICS_HOST says otherwise: the text names channels and load, for the operator's scraper only.
+  const metricsListener = metricsPort === undefined ? undefined : await startMetricsListener(metrics.registry, metricsPort, env.METRICS_HOST || '127.0.0.1');
+  if (metricsListener) logger.info({ url: `${metricsListener.url}/metrics` }, 'metrics served on their own port');
   const retention = retentionMs ? startRetention({ inbox, olderThanMs: retentionMs, logger }) : undefined;
 
   let closing: Promise<void> | undefined;
@@ -137,6 +150,8 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       const drained = connections.drain();
       app.endStreams();
       await drained;
+      await metricsListener?.close();
+      metrics.stop();
       await retention?.stop();
       await inbox.close();
       logger.info('stopped');
@@ -161,7 +176,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   }
-  return { url, close };
+  return { url, metricsUrl: metricsListener?.url, close };
 }
 
 function cliOptions(argv: string[]): ServeOptions {
