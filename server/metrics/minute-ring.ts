@@ -42,7 +42,7 @@ export class MinuteRing {
     const minute = Math.floor(this.now() / MINUTE_MS);
     const last = this.notes.at(-1);
     if (last && last.minute === minute) return;
-    // Minutes the process slept through (no timer ran) carry the totals unchanged: nothing was counted.
+    // A minute with no note (its timer could not run) reads 0: counts are never guessed across a gap.
     const totals = this.totals();
     this.notes.push({ minute, totals: { accepted: totals.accepted, refused: totals.refused } });
     if (this.notes.length > this.minutes) this.notes.splice(0, this.notes.length - this.minutes);
