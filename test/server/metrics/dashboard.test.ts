@@ -26,7 +26,7 @@ describe('the Grafana dashboard', () => {
     const exposed = new Set<string>();
     for (const m of await metrics.registry.getMetricsAsJSON()) {
       exposed.add(m.name);
-      if (m.type === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) exposed.add(`${m.name}${suffix}`);
+      if (String(m.type) === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) exposed.add(`${m.name}${suffix}`);
     }
     metrics.stop();
     const named = [...new Set(queries.flatMap(namesIn))];
