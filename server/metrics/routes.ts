@@ -17,14 +17,17 @@ function pathOf(url: string): string {
   return q === -1 ? url : url.slice(0, q);
 }
 
-/** Counts each response by operation and status class once it is sent; one listener function for all. */
+/**
+ * Counts each response by operation and status class once it is sent; one listener function for all
+ * (`on`, not `once`, which would wrap it in a new closure per request; a response finishes once).
+ */
 export function countResponses(metrics: ServerMetrics, isWarmUp: (req: Request) => boolean) {
   function finished(this: ServerResponse) {
     const req = this.req as Request;
     metrics.requests.count(req.method, pathOf(req.originalUrl ?? req.url ?? ''), this.statusCode);
   }
   return (req: Request, res: Response, next: NextFunction): void => {
-    if (!isWarmUp(req)) res.once('finish', finished);
+    if (!isWarmUp(req)) res.on('finish', finished);
     next();
   };
 }
