@@ -22,30 +22,43 @@ async function scrape(server: TestServer, metrics: ServerMetrics): Promise<{ tex
 const valueChars = (json: MetricsJson) => json.flatMap((m) => m.values).reduce((n, v) => n + String(v.value).length, 0);
 
 /**
- * Sends `count` empty pushes, each to a random chanId, pipelined on one keep-alive connection (the
- * cheapest way to make many real HTTP requests); resolves with how many were answered 404.
+ * Sends `count` empty pushes, each to a random chanId, pipelined on one keep-alive connection in
+ * batches of 100 (the cheapest way to make many real HTTP requests, never many waiting at once);
+ * resolves with how many were answered 404.
  */
-function pipelinedUnknownPushes(url: string, count: number): Promise<number> {
+function pipelinedUnknownPushes(url: string, count: number, batch = 100): Promise<number> {
   const { hostname, port } = new URL(url);
+  const request = () => `POST ${PUSH_PATH}/${randomUUID()} HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: 0\r\n\r\n`;
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), hostname);
     let text = '';
-    let answered = 0;
+    let answers = 0;
+    let notFound = 0;
+    let sent = 0;
+    const sendBatch = () => {
+      const n = Math.min(batch, count - sent);
+      sent += n;
+      socket.write(Array.from({ length: n }, request).join(''));
+    };
     socket.setEncoding('latin1');
+    socket.on('connect', sendBatch);
     socket.on('data', (chunk: string) => {
       text += chunk;
       // Count complete status lines and keep only the tail that may hold a split one.
-      for (let at = text.indexOf('HTTP/1.1 '); at !== -1; at = text.indexOf('HTTP/1.1 ', at + 1)) if (text.startsWith('HTTP/1.1 404 ', at)) answered++;
-      text = text.slice(-12);
-      if (answered >= count) {
-        socket.end();
-        resolve(answered);
+      for (let at = text.indexOf('HTTP/1.1 '); at !== -1; at = text.indexOf('HTTP/1.1 ', at + 1)) {
+        if (at + 13 > text.length) break;
+        answers++;
+        if (text.startsWith('HTTP/1.1 404 ', at)) notFound++;
       }
+      const split = text.lastIndexOf('HTTP/1.1 ');
+      text = split !== -1 && split + 13 > text.length ? text.slice(split) : text.slice(-8);
+      if (answers === count) {
+        socket.end();
+        resolve(notFound);
+      } else if (answers === sent) sendBatch();
     });
     socket.on('error', reject);
-    socket.on('close', () => resolve(answered));
-    const requests = Array.from({ length: count }, () => `POST ${PUSH_PATH}/${randomUUID()} HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: 0\r\n\r\n`);
-    socket.write(requests.join(''));
+    socket.on('close', () => reject(new Error(`connection closed after ${answers} of ${count} answers`)));
   });
 }
 
