@@ -12,6 +12,7 @@ export type {
   ErrorCode,
   ErrorDetail,
   InboxFeedItem,
+  InboxRates,
   InboxItem,
   InboxPage,
   KnownAttachmentType,

@@ -38,5 +38,7 @@ export type InboxPage = Schemas['InboxPage'];
 export type InboxItem = Schemas['InboxItem'];
 /** One item of the reference server's live feed (`GET /inbox/events`). */
 export type InboxFeedItem = Schemas['InboxFeedItem'];
+/** Deliveries accepted and refused per minute over the last hour (`GET /inbox/rates`). */
+export type InboxRates = Schemas['InboxRates'];
 /** A request the reference server refused, as its live feed reports it. */
 export type Refusal = Schemas['Refusal'];

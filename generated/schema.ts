@@ -130,6 +130,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/inbox/rates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Deliveries accepted and refused per minute over the last hour (reference server only)
+         * @description **Not part of the provider's API.** What the inbox console's header chart draws: for each of the
+         *     last 60 minutes, oldest first, how many deliveries this process answered 200 and how many it
+         *     refused. The last entry is the minute in progress. The figures come from the same counters as
+         *     `/metrics` (`ipk_push_accepted_total`, `ipk_push_refused_total`), noted once a minute in memory:
+         *     they start at zero when the process starts and are this process's own (not the shared inbox's).
+         *     Answers are never cached (`Cache-Control: no-store`).
+         */
+        get: operations["getInboxRates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prometheus metrics (reference server only)
+         * @description **Not part of the provider's API.** The server's metrics in the Prometheus text exposition format
+         *     (version 0.0.4), for a Prometheus scraper: requests by operation and status class, deliveries
+         *     accepted and refused (by error code), duplicate and stored events per configured channel (any other
+         *     channel is counted as `_other`), store commit latency and batch size, appends waiting, store errors
+         *     by cause, live-feed streams open, refusal-log entries, and Node's process metrics. The README lists
+         *     each metric and ships a Grafana dashboard.
+         *
+         *     Served on the main port only when the configuration sets `metricsToken` (otherwise `404`); the
+         *     environment variable `METRICS_PORT` serves the same text on a port of its own instead, without a token.
+         */
+        get: operations["getMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -348,6 +401,19 @@ export interface components {
             skipped?: components["schemas"]["UnservableItem"][];
         };
         /**
+         * InboxRates
+         * @description Deliveries accepted and refused per minute over the last hour, by this server process.
+         */
+        InboxRates: {
+            /** @description One entry per minute, oldest first; the last is the minute in progress. */
+            minutes: components["schemas"]["MinuteRate"][];
+            /**
+             * @description Length of each entry's period, in seconds.
+             * @constant
+             */
+            minuteSeconds: 60;
+        };
+        /**
          * KnownAttachmentType
          * @description The attachment types the provider documents.
          * @enum {string}
@@ -412,6 +478,21 @@ export interface components {
             sender?: components["schemas"]["Participant"];
             /** @description When the message was created, as epoch time in milliseconds (or seconds in some deliveries). */
             timestamp?: components["schemas"]["EpochTime"];
+        };
+        /**
+         * MinuteRate
+         * @description Deliveries in one minute.
+         */
+        MinuteRate: {
+            /** @description Deliveries answered 200. */
+            accepted: number;
+            /** @description Deliveries refused (any error status). */
+            refused: number;
+            /**
+             * Format: date-time
+             * @description Start of the minute (UTC).
+             */
+            start: string;
         };
         /**
          * Participant
@@ -1047,6 +1128,58 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
+        };
+    };
+    getInboxRates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Per-minute counts, oldest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxRates"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metrics, as Prometheus reads them. */
+            200: {
+                headers: {
+                    /** @description Always `no-store`. */
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example # HELP ipk_push_accepted_total Deliveries answered 200, by channel (`_other`: not a configured channel).
+                     *     # TYPE ipk_push_accepted_total counter
+                     *     ipk_push_accepted_total{channel="chan-a"} 42
+                     *     ipk_push_accepted_total{channel="_other"} 0
+                     */
+                    "text/plain": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
         };
     };
 }

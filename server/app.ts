@@ -10,7 +10,7 @@ import { connectionGuard } from './http/connection-guard.js';
 import { ApiError } from './contract/errors.js';
 import { errorHandler } from './http/error-handler.js';
 import { hostAllowed, hostCheck } from './http/host-check.js';
-import type { Inbox } from './inbox/inbox.js';
+import type { AppendResult, Inbox } from './inbox/inbox.js';
 import { createLogger } from './run/logger.js';
 import { RefusalLog } from './read/refusal-log.js';
 import { requestId } from './http/request-id.js';
@@ -26,6 +26,8 @@ import { compilePushValidators } from './push/push-validator.js';
 import { securityHeaders } from './http/security-headers.js';
 import { loadBundledSpec, type OpenApiDocument } from './contract/spec.js';
 import { specValidator } from './contract/validator.js';
+import { countRefusals, countResponses, inboxRates, metricsEndpoint } from './metrics/routes.js';
+import { createServerMetrics, type ServerMetrics } from './metrics/server-metrics.js';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export const DEFAULT_MAX_DEPTH = 32;
@@ -57,6 +59,10 @@ export interface AppOptions {
    * every Host. serve() restricts the open sandbox to loopback names (DNS rebinding).
    */
   allowedHosts?: readonly string[];
+  /** Where the app counts (server/metrics/); default a registry of its own, without process metrics. */
+  metrics?: ServerMetrics;
+  /** Serves GET /metrics on this app's port for `Authorization: Bearer <metricsToken>`; unset, /metrics is 404. */
+  metricsToken?: string;
   /** Extra routes mounted before the contract (the inbox console adds its page and feed here). */
   extraRoutes?: (app: Express, deps: { inbox: Inbox; refusals: RefusalLog; inboxToken?: string; logger: Logger }) => void;
 }
@@ -66,6 +72,8 @@ export interface ReferenceApp extends Express {
   warmUp(): Promise<void>;
   /** Ends the open live-feed streams (shutdown calls this; a stream never ends on its own). */
   endStreams(): void;
+  /** What this app counts; its registry renders /metrics. */
+  metrics: ServerMetrics;
 }
 
 type ExpressHandle = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
@@ -81,6 +89,9 @@ export function createApp(options: AppOptions): ReferenceApp {
   let warm = false;
   // Warm-up requests carry this per-app nonce so they are not recorded as refusals.
   const warmUpNonce = randomUUID();
+  const isWarmUp = (req: Request) => req.headers['x-warm-up'] === warmUpNonce;
+  const metrics = options.metrics ?? createServerMetrics({ channelIds: options.channels?.map((c) => c.id), processMetrics: false });
+  const pushAccepted = metrics.push.acceptedDelivery.bind(metrics.push);
 
   /** Refusals the push hot path hands to Express, by request. */
   const handedOver = new WeakMap<IncomingMessage, unknown>();
@@ -96,6 +107,7 @@ export function createApp(options: AppOptions): ReferenceApp {
   app.use(connectionGuard());
   app.use(securityHeaders());
   app.use(requestId(logger));
+  app.use(countResponses(metrics, isWarmUp));
   if (options.allowedHosts) app.use(hostCheck(options.allowedHosts));
   // A push the hot path refused arrives here with its refusal, rendered by the error handler below.
   app.use((req: Request, _res: Response, next: NextFunction) => next(handedOver.get(req)));
@@ -107,6 +119,7 @@ export function createApp(options: AppOptions): ReferenceApp {
       isWarm: () => warm,
     }),
   );
+  if (options.metricsToken) app.get('/metrics', metricsEndpoint(metrics.registry, options.metricsToken));
   app.use(consoleRoutes(options.consoleDir ?? builtAsset('console/')));
   options.extraRoutes?.(app, { inbox: options.inbox, refusals, inboxToken: options.inboxToken, logger });
   // A push's channel is known from the path before its body is read; its signature is checked over
@@ -115,21 +128,30 @@ export function createApp(options: AppOptions): ReferenceApp {
   app.post(PUSH_PATHS, resolvePathChannel(set), rawBody(bodyOptions), authenticatePush(set, bodyOptions.maxDepth));
   app.use('/inbox', requireInboxToken(options.inboxToken));
   app.use(specValidator(spec, { validateResponses: options.validateResponses ?? true }));
-  app.post(PUSH_PATHS, storePush(options.inbox));
+  app.post(PUSH_PATHS, storePush(options.inbox, pushAccepted));
   app.get(PUSH_PATHS, handshake(set));
   // Stored rows that cannot be served within the contract are listed apart, never a 500 for the page.
   const servable = createServable({ spec, logger });
   app.get('/inbox/messages', listMessages(options.inbox, servable));
+  app.get('/inbox/rates', inboxRates(metrics));
   const streams = new Set<Response>();
   app.get('/inbox/events', inboxFeed({ inbox: options.inbox, refusals, pollMs: options.feedPollMs, streams, logger, serveItem: servable.item }));
+  metrics.watch({ streamsOpen: () => streams.size, refusalLogEntries: () => refusals.size, refusalLogBytes: () => refusals.bytes });
+  app.metrics = metrics;
   app.endStreams = () => {
     for (const res of streams) res.end();
   };
   app.use((_req: Request, _res: Response, next: NextFunction) => next(new ApiError(404, 'not_found', 'Nothing is served at this path. Check the request path.')));
-  app.use(errorHandler({ logger, refusals, isWarmUp: (req) => req.headers['x-warm-up'] === warmUpNonce }));
+  app.use(countRefusals(metrics));
+  app.use(errorHandler({ logger, refusals, isWarmUp }));
 
+  // Pushes the hot path answers never reach Express, where every other response is counted.
+  const fastAccepted = (channels: Channel[] | Channel, result: AppendResult) => {
+    pushAccepted(channels, result);
+    metrics.requests.pushOk.value++;
+  };
   if (options.fastPush ?? true) {
-    const hot = fastPush({ set, inbox: options.inbox, validators: compilePushValidators(spec), body: bodyOptions, logger, hostAllowed: hostAllowed(options.allowedHosts) });
+    const hot = fastPush({ set, inbox: options.inbox, validators: compilePushValidators(spec), body: bodyOptions, logger, hostAllowed: hostAllowed(options.allowedHosts), onAccepted: fastAccepted });
     // Express 5's app function calls app.handle for every request: wrapping it puts the hot path in
     // front of Express, whoever serves the app (main.ts, a test's server, a user's own).
     const expressHandle = (app as unknown as { handle: ExpressHandle }).handle.bind(app);

@@ -16,6 +16,8 @@ import { parseDuration, startRetention } from './run/retention.js';
 import { trackConnections } from './run/shutdown.js';
 import { FEED_KEEP_ALIVE_MS } from './routes/feed.js';
 import { SERVER_VERSION } from './run/version.js';
+import { startMetricsListener } from './metrics/listener.js';
+import { createServerMetrics } from './metrics/server-metrics.js';
 
 export interface ServeOptions {
   port?: number;
@@ -33,6 +35,8 @@ export interface ServeOptions {
 
 export interface RunningServer {
   url: string;
+  /** The METRICS_PORT listener's URL, when one was asked for. */
+  metricsUrl?: string;
   close(): Promise<void>;
 }
 
@@ -102,7 +106,11 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   // loopback (a web page elsewhere cannot rebind its name here); a configured server answers any Host.
   const allowedHosts = config ? undefined : sandboxAllowedHosts(host);
   const databaseUrl = env.DATABASE_URL ?? config?.databaseUrl;
+  const metricsPort = env.METRICS_PORT ? Number(env.METRICS_PORT) : undefined;
+  if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort < 65536)) throw new ConfigError(`METRICS_PORT "${env.METRICS_PORT}" is not a port number`);
+  const metrics = createServerMetrics({ channelIds: config?.channels.map((c) => c.id) });
   const inbox = openInbox({
+    observer: metrics.store,
     databaseUrl,
     poolSize,
     dataDir: options.dataDir ?? env.DATA_DIR ?? './data',
@@ -114,6 +122,8 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     inbox,
     channels: config?.channels,
     inboxToken: config?.inboxToken,
+    metrics,
+    metricsToken: config?.metricsToken,
     logger,
     bodyLimit,
     validateResponses: env.VALIDATE_RESPONSES !== 'false',
@@ -135,6 +145,9 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const address = server.address() as { port: number };
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
   logger.info({ url, channels: config?.channels.length ?? 0, sandbox: !config, allowedHosts, store: databaseUrl ? 'postgresql' : 'sqlite', limits }, `listening on ${url} (docs at ${url}/docs, console at ${url}/inbox)`);
+  // Loopback unless METRICS_HOST says otherwise: the text names channels and load, for the operator's scraper only.
+  const metricsListener = metricsPort === undefined ? undefined : await startMetricsListener(metrics.registry, metricsPort, env.METRICS_HOST || '127.0.0.1');
+  if (metricsListener) logger.info({ url: `${metricsListener.url}/metrics` }, 'metrics served on their own port');
   const retention = retentionMs ? startRetention({ inbox, olderThanMs: retentionMs, logger }) : undefined;
 
   let closing: Promise<void> | undefined;
@@ -143,6 +156,8 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       const drained = connections.drain();
       app.endStreams();
       await drained;
+      await metricsListener?.close();
+      metrics.stop();
       await retention?.stop();
       await inbox.close();
       logger.info('stopped');
@@ -167,7 +182,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   }
-  return { url, close };
+  return { url, metricsUrl: metricsListener?.url, close };
 }
 
 function portFromEnv(text: string): number {

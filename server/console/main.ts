@@ -11,6 +11,7 @@ import { byId, h } from './dom.js';
 import { createFeed, type FeedState } from './feed.js';
 import { readFilters, sameServerFilters, serverFilters, writeFilters, type Filters } from './filters.js';
 import { OlderPages } from './older.js';
+import { startRates } from './rates.js';
 import { inboxId, Store, type Entry } from './store.js';
 import { Timeline } from './timeline.js';
 import { currentToken, forgetToken, saveToken, tokenFromFragment } from './token.js';
@@ -24,6 +25,7 @@ const BACKLOG = 200;
 const AUTO_LOAD_BELOW = 20;
 
 tokenFromFragment();
+startRates(byId('rates'), currentToken);
 
 const controls = {
   form: byId<HTMLFormElement>('filters'),

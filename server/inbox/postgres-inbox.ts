@@ -11,7 +11,7 @@
 import pg from 'pg';
 import type { InboxItem, InboxPage } from 'instagram-push-kit';
 import { classifyEvent } from '../events/classify.js';
-import { TurnBatch } from './turn-batch.js';
+import { TurnBatch, type BatchObserver } from './turn-batch.js';
 import { InvalidCursorError, StoreUnavailableError, type AppendResult, type Inbox, type ListQuery, type NewEvent } from './inbox.js';
 import { MIGRATIONS } from './postgres-migrations.js';
 import { likePattern, searchWords } from '../events/search.js';
@@ -31,6 +31,8 @@ export interface PostgresInboxOptions {
    * no limit by about 30%, where many small statements spent the database's CPU.
    */
   batchesInFlight?: number;
+  /** Told about each batch written (server/metrics/). */
+  observer?: BatchObserver;
   /** Called with errors of idle connections (a database restart), which would otherwise crash the process. */
   onIdleError?: (err: Error) => void;
 }
@@ -142,7 +144,7 @@ export class PostgresInbox implements Inbox {
   private readonly pending: TurnBatch<PendingAppend>;
 
   constructor(options: PostgresInboxOptions) {
-    this.pending = new TurnBatch((batch) => this.writeBatch(batch), options.batchesInFlight ?? 2);
+    this.pending = new TurnBatch((batch) => this.writeBatch(batch), options.batchesInFlight ?? 2, options.observer);
     this.pool = new pg.Pool({
       connectionString: options.connectionString,
       max: options.poolSize ?? 10,

@@ -14,6 +14,7 @@ import type { InboxItem, InboxPage } from 'instagram-push-kit';
 import { likePattern, searchWords } from '../events/search.js';
 import { migrate, openDatabase, toRow, type EventRow } from './sqlite-schema.js';
 import { SqliteWriter } from './sqlite-writer.js';
+import type { BatchObserver } from './turn-batch.js';
 import { InvalidCursorError, StoreUnavailableError, type AppendResult, type Inbox, type ListQuery, type NewEvent } from './inbox.js';
 
 interface Row {
@@ -49,6 +50,8 @@ export interface SqliteInboxOptions {
   file: string;
   /** How long a commit waits for another connection's write lock before it fails (default 5 s). */
   busyTimeoutMs?: number;
+  /** Told about each commit (server/metrics/). */
+  observer?: BatchObserver;
 }
 
 export class SqliteInbox implements Inbox {
@@ -66,7 +69,7 @@ export class SqliteInbox implements Inbox {
     this.db = openDatabase(options.file, busyTimeoutMs);
     // Migrated here, before the writer thread opens its connection, so it only ever sees the newest schema.
     migrate(this.db);
-    this.writer = new SqliteWriter({ file: options.file, busyTimeoutMs });
+    this.writer = new SqliteWriter({ file: options.file, busyTimeoutMs }, options.observer);
     this.listNewest = this.db.prepare(`SELECT ${COLUMNS} FROM events ORDER BY id DESC LIMIT ?`);
     this.lastId = this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events');
   }

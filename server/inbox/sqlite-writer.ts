@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { StoreUnavailableError, type AppendResult } from './inbox.js';
 import type { DeliveryOutcome } from './sqlite-commit.js';
 import type { EventRow } from './sqlite-schema.js';
-import { TurnBatch } from './turn-batch.js';
+import { TurnBatch, type BatchObserver } from './turn-batch.js';
 
 /** What the thread needs to open its connection. */
 export interface WriterData {
@@ -48,9 +48,13 @@ export class SqliteWriter {
   private readonly requests = new Map<number, { resolve: (r: WriterReply) => void; reject: (e: unknown) => void }>();
   private nextId = 0;
   /** One batch in flight: SQLite has one writer, and deliveries arriving meanwhile make the next batch. */
-  private readonly batches = new TurnBatch<Pending>((batch) => this.commit(batch), 1);
+  private readonly batches: TurnBatch<Pending>;
 
-  constructor(private readonly data: WriterData) {
+  constructor(
+    private readonly data: WriterData,
+    observer?: BatchObserver,
+  ) {
+    this.batches = new TurnBatch<Pending>((batch) => this.commit(batch), 1, observer);
     // Started now, so it boots on the other core while the server compiles its validators, not when the
     // first push is waiting; unref'd until it has work, so an idle store never keeps a process alive.
     this.thread = this.start();

@@ -4,6 +4,13 @@
 // `maxInFlight` batches being written, appends made meanwhile wait and go together as soon as one
 // returns: the busier the store, the larger its batches, instead of a queue of small commits.
 
+/** Told about each item and batch, for metrics (server/metrics/store.ts); must not throw. */
+export interface BatchObserver {
+  queued(): void;
+  /** `size` items went to the store together and their write settled after `seconds`. */
+  written(size: number, seconds: number): void;
+}
+
 export class TurnBatch<T> {
   private items: T[] = [];
   private scheduled = false;
@@ -16,10 +23,12 @@ export class TurnBatch<T> {
   constructor(
     private readonly write: (batch: T[]) => Promise<unknown>,
     private readonly maxInFlight = Number.POSITIVE_INFINITY,
+    private readonly observer?: BatchObserver,
   ) {}
 
   add(item: T): void {
     this.items.push(item);
+    this.observer?.queued();
     if (!this.scheduled && this.inFlight.size < this.maxInFlight) {
       this.scheduled = true;
       setImmediate(() => this.flush());
@@ -32,10 +41,9 @@ export class TurnBatch<T> {
     if (this.items.length === 0 || this.inFlight.size >= this.maxInFlight) return;
     const batch = this.items;
     this.items = [];
-    const done = this.write(batch).then(
-      () => undefined,
-      () => undefined,
-    );
+    const started = performance.now();
+    const written = () => this.observer?.written(batch.length, (performance.now() - started) / 1000);
+    const done = this.write(batch).then(written, written);
     this.inFlight.add(done);
     void done.then(() => {
       this.inFlight.delete(done);

@@ -13,11 +13,12 @@ import { readRawBody, type BodyOptions } from '../push/body.js';
 import { channelById, decodeChanId, type ChannelSet } from '../push/channels.js';
 import { ApiError, badRequest } from '../contract/errors.js';
 import { eventsOf } from '../inbox/events.js';
-import type { Inbox } from '../inbox/inbox.js';
+import type { AppendResult, Inbox } from '../inbox/inbox.js';
 import type { PushValidators } from '../push/push-validator.js';
 import { assignRequestId } from '../http/request-id.js';
 import { setSecurityHeaders } from '../http/security-headers.js';
 import { authenticateDelivery } from '../push/authenticate.js';
+import type { Channel } from '../push/channels.js';
 
 export const PUSH_PREFIX = '/apiaccess/api/instagram/message';
 
@@ -40,6 +41,8 @@ export interface FastPushDeps {
   logger: Logger;
   /** Whether a request's Host may be served (the sandbox's DNS-rebinding guard); others go to Express. */
   hostAllowed: (host: string | undefined) => boolean;
+  /** Told about each push answered 200 (server/metrics/: counter increments only). */
+  onAccepted?: (channels: Channel[] | Channel, result: AppendResult) => void;
 }
 
 /** Hands a request to Express; with an error, Express answers that error (error-handler.ts). */
@@ -49,7 +52,7 @@ export type HandOver = (err?: unknown) => void;
  * The hot path as a plain node:http handler. Returns false, having done nothing, for a request it does
  * not take; otherwise answers the push or hands it over with the refusal.
  */
-export function fastPush({ set, inbox, validators, body, logger, hostAllowed }: FastPushDeps) {
+export function fastPush({ set, inbox, validators, body, logger, hostAllowed, onAccepted }: FastPushDeps) {
   const acceptedLength = Buffer.byteLength(validators.acceptedBody);
 
   async function take(req: IncomingMessage, res: ServerResponse, rawChanId: string, query: string | undefined): Promise<void> {
@@ -71,9 +74,10 @@ export function fastPush({ set, inbox, validators, body, logger, hostAllowed }: 
     const payload = (req as { body?: unknown }).body;
     const problems = validators.body(payload);
     if (problems) throw new ApiError(400, 'schema_violation', 'The request body does not match the schema.', problems);
-    await inbox.append(eventsOf(payload, channels), new Date());
+    const result = await inbox.append(eventsOf(payload, channels), new Date());
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': acceptedLength });
     res.end(validators.acceptedBody);
+    onAccepted?.(channels, result);
   }
 
   return (req: IncomingMessage, res: ServerResponse, handOver: HandOver): boolean => {

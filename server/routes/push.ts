@@ -5,7 +5,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { channelById, type Channel, type ChannelSet } from '../push/channels.js';
 import { authenticateDelivery } from '../push/authenticate.js';
 import { eventsOf } from '../inbox/events.js';
-import type { Inbox } from '../inbox/inbox.js';
+import type { AppendResult, Inbox } from '../inbox/inbox.js';
 
 declare module 'express-serve-static-core' {
   interface Locals {
@@ -33,10 +33,11 @@ export function authenticatePush(set: ChannelSet, maxDepth: number) {
 }
 
 /** Runs after the spec validator: stores the delivery, then answers 200. */
-export function storePush(inbox: Inbox) {
+export function storePush(inbox: Inbox, onAccepted?: (channels: Channel[] | Channel, result: AppendResult) => void) {
   return async (req: Request, res: Response): Promise<void> => {
     const events = eventsOf(req.body, res.locals.channels!);
-    await inbox.append(events, new Date());
+    const result = await inbox.append(events, new Date());
     res.json({ resultMsg: '200' });
+    onAccepted?.(res.locals.channels!, result);
   };
 }

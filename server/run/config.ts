@@ -16,6 +16,8 @@ export interface ServerConfig {
   channels: Channel[];
   inboxToken?: string;
   databaseUrl?: string;
+  /** Bearer token for GET /metrics on the main port (server/metrics/). */
+  metricsToken?: string;
 }
 
 export class ConfigError extends Error {
@@ -56,6 +58,7 @@ const schema = {
     },
     inboxToken: secret,
     databaseUrl: secret,
+    metricsToken: secret,
   },
 };
 
@@ -98,7 +101,7 @@ export function parseConfig(text: string, env: Record<string, string | undefined
     const problems = (validate.errors ?? []).map(problem);
     throw new ConfigError(problems.slice(0, 5).join('; '));
   }
-  const doc = raw as { channels: (Omit<Channel, 'appSecret' | 'verifyToken' | 'enabled'> & { appSecret?: SecretRef; verifyToken?: SecretRef; enabled?: boolean })[]; inboxToken?: SecretRef; databaseUrl?: SecretRef };
+  const doc = raw as { channels: (Omit<Channel, 'appSecret' | 'verifyToken' | 'enabled'> & { appSecret?: SecretRef; verifyToken?: SecretRef; enabled?: boolean })[]; inboxToken?: SecretRef; databaseUrl?: SecretRef; metricsToken?: SecretRef };
   const ids = new Set<string>();
   const accounts = new Set<string>();
   const channels = doc.channels.map((c, i) => {
@@ -120,6 +123,7 @@ export function parseConfig(text: string, env: Record<string, string | undefined
     channels,
     inboxToken: resolveSecret(doc.inboxToken, '/inboxToken', env),
     databaseUrl: resolveSecret(doc.databaseUrl, '/databaseUrl', env),
+    metricsToken: resolveSecret(doc.metricsToken, '/metricsToken', env),
   };
 }
 
