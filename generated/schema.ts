@@ -114,9 +114,9 @@ export interface paths {
          *
          *     Filters combine (all must hold): `channel`, `kind` and `direction` compare with the item's fields of
          *     the same names, and `q` searches the stored event's JSON text for every word it holds. The reference
-         *     server indexes them: `channel`, `kind` and `direction` on both stores, `q` with a trigram index on
-         *     PostgreSQL (when the `pg_trgm` extension can be created; otherwise, and on the embedded store, a
-         *     search reads the events in order until the page is full).
+         *     server indexes `channel`, `kind` and `direction` on both stores; `q` uses no index on either store (a
+         *     trigram index would cost every write too much): a search reads the events in order until the page is
+         *     full, so a rare word searches every stored event.
          *
          *     A stored event that cannot be served within the contract is listed under `skipped` instead of
          *     failing the whole page. Answers are never cached (`Cache-Control: no-store`).
