@@ -13,6 +13,7 @@ import type { InboxItem, InboxPage } from 'instagram-push-kit';
 import { classifyEvent } from './classify.js';
 import { TurnBatch } from './turn-batch.js';
 import { InvalidCursorError, StoreUnavailableError, type AppendResult, type Inbox, type ListQuery, type NewEvent } from './inbox.js';
+import { keyDigest } from './key-digest.js';
 import { MIGRATIONS } from './postgres-migrations.js';
 import { likePattern, searchWords } from './search.js';
 
@@ -112,11 +113,11 @@ function filtersOf(query: ListQuery, first: number): { sql: string; values: unkn
   return { sql: conditions.map((c) => `AND ${c}`).join(' '), values, next: first + values.length };
 }
 
-/** The events as the INSERTs' column arrays. */
-function columnsOf(events: NewEvent[]): unknown[][] {
+/** The events as the INSERTs' column arrays; the first holds the keys' digests (key-digest.ts). */
+function columnsOf(events: NewEvent[]): [string[], ...unknown[][]] {
   const classes = events.map((e) => classifyEvent(e.event));
   return [
-    events.map((e) => pgText(e.dedupeKey)),
+    events.map((e) => keyDigest(e.dedupeKey)),
     events.map((e) => pgText(e.channel)),
     events.map((e) => pgText(e.mid)),
     events.map((e) => pgText(e.entryId)),
@@ -257,11 +258,9 @@ export class PostgresInbox implements Inbox {
     const columns = columnsOf(events);
     const receivedAt = batch.flatMap((p) => p.events.map(() => p.receivedAt));
     const owner = new Map<string, number>();
-    batch.forEach((p, i) => {
-      for (const e of p.events) {
-        const key = pgText(e.dedupeKey)!;
-        if (!owner.has(key)) owner.set(key, i);
-      }
+    const deliveryOf = batch.flatMap((p, i) => p.events.map(() => i));
+    columns[0].forEach((key, n) => {
+      if (!owner.has(key)) owner.set(key, deliveryOf[n]!);
     });
     const r = await this.query<{ dedupe_key: string }>(
       `INSERT INTO inbox_events (dedupe_key, channel, mid, entry_id, entry_time, event, kind, direction, received_at)
