@@ -130,6 +130,36 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether this instance should receive deliveries now (reference server only)
+         * @description **Not part of the provider's API.** The readiness check for a load balancer or an orchestrator:
+         *     `200` when the server has warmed up its validators, reaches its store, and the store's writes
+         *     succeed; `503 not_ready` otherwise, so the balancer sends deliveries to another instance (Meta
+         *     retries whatever is not answered `200`).
+         *
+         *     A failing write (a full disk, a read-only database, a PostgreSQL error) makes it `503` from that
+         *     moment until a write succeeds again: a delivery's, or one this check tries itself at most once a
+         *     second while writes are failing (a row inserted and deleted in one committed transaction, which no
+         *     reader sees), so an instance nobody sends deliveries to can still become ready again. Each cause of
+         *     failure is logged once, by its code (`SQLITE_FULL`, a PostgreSQL SQLSTATE such as `53100`). Always
+         *     public, never cached.
+         */
+        get: operations["getReadiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -236,10 +266,11 @@ export interface components {
          *     `missing_signature`, `bad_signature`, `bad_verify_token`, `channel_disabled`, `unauthorized` (401);
          *     `unknown_channel`, `not_found` (404); `method_not_allowed` (405); `request_timeout` (408);
          *     `payload_too_large` (413);
-         *     `unsupported_media_type` (415); `internal_error`, `store_unavailable` (500); `too_many_streams` (503).
+         *     `unsupported_media_type` (415); `internal_error`, `store_unavailable` (500); `too_many_streams`,
+         *     `not_ready` (503).
          * @enum {string}
          */
-        ErrorCode: "invalid_json" | "too_deep" | "schema_violation" | "bad_request" | "missing_signature" | "bad_signature" | "bad_verify_token" | "channel_disabled" | "unauthorized" | "unknown_channel" | "not_found" | "method_not_allowed" | "request_timeout" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "store_unavailable" | "too_many_streams";
+        ErrorCode: "invalid_json" | "too_deep" | "schema_violation" | "bad_request" | "missing_signature" | "bad_signature" | "bad_verify_token" | "channel_disabled" | "unauthorized" | "unknown_channel" | "not_found" | "method_not_allowed" | "request_timeout" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "store_unavailable" | "too_many_streams" | "not_ready";
         /**
          * ErrorDetail
          * @description One problem with the request.
@@ -499,6 +530,17 @@ export interface components {
             mid?: string;
         };
         /**
+         * Readiness
+         * @description The answer of a ready instance.
+         */
+        Readiness: {
+            /**
+             * @description Always `ready`.
+             * @constant
+             */
+            status: "ready";
+        };
+        /**
          * Referral
          * @description How the customer came to the conversation (an ad, an `ig.me` link).
          */
@@ -683,9 +725,31 @@ export interface components {
                 "application/json": components["schemas"]["ErrorBody"];
             };
         };
+        /** @description This method is not served at this path; `Allow` names the ones that are. */
+        MethodNotAllowed: {
+            headers: {
+                /** @description The methods served at this path. */
+                Allow?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
         /** @description Not found: no channel has this ID, or no channel's account ID matches `entry[].id`. */
         NotFound: {
             headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /** @description The instance should not receive deliveries now: it is still starting, its store is unreachable, or the store's writes are failing. Nothing was changed; ask again (a balancer's next check). */
+        NotReady: {
+            headers: {
+                /** @description Always `no-store`. */
+                "Cache-Control"?: string;
                 [name: string]: unknown;
             };
             content: {
@@ -1040,6 +1104,30 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The instance takes deliveries. */
+            200: {
+                headers: {
+                    /** @description Always `no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            405: components["responses"]["MethodNotAllowed"];
+            503: components["responses"]["NotReady"];
         };
     };
 }

@@ -71,6 +71,11 @@ const faults = [
     patches: [['server/inbox/key-digest.ts', "  return createHash('sha256').update(key, 'utf8').digest('hex');", '  return key;']],
     tests: ['test/inbox/behaviour.test.ts', 'test/inbox/dedupe.test.ts'],
   },
+  {
+    name: '(i) readiness that ignores failing writes',
+    patches: [['server/inbox/store-health.ts', '    if (this.writable) return Promise.resolve(true);', '    return Promise.resolve(true);']],
+    tests: ['test/inbox/readiness.test.ts'],
+  },
 ];
 
 function scratchCopy() {

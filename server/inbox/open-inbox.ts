@@ -1,6 +1,7 @@
 // Chooses the inbox store: PostgreSQL when a database URL is given, else the embedded SQLite file.
 import { resolve } from 'node:path';
 import type { Inbox } from './inbox.js';
+import type { StoreLogger } from './store-health.js';
 import { PostgresInbox } from './postgres-inbox.js';
 import { SqliteInbox } from './sqlite-inbox.js';
 
@@ -12,11 +13,13 @@ export interface OpenInboxOptions {
   /** Folder of the embedded store. */
   dataDir: string;
   onIdleError?: (err: Error) => void;
+  /** Store failures are logged here, once per cause. */
+  logger?: StoreLogger;
 }
 
 export function openInbox(options: OpenInboxOptions): Inbox {
   if (options.databaseUrl) {
-    return new PostgresInbox({ connectionString: options.databaseUrl, poolSize: options.poolSize, onIdleError: options.onIdleError });
+    return new PostgresInbox({ connectionString: options.databaseUrl, poolSize: options.poolSize, onIdleError: options.onIdleError, logger: options.logger });
   }
-  return new SqliteInbox({ file: resolve(options.dataDir, 'inbox.sqlite') });
+  return new SqliteInbox({ file: resolve(options.dataDir, 'inbox.sqlite'), logger: options.logger });
 }

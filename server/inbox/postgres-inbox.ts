@@ -8,6 +8,7 @@
 // - Stored once: a unique dedupe key and ON CONFLICT DO NOTHING, so two instances receiving the same
 //   event at the same moment both succeed and one row exists.
 // - Readers never skip: see `list`.
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { InboxItem, InboxPage } from 'instagram-push-kit';
 import { classifyEvent } from './classify.js';
@@ -16,6 +17,7 @@ import { InvalidCursorError, StoreUnavailableError, type AppendResult, type Inbo
 import { keyDigest } from './key-digest.js';
 import { MIGRATIONS } from './postgres-migrations.js';
 import { likePattern, searchWords } from './search.js';
+import { StoreHealth, type StoreLogger } from './store-health.js';
 
 /** Any constant shared by all instances; names the lock that serialises migrations. */
 const MIGRATION_LOCK = 0x1671_7075;
@@ -34,6 +36,10 @@ export interface PostgresInboxOptions {
   batchesInFlight?: number;
   /** Called with errors of idle connections (a database restart), which would otherwise crash the process. */
   onIdleError?: (err: Error) => void;
+  /** Where store failures are logged, once per cause (store-health.ts): the SQLSTATE, never the message. */
+  logger?: StoreLogger;
+  /** While writes fail, readiness tries a write at most this often (default 1000 ms). */
+  probeEveryMs?: number;
 }
 
 interface Row {
@@ -141,8 +147,10 @@ export class PostgresInbox implements Inbox {
   private closed = false;
   private closing = false;
   private readonly pending: TurnBatch<PendingAppend>;
+  private readonly health: StoreHealth;
 
   constructor(options: PostgresInboxOptions) {
+    this.health = new StoreHealth('postgresql', options);
     this.pending = new TurnBatch((batch) => this.writeBatch(batch), options.batchesInFlight ?? 2);
     this.pool = new pg.Pool({
       connectionString: options.connectionString,
@@ -201,9 +209,11 @@ export class PostgresInbox implements Inbox {
   append(events: NewEvent[], receivedAt: Date): Promise<AppendResult> {
     if (this.closing) return Promise.reject(new StoreUnavailableError('the inbox is closed'));
     if (events.length === 0) return Promise.resolve({ stored: 0, duplicates: 0 });
-    return new Promise((resolve, reject) => {
-      this.pending.add({ events, receivedAt, resolve, reject });
-    });
+    return this.health.track(
+      new Promise((resolve, reject) => {
+        this.pending.add({ events, receivedAt, resolve, reject });
+      }),
+    );
   }
 
   /**
@@ -339,12 +349,36 @@ export class PostgresInbox implements Inbox {
     return { items: rows.map(toItem), nextCursor: `${r.rows[0]!.horizon}.${MAX_BIGINT}` };
   }
 
+  /** Reachable, and writes succeed: false from a failed write until one succeeds (a delivery's, or readiness' probe). */
   async ready(): Promise<boolean> {
     try {
       await this.query('SELECT 1', []);
-      return true;
     } catch {
       return false;
+    }
+    return this.health.ready(() => this.probeWrite());
+  }
+
+  /**
+   * Readiness' probe while writes fail: a row inserted and deleted in one committed transaction, which
+   * meets what a delivery meets (a read-only standby after a failover, a full disk, triggers) and
+   * which no reader sees.
+   */
+  private async probeWrite(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const r = await client.query<{ id: string }>(
+        `INSERT INTO inbox_events (dedupe_key, channel, event, received_at) VALUES ($1, '', '{}', now()) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
+        [keyDigest(`readiness-probe-${randomUUID()}`)],
+      );
+      for (const row of r.rows) await client.query('DELETE FROM inbox_events WHERE id = $1', [row.id]);
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
     }
   }
 

@@ -8,12 +8,14 @@
 // assigned by the one writer in commit order (a transaction's ids are all above every id committed before
 // it, and no other transaction can commit in between), so paging by `id > cursor` is gap-free.
 import type Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { InboxItem, InboxPage } from 'instagram-push-kit';
 import { likePattern, searchWords } from './search.js';
 import { migrate, openDatabase, toRow, type EventRow } from './sqlite-schema.js';
 import { SqliteWriter } from './sqlite-writer.js';
+import { StoreHealth, type StoreLogger } from './store-health.js';
 import { InvalidCursorError, StoreUnavailableError, type AppendResult, type Inbox, type ListQuery, type NewEvent } from './inbox.js';
 
 interface Row {
@@ -49,7 +51,15 @@ export interface SqliteInboxOptions {
   file: string;
   /** How long a commit waits for another connection's write lock before it fails (default 5 s). */
   busyTimeoutMs?: number;
+  /** Where store failures are logged, once per cause (store-health.ts). */
+  logger?: StoreLogger;
+  /** While writes fail, readiness tries a write at most this often (default 1000 ms). */
+  probeEveryMs?: number;
 }
+
+/** Readiness' probe (sqlite-commit.ts, probeCommit): a row of its own, never seen by a reader. */
+const probeRow = () =>
+  toRow({ channel: '', mid: null, entryId: null, entryTime: null, event: {}, dedupeKey: `readiness-probe-${randomUUID()}` }, new Date().toISOString());
 
 export class SqliteInbox implements Inbox {
   private readonly db: Database.Database;
@@ -59,8 +69,10 @@ export class SqliteInbox implements Inbox {
   private readonly listNewest: Database.Statement;
   private readonly lastId: Database.Statement;
   private closed = false;
+  private readonly health: StoreHealth;
 
   constructor(options: SqliteInboxOptions) {
+    this.health = new StoreHealth('sqlite', options);
     mkdirSync(dirname(options.file), { recursive: true });
     const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
     this.db = openDatabase(options.file, busyTimeoutMs);
@@ -80,7 +92,7 @@ export class SqliteInbox implements Inbox {
     } catch (err) {
       return Promise.reject(new StoreUnavailableError('the delivery could not be written', { cause: err }));
     }
-    return this.writer.append(rows);
+    return this.health.track(this.writer.append(rows));
   }
 
   /**
@@ -130,16 +142,17 @@ export class SqliteInbox implements Inbox {
     })();
   }
 
+  /** Open, and writes succeed: false from a failed write until one succeeds (a delivery's, or readiness' probe). */
   async ready(): Promise<boolean> {
     // Stryker disable next-line ConditionalExpression: a closed handle also fails the probe below
     if (this.closed) return false;
     try {
       this.db.prepare('SELECT 1').get();
-      return true;
     } catch {
       // Stryker disable next-line BooleanLiteral: only a closed handle fails `SELECT 1`, and the check above answers that
       return false;
     }
+    return this.health.ready(() => this.writer.probe(probeRow()));
   }
 
   prune(before: Date, max = 10_000): Promise<number> {

@@ -1,6 +1,7 @@
 // Operational routes outside the contract: liveness, readiness, the bundled spec and the docs page.
 import { existsSync, readFileSync } from 'node:fs';
 import { Router, type Request, type Response } from 'express';
+import { ApiError } from '../errors.js';
 import type { Inbox } from '../inbox/inbox.js';
 import type { OpenApiDocument } from '../spec.js';
 
@@ -17,15 +18,22 @@ export interface OpsDeps {
   isWarm: () => boolean;
 }
 
+const notReady = () =>
+  new ApiError(503, 'not_ready', 'This instance is not ready to take deliveries (starting, or its store cannot be reached or cannot write now). Send them to another instance.', [], {
+    'Cache-Control': 'no-store',
+  });
+
 export function opsRoutes({ inbox, spec, docsFile, isWarm }: OpsDeps): Router {
   const router = Router();
   const specJson = JSON.stringify(spec);
   router.get('/healthz', (_req: Request, res: Response) => {
     res.json({ status: 'ok' });
   });
+  // Not ready while warming up, while the store is unreachable, and while its writes fail (store-health.ts).
   router.get('/readyz', async (_req: Request, res: Response) => {
-    const ready = isWarm() && (await inbox.ready());
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable' });
+    if (!(isWarm() && (await inbox.ready()))) throw notReady();
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ status: 'ready' });
   });
   router.get('/openapi.json', (_req: Request, res: Response) => {
     res.type('application/json').send(specJson);
