@@ -74,7 +74,7 @@ const faults = [
   {
     name: '(i) readiness that ignores failing writes',
     patches: [['server/inbox/store-health.ts', '    if (this.writable) return Promise.resolve(true);', '    return Promise.resolve(true);']],
-    tests: ['test/inbox/readiness.test.ts'],
+    tests: ['test/inbox/store-health.test.ts', 'test/inbox/readiness.test.ts'],
   },
 ];
 

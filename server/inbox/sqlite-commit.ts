@@ -32,6 +32,9 @@ export function commitBatch(db: Database.Database, insert: Database.Statement, d
         db.exec('RELEASE delivery');
         outcomes.push({ stored, duplicates: rows.length - stored });
       } catch (err) {
+        // An error that ended the whole transaction (SQLITE_FULL, a trigger's RAISE(ROLLBACK)) took the
+        // savepoint with it: it is the batch's failure, and its code is what the log must name.
+        if (!db.inTransaction) throw err;
         db.exec('ROLLBACK TO delivery');
         // Stryker disable next-line StringLiteral: ROLLBACK TO already undid the writes; COMMIT releases a savepoint left open
         db.exec('RELEASE delivery');
