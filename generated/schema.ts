@@ -141,8 +141,9 @@ export interface paths {
          * Whether this instance should receive deliveries now (reference server only)
          * @description **Not part of the provider's API.** The readiness check for a load balancer or an orchestrator:
          *     `200` when the server has warmed up its validators, reaches its store, and the store's writes
-         *     succeed; `503 not_ready` otherwise, so the balancer sends deliveries to another instance (Meta
-         *     retries whatever is not answered `200`).
+         *     succeed; `503` otherwise, so the balancer sends deliveries to another instance (Meta retries
+         *     whatever is not answered `200`): `store_unavailable` while the store cannot be reached or cannot
+         *     write, `internal_error` before the server has warmed up.
          *
          *     A failing write (a full disk, a read-only database, a PostgreSQL error) makes it `503` from that
          *     moment until a write succeeds again: a delivery's, or one this check tries itself at most once a
@@ -266,11 +267,12 @@ export interface components {
          *     `missing_signature`, `bad_signature`, `bad_verify_token`, `channel_disabled`, `unauthorized` (401);
          *     `unknown_channel`, `not_found` (404); `method_not_allowed` (405); `request_timeout` (408);
          *     `payload_too_large` (413);
-         *     `unsupported_media_type` (415); `internal_error`, `store_unavailable` (500); `too_many_streams`,
-         *     `not_ready` (503).
+         *     `unsupported_media_type` (415); `internal_error`, `store_unavailable` (500); `too_many_streams` (503);
+         *     from `GET /readyz`, `503` with `store_unavailable` (the store cannot be reached or cannot write now)
+         *     or `internal_error` (the server has not warmed up).
          * @enum {string}
          */
-        ErrorCode: "invalid_json" | "too_deep" | "schema_violation" | "bad_request" | "missing_signature" | "bad_signature" | "bad_verify_token" | "channel_disabled" | "unauthorized" | "unknown_channel" | "not_found" | "method_not_allowed" | "request_timeout" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "store_unavailable" | "too_many_streams" | "not_ready";
+        ErrorCode: "invalid_json" | "too_deep" | "schema_violation" | "bad_request" | "missing_signature" | "bad_signature" | "bad_verify_token" | "channel_disabled" | "unauthorized" | "unknown_channel" | "not_found" | "method_not_allowed" | "request_timeout" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "store_unavailable" | "too_many_streams";
         /**
          * ErrorDetail
          * @description One problem with the request.

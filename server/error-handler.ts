@@ -103,7 +103,7 @@ export function errorHandler({ logger, refusals, isWarmUp }: ErrorHandlerDeps) {
     const apiError = toApiError(err);
     const requestId = res.locals.requestId as string;
     const warmUp = isWarmUp?.(req) ?? false;
-    if (apiError.code === 'not_ready') {
+    if (apiError.status === 503 && req.path === '/readyz') {
       // A balancer asks every few seconds; the store logged each cause once (store-health.ts).
       logger.debug({ requestId, status: 503, code: apiError.code }, 'not ready');
     } else if (apiError.status === 503) {

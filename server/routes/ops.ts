@@ -18,10 +18,8 @@ export interface OpsDeps {
   isWarm: () => boolean;
 }
 
-const notReady = () =>
-  new ApiError(503, 'not_ready', 'This instance is not ready to take deliveries (starting, or its store cannot be reached or cannot write now). Send them to another instance.', [], {
-    'Cache-Control': 'no-store',
-  });
+/** Readiness' 503: the spec's ErrorBody, never cached. */
+const notReady = (code: 'internal_error' | 'store_unavailable', resultMsg: string) => new ApiError(503, code, resultMsg, [], { 'Cache-Control': 'no-store' });
 
 export function opsRoutes({ inbox, spec, docsFile, isWarm }: OpsDeps): Router {
   const router = Router();
@@ -31,7 +29,8 @@ export function opsRoutes({ inbox, spec, docsFile, isWarm }: OpsDeps): Router {
   });
   // Not ready while warming up, while the store is unreachable, and while its writes fail (store-health.ts).
   router.get('/readyz', async (_req: Request, res: Response) => {
-    if (!(isWarm() && (await inbox.ready()))) throw notReady();
+    if (!isWarm()) throw notReady('internal_error', 'This instance is still starting. Send deliveries to another instance.');
+    if (!(await inbox.ready())) throw notReady('store_unavailable', 'This instance cannot take deliveries now: its store cannot be reached or cannot write. Send them to another instance.');
     res.setHeader('Cache-Control', 'no-store');
     res.json({ status: 'ready' });
   });

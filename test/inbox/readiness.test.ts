@@ -1,5 +1,5 @@
 // Readiness that tells the truth about the store (store-health.ts), on both stores through the real
-// server: /readyz answers 503 not_ready while writes fail and 200 again after the next write that
+// server: /readyz answers 503 store_unavailable while writes fail and 200 again after the next write that
 // succeeds (a delivery's, or the probe /readyz tries itself); each cause is logged once, by its code,
 // never with the event's content.
 import Database from 'better-sqlite3';
@@ -120,7 +120,7 @@ describe.each(stores)('readiness on the $name inbox', ({ open }) => {
     await store?.close();
   });
 
-  it('answers 503 not_ready while writes fail, logs the cause once by its code, and 200 again once writes work without any delivery', async () => {
+  it('answers 503 store_unavailable while writes fail, logs the cause once by its code, and 200 again once writes work without any delivery', async () => {
     expect((await get(`${server.url}/readyz`)).json).toEqual({ status: 'ready' });
     await store.breakWrites();
     for (let i = 0; i < 3; i++) {
@@ -132,7 +132,7 @@ describe.each(stores)('readiness on the $name inbox', ({ open }) => {
     expect(r.status).toBe(503);
     expect(r.headers.get('cache-control')).toBe('no-store');
     expect(validateSchema('ErrorBody', r.json).errors).toEqual([]);
-    expect(r.json.code).toBe('not_ready');
+    expect(r.json.code).toBe('store_unavailable');
     // Still failing: the probe meets the same failure, and the cause is not logged again.
     await new Promise((res) => setTimeout(res, 150));
     expect((await get(`${server.url}/readyz`)).status).toBe(503);
