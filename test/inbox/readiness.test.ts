@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
+import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../server/app.js';
 import type { Inbox } from '../../server/inbox/inbox.js';
 import { PostgresInbox } from '../../server/inbox/postgres-inbox.js';
 import { SqliteInbox } from '../../server/inbox/sqlite-inbox.js';
@@ -173,5 +175,28 @@ describe.each(stores)('readiness on the $name inbox', ({ open }) => {
     expect(r.status).toBe(405);
     expect(r.headers.get('allow')).toMatch(/GET/);
     expect(r.json.code).toBe('method_not_allowed');
+  });
+});
+
+describe('readiness before warm-up', () => {
+  it('answers 503 internal_error until the app has warmed up its validators, then 200', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'ipk-readiness-cold-')), 'inbox.sqlite');
+    const inbox = new SqliteInbox({ file });
+    const app = createApp({ inbox, logger: pino({ level: 'silent' }) });
+    const server = createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      const cold = await get(`${url}/readyz`);
+      expect(cold.status).toBe(503);
+      expect(validateSchema('ErrorBody', cold.json).errors).toEqual([]);
+      expect(cold.json.code).toBe('internal_error');
+      await app.warmUp();
+      expect((await get(`${url}/readyz`)).status).toBe(200);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await inbox.close();
+    }
   });
 });
