@@ -114,9 +114,9 @@ export interface paths {
          *
          *     Filters combine (all must hold): `channel`, `kind` and `direction` compare with the item's fields of
          *     the same names, and `q` searches the stored event's JSON text for every word it holds. The reference
-         *     server indexes them: `channel`, `kind` and `direction` on both stores, `q` with a trigram index on
-         *     PostgreSQL (when the `pg_trgm` extension can be created; otherwise, and on the embedded store, a
-         *     search reads the events in order until the page is full).
+         *     server indexes `channel`, `kind` and `direction` on both stores; `q` uses no index on either store (a
+         *     trigram index would cost every write too much): a search reads the events in order until the page is
+         *     full, so a rare word searches every stored event.
          *
          *     A stored event that cannot be served within the contract is listed under `skipped` instead of
          *     failing the whole page. Answers are never cached (`Cache-Control: no-store`).
@@ -175,6 +175,37 @@ export interface paths {
          *     environment variable `METRICS_PORT` serves the same text on a port of its own instead, without a token.
          */
         get: operations["getMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether this instance should receive deliveries now (reference server only)
+         * @description **Not part of the provider's API.** The readiness check for a load balancer or an orchestrator:
+         *     `200` when the server has warmed up its validators, reaches its store, and the store's writes
+         *     succeed; `503` otherwise, so the balancer sends deliveries to another instance (Meta retries
+         *     whatever is not answered `200`): `store_unavailable` while the store cannot be reached or cannot
+         *     write, `internal_error` before the server has warmed up.
+         *
+         *     A failing write (a full disk, a read-only database, a PostgreSQL error) makes it `503` from that
+         *     moment until a write succeeds again: a delivery's, or one this check tries itself at most once a
+         *     second while writes are failing (a row inserted and deleted in one committed transaction, which no
+         *     reader sees), so an instance nobody sends deliveries to can still become ready again. Each cause of
+         *     failure is logged once, by its code (`SQLITE_FULL`, a PostgreSQL SQLSTATE such as `53100`). Always
+         *     public, never cached.
+         */
+        get: operations["getReadiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -289,7 +320,9 @@ export interface components {
          *     `missing_signature`, `bad_signature`, `bad_verify_token`, `channel_disabled`, `unauthorized` (401);
          *     `unknown_channel`, `not_found` (404); `method_not_allowed` (405); `request_timeout` (408);
          *     `payload_too_large` (413);
-         *     `unsupported_media_type` (415); `internal_error`, `store_unavailable` (500); `too_many_streams` (503).
+         *     `unsupported_media_type` (415); `internal_error`, `store_unavailable` (500); `too_many_streams` (503);
+         *     from `GET /readyz`, `503` with `store_unavailable` (the store cannot be reached or cannot write now)
+         *     or `internal_error` (the server has not warmed up).
          * @enum {string}
          */
         ErrorCode: "invalid_json" | "too_deep" | "schema_violation" | "bad_request" | "missing_signature" | "bad_signature" | "bad_verify_token" | "channel_disabled" | "unauthorized" | "unknown_channel" | "not_found" | "method_not_allowed" | "request_timeout" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "store_unavailable" | "too_many_streams";
@@ -580,6 +613,17 @@ export interface components {
             mid?: string;
         };
         /**
+         * Readiness
+         * @description The answer of a ready instance.
+         */
+        Readiness: {
+            /**
+             * @description Always `ready`.
+             * @constant
+             */
+            status: "ready";
+        };
+        /**
          * Referral
          * @description How the customer came to the conversation (an ad, an `ig.me` link).
          */
@@ -764,9 +808,31 @@ export interface components {
                 "application/json": components["schemas"]["ErrorBody"];
             };
         };
+        /** @description This method is not served at this path; `Allow` names the ones that are. */
+        MethodNotAllowed: {
+            headers: {
+                /** @description The methods served at this path. */
+                Allow?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
         /** @description Not found: no channel has this ID, or no channel's account ID matches `entry[].id`. */
         NotFound: {
             headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /** @description The instance should not receive deliveries now: it is still starting, its store is unreachable, or the store's writes are failing. Nothing was changed; ask again (a balancer's next check). */
+        NotReady: {
+            headers: {
+                /** @description Always `no-store`. */
+                "Cache-Control"?: string;
                 [name: string]: unknown;
             };
             content: {
@@ -1180,6 +1246,30 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The instance takes deliveries. */
+            200: {
+                headers: {
+                    /** @description Always `no-store`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            405: components["responses"]["MethodNotAllowed"];
+            503: components["responses"]["NotReady"];
         };
     };
 }

@@ -66,6 +66,16 @@ const faults = [
     patches: [['server/http/connection-guard.ts', "  if (!res.headersSent && bodyLeftUnread(req)) res.setHeader('Connection', 'close');", '  void bodyLeftUnread;']],
     tests: ['test/server/refusal-cost.test.ts'],
   },
+  {
+    name: '(h) the dedupe key stored raw again, not as its fixed-length digest',
+    patches: [['server/inbox/key-digest.ts', "  return createHash('sha256').update(key, 'utf8').digest('hex');", '  return key;']],
+    tests: ['test/inbox/behaviour.test.ts', 'test/inbox/dedupe.test.ts'],
+  },
+  {
+    name: '(i) readiness that ignores failing writes',
+    patches: [['server/inbox/store-health.ts', '    if (this.writable) return Promise.resolve(true);', '    return Promise.resolve(true);']],
+    tests: ['test/inbox/store-health.test.ts', 'test/inbox/readiness.test.ts'],
+  },
 ];
 
 function scratchCopy() {

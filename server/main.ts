@@ -116,6 +116,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     dataDir: options.dataDir ?? env.DATA_DIR ?? './data',
     // A database restart drops idle connections; the pool replaces them on the next request.
     onIdleError: (err) => logger.warn({ err: err.message }, 'inbox database connection lost; reconnecting on demand'),
+    logger,
   });
   if (!(await inbox.ready())) logger.warn('the inbox store is not reachable yet: pushes answer 500 and /readyz 503 until it is');
   const app = createApp({

@@ -6,6 +6,7 @@ import { malformedChanId } from '../push/channels.js';
 import { ApiError, internalError } from '../contract/errors.js';
 import { StoreUnavailableError } from '../inbox/inbox.js';
 import type { Refusal, RefusalLog } from '../read/refusal-log.js';
+import { storeErrorCode } from '../inbox/store-health.js';
 
 interface ValidatorError {
   status?: number;
@@ -102,13 +103,22 @@ export function errorHandler({ logger, refusals, isWarmUp }: ErrorHandlerDeps) {
     const apiError = toApiError(err);
     const requestId = res.locals.requestId as string;
     const warmUp = isWarmUp?.(req) ?? false;
-    if (apiError.status === 503) {
+    if (apiError.status === 503 && req.path === '/readyz') {
+      // A balancer asks every few seconds; the store logged each cause once (store-health.ts).
+      logger.debug({ requestId, status: 503, code: apiError.code }, 'not ready');
+    } else if (apiError.status === 503) {
       // A limit the server keeps on purpose (too many feed streams): expected under load, not a fault.
       logger.warn({ requestId, status: 503, code: apiError.code }, 'request refused at a limit');
     } else if (apiError.status >= 500) {
       const validatorResponse = (err as ValidatorError)?.status === 500 && /response/i.test((err as Error)?.message ?? '');
       logger.error(
-        { requestId, err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err), responseBrokeSpec: validatorResponse },
+        {
+          requestId,
+          err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err),
+          responseBrokeSpec: validatorResponse,
+          // The store's code (SQLITE_FULL, a SQLSTATE), never its message, which can quote event content.
+          ...(err instanceof StoreUnavailableError && { storeCode: storeErrorCode(err) }),
+        },
         validatorResponse ? 'response broke the spec; answered 500 instead' : 'request failed',
       );
     } else if (!warmUp) {

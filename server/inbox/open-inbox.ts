@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import type { Inbox } from './inbox.js';
 import type { BatchObserver } from './turn-batch.js';
+import type { StoreLogger } from './store-health.js';
 import { PostgresInbox } from './postgres-inbox.js';
 import { SqliteInbox } from './sqlite-inbox.js';
 
@@ -15,11 +16,13 @@ export interface OpenInboxOptions {
   onIdleError?: (err: Error) => void;
   /** Told about each batch the store writes (server/metrics/). */
   observer?: BatchObserver;
+  /** Store failures are logged here, once per cause. */
+  logger?: StoreLogger;
 }
 
 export function openInbox(options: OpenInboxOptions): Inbox {
   if (options.databaseUrl) {
-    return new PostgresInbox({ connectionString: options.databaseUrl, poolSize: options.poolSize, onIdleError: options.onIdleError, observer: options.observer });
+    return new PostgresInbox({ connectionString: options.databaseUrl, poolSize: options.poolSize, onIdleError: options.onIdleError, observer: options.observer, logger: options.logger });
   }
-  return new SqliteInbox({ file: resolve(options.dataDir, 'inbox.sqlite'), observer: options.observer });
+  return new SqliteInbox({ file: resolve(options.dataDir, 'inbox.sqlite'), observer: options.observer, logger: options.logger });
 }

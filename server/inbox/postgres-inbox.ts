@@ -8,13 +8,16 @@
 // - Stored once: a unique dedupe key and ON CONFLICT DO NOTHING, so two instances receiving the same
 //   event at the same moment both succeed and one row exists.
 // - Readers never skip: see `list`.
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { InboxItem, InboxPage } from 'instagram-push-kit';
 import { classifyEvent } from '../events/classify.js';
 import { TurnBatch, type BatchObserver } from './turn-batch.js';
 import { InvalidCursorError, StoreUnavailableError, type AppendResult, type Inbox, type ListQuery, type NewEvent } from './inbox.js';
+import { keyDigest } from './key-digest.js';
 import { MIGRATIONS } from './postgres-migrations.js';
 import { likePattern, searchWords } from '../events/search.js';
+import { StoreHealth, type StoreLogger } from './store-health.js';
 
 /** Any constant shared by all instances; names the lock that serialises migrations. */
 const MIGRATION_LOCK = 0x1671_7075;
@@ -35,6 +38,10 @@ export interface PostgresInboxOptions {
   observer?: BatchObserver;
   /** Called with errors of idle connections (a database restart), which would otherwise crash the process. */
   onIdleError?: (err: Error) => void;
+  /** Where store failures are logged, once per cause (store-health.ts): the SQLSTATE, never the message. */
+  logger?: StoreLogger;
+  /** While writes fail, readiness tries a write at most this often (default 1000 ms). */
+  probeEveryMs?: number;
 }
 
 interface Row {
@@ -114,11 +121,11 @@ function filtersOf(query: ListQuery, first: number): { sql: string; values: unkn
   return { sql: conditions.map((c) => `AND ${c}`).join(' '), values, next: first + values.length };
 }
 
-/** The events as the INSERTs' column arrays. */
-function columnsOf(events: NewEvent[]): unknown[][] {
+/** The events as the INSERTs' column arrays; the first holds the keys' digests (key-digest.ts). */
+function columnsOf(events: NewEvent[]): [string[], ...unknown[][]] {
   const classes = events.map((e) => classifyEvent(e.event));
   return [
-    events.map((e) => pgText(e.dedupeKey)),
+    events.map((e) => keyDigest(e.dedupeKey)),
     events.map((e) => pgText(e.channel)),
     events.map((e) => pgText(e.mid)),
     events.map((e) => pgText(e.entryId)),
@@ -142,8 +149,10 @@ export class PostgresInbox implements Inbox {
   private closed = false;
   private closing = false;
   private readonly pending: TurnBatch<PendingAppend>;
+  private readonly health: StoreHealth;
 
   constructor(options: PostgresInboxOptions) {
+    this.health = new StoreHealth('postgresql', options);
     this.pending = new TurnBatch((batch) => this.writeBatch(batch), options.batchesInFlight ?? 2, options.observer);
     this.pool = new pg.Pool({
       connectionString: options.connectionString,
@@ -202,9 +211,11 @@ export class PostgresInbox implements Inbox {
   append(events: NewEvent[], receivedAt: Date): Promise<AppendResult> {
     if (this.closing) return Promise.reject(new StoreUnavailableError('the inbox is closed'));
     if (events.length === 0) return Promise.resolve({ stored: 0, duplicates: 0 });
-    return new Promise((resolve, reject) => {
-      this.pending.add({ events, receivedAt, resolve, reject });
-    });
+    return this.health.track(
+      new Promise((resolve, reject) => {
+        this.pending.add({ events, receivedAt, resolve, reject });
+      }),
+    );
   }
 
   /**
@@ -259,11 +270,9 @@ export class PostgresInbox implements Inbox {
     const columns = columnsOf(events);
     const receivedAt = batch.flatMap((p) => p.events.map(() => p.receivedAt));
     const owner = new Map<string, number>();
-    batch.forEach((p, i) => {
-      for (const e of p.events) {
-        const key = pgText(e.dedupeKey)!;
-        if (!owner.has(key)) owner.set(key, i);
-      }
+    const deliveryOf = batch.flatMap((p, i) => p.events.map(() => i));
+    columns[0].forEach((key, n) => {
+      if (!owner.has(key)) owner.set(key, deliveryOf[n]!);
     });
     const r = await this.query<{ dedupe_key: string }>(
       `INSERT INTO inbox_events (dedupe_key, channel, mid, entry_id, entry_time, event, kind, direction, received_at)
@@ -342,12 +351,36 @@ export class PostgresInbox implements Inbox {
     return { items: rows.map(toItem), nextCursor: `${r.rows[0]!.horizon}.${MAX_BIGINT}` };
   }
 
+  /** Reachable, and writes succeed: false from a failed write until one succeeds (a delivery's, or readiness' probe). */
   async ready(): Promise<boolean> {
     try {
       await this.query('SELECT 1', []);
-      return true;
     } catch {
       return false;
+    }
+    return this.health.ready(() => this.probeWrite());
+  }
+
+  /**
+   * Readiness' probe while writes fail: a row inserted and deleted in one committed transaction, which
+   * meets what a delivery meets (a read-only standby after a failover, a full disk, triggers) and
+   * which no reader sees.
+   */
+  private async probeWrite(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const r = await client.query<{ id: string }>(
+        `INSERT INTO inbox_events (dedupe_key, channel, event, received_at) VALUES ($1, '', '{}', now()) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
+        [keyDigest(`readiness-probe-${randomUUID()}`)],
+      );
+      for (const row of r.rows) await client.query('DELETE FROM inbox_events WHERE id = $1', [row.id]);
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
     }
   }
 

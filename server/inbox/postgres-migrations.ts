@@ -47,6 +47,13 @@ export const MIGRATIONS: Migration[] = [
                         CREATE INDEX inbox_events_kind_id ON inbox_events (kind, id);
                         CREATE INDEX inbox_events_direction_id ON inbox_events (direction, id);`);
   },
-  // 3: one spelling for kinds, Meta's snake_case (classify.ts): `quick reply` became `quick_reply`.
+  // 3: the dedupe key becomes its digest (key-digest.ts): a unique b-tree entry holds at most 2 704
+  // bytes, and a 1 024-character CJK mid made a raw key of 3 KB that could never be stored. Keys stored
+  // before are digested here from the same UTF-8 bytes, so their redeliveries stay duplicates. The
+  // unique index is dropped and built again once, cheaper than updating it row by row.
+  `ALTER TABLE inbox_events DROP CONSTRAINT inbox_events_dedupe_key_key;
+   UPDATE inbox_events SET dedupe_key = encode(sha256(convert_to(dedupe_key, 'UTF8')), 'hex');
+   ALTER TABLE inbox_events ADD CONSTRAINT inbox_events_dedupe_key_key UNIQUE (dedupe_key);`,
+  // 4: one spelling for kinds, Meta's snake_case (classify.ts): `quick reply` became `quick_reply`.
   `UPDATE inbox_events SET kind = 'quick_reply' WHERE kind = 'quick reply';`,
 ];

@@ -5,10 +5,16 @@
 import type Database from 'better-sqlite3';
 import type { EventRow } from './sqlite-schema.js';
 
-/** A delivery's own outcome: how many of its events were new, or why its savepoint was rolled back. */
-export type DeliveryOutcome = { stored: number; duplicates: number } | { error: string };
+/** A delivery's own outcome: how many of its events were new, or why its savepoint was rolled back (SQLite's code too). */
+export type DeliveryOutcome = { stored: number; duplicates: number } | { error: string; code?: string };
 
 export const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** better-sqlite3's error code (`SQLITE_FULL`, ...), which must cross to the main thread beside the message. */
+export const codeOf = (err: unknown): string | undefined => {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+};
 
 /**
  * Writes every delivery of the batch and commits. Returns only after COMMIT returned, one outcome per
@@ -26,10 +32,13 @@ export function commitBatch(db: Database.Database, insert: Database.Statement, d
         db.exec('RELEASE delivery');
         outcomes.push({ stored, duplicates: rows.length - stored });
       } catch (err) {
+        // An error that ended the whole transaction (SQLITE_FULL, a trigger's RAISE(ROLLBACK)) took the
+        // savepoint with it: it is the batch's failure, and its code is what the log must name.
+        if (!db.inTransaction) throw err;
         db.exec('ROLLBACK TO delivery');
         // Stryker disable next-line StringLiteral: ROLLBACK TO already undid the writes; COMMIT releases a savepoint left open
         db.exec('RELEASE delivery');
-        outcomes.push({ error: messageOf(err) });
+        outcomes.push({ error: messageOf(err), code: codeOf(err) });
       }
     }
     db.exec('COMMIT');
@@ -38,4 +47,21 @@ export function commitBatch(db: Database.Database, insert: Database.Statement, d
     throw err;
   }
   return outcomes;
+}
+
+/**
+ * Readiness' test of the write path while writes are failing: one row inserted and deleted again in a
+ * transaction that commits, so it meets what a delivery meets (triggers, a full disk, a read-only file)
+ * and leaves nothing a reader could see (an id is used up).
+ */
+export function probeCommit(db: Database.Database, insert: Database.Statement, remove: Database.Statement, row: EventRow): void {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const r = insert.run(row);
+    if (r.changes > 0) remove.run(r.lastInsertRowid);
+    db.exec('COMMIT');
+  } catch (err) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw err;
+  }
 }

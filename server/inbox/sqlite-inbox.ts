@@ -8,6 +8,7 @@
 // assigned by the one writer in commit order (a transaction's ids are all above every id committed before
 // it, and no other transaction can commit in between), so paging by `id > cursor` is gap-free.
 import type Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { InboxItem, InboxPage } from 'instagram-push-kit';
@@ -15,6 +16,7 @@ import { likePattern, searchWords } from '../events/search.js';
 import { migrate, openDatabase, toRow, type EventRow } from './sqlite-schema.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import type { BatchObserver } from './turn-batch.js';
+import { StoreHealth, type StoreLogger } from './store-health.js';
 import { InvalidCursorError, StoreUnavailableError, type AppendResult, type Inbox, type ListQuery, type NewEvent } from './inbox.js';
 
 interface Row {
@@ -52,7 +54,15 @@ export interface SqliteInboxOptions {
   busyTimeoutMs?: number;
   /** Told about each commit (server/metrics/). */
   observer?: BatchObserver;
+  /** Where store failures are logged, once per cause (store-health.ts). */
+  logger?: StoreLogger;
+  /** While writes fail, readiness tries a write at most this often (default 1000 ms). */
+  probeEveryMs?: number;
 }
+
+/** Readiness' probe (sqlite-commit.ts, probeCommit): a row of its own, never seen by a reader. */
+const probeRow = () =>
+  toRow({ channel: '', mid: null, entryId: null, entryTime: null, event: {}, dedupeKey: `readiness-probe-${randomUUID()}` }, new Date().toISOString());
 
 export class SqliteInbox implements Inbox {
   private readonly db: Database.Database;
@@ -62,8 +72,10 @@ export class SqliteInbox implements Inbox {
   private readonly listNewest: Database.Statement;
   private readonly lastId: Database.Statement;
   private closed = false;
+  private readonly health: StoreHealth;
 
   constructor(options: SqliteInboxOptions) {
+    this.health = new StoreHealth('sqlite', options);
     mkdirSync(dirname(options.file), { recursive: true });
     const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
     this.db = openDatabase(options.file, busyTimeoutMs);
@@ -83,7 +95,7 @@ export class SqliteInbox implements Inbox {
     } catch (err) {
       return Promise.reject(new StoreUnavailableError('the delivery could not be written', { cause: err }));
     }
-    return this.writer.append(rows);
+    return this.health.track(this.writer.append(rows));
   }
 
   /**
@@ -133,16 +145,17 @@ export class SqliteInbox implements Inbox {
     })();
   }
 
+  /** Open, and writes succeed: false from a failed write until one succeeds (a delivery's, or readiness' probe). */
   async ready(): Promise<boolean> {
     // Stryker disable next-line ConditionalExpression: a closed handle also fails the probe below
     if (this.closed) return false;
     try {
       this.db.prepare('SELECT 1').get();
-      return true;
     } catch {
       // Stryker disable next-line BooleanLiteral: only a closed handle fails `SELECT 1`, and the check above answers that
       return false;
     }
+    return this.health.ready(() => this.writer.probe(probeRow()));
   }
 
   prune(before: Date, max = 10_000): Promise<number> {

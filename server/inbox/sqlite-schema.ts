@@ -3,6 +3,7 @@
 import Database from 'better-sqlite3';
 import { classifyEvent } from '../events/classify.js';
 import type { NewEvent } from './inbox.js';
+import { keyDigest } from './key-digest.js';
 
 /** A schema change: SQL, or a function for what SQL alone cannot do (classifying stored events). */
 type Migration = string | ((db: Database.Database) => void);
@@ -41,7 +42,13 @@ export const MIGRATIONS: Migration[] = [
     db.exec(`CREATE INDEX events_kind_id ON events (kind, id);
              CREATE INDEX events_direction_id ON events (direction, id);`);
   },
-  // 3: one spelling for kinds, Meta's snake_case (classify.ts): `quick reply` became `quick_reply`.
+  // 3: the dedupe key becomes its digest (key-digest.ts), of fixed length, as on PostgreSQL where the
+  // raw key could pass the index's entry limit. Keys stored before get theirs from the same function.
+  (db) => {
+    db.function('ipk_key_digest', { deterministic: true }, (key: unknown) => keyDigest(String(key)));
+    db.exec('UPDATE events SET dedupe_key = ipk_key_digest(dedupe_key)');
+  },
+  // 4: one spelling for kinds, Meta's snake_case (classify.ts): `quick reply` became `quick_reply`.
   `UPDATE events SET kind = 'quick_reply' WHERE kind = 'quick reply';`,
 ];
 
@@ -57,10 +64,10 @@ export function openDatabase(file: string, busyTimeoutMs: number): Database.Data
   return db;
 }
 
-/** Brings the file's schema to the newest version, each migration in its own transaction. */
-export function migrate(db: Database.Database): void {
+/** Brings the file's schema to version `target` (the newest by default), each migration in its own transaction. */
+export function migrate(db: Database.Database, target = MIGRATIONS.length): void {
   const version = db.pragma('user_version', { simple: true }) as number;
-  for (let v = version; v < MIGRATIONS.length; v++) {
+  for (let v = version; v < target; v++) {
     db.transaction(() => {
       const migration = MIGRATIONS[v]!;
       if (typeof migration === 'string') db.exec(migration);
@@ -70,7 +77,7 @@ export function migrate(db: Database.Database): void {
   }
 }
 
-/** One event's INSERT; redeliveries (same dedupe key) change nothing. Its parameters are an EventRow. */
+/** One event's INSERT; redeliveries (same dedupe key digest) change nothing. Its parameters are an EventRow. */
 export const INSERT_SQL = `INSERT INTO events (dedupe_key, channel, mid, entry_id, entry_time, event, received_at, kind, direction)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`;
 
@@ -82,5 +89,5 @@ export type EventRow = [string, string, string | null, string | null, number | n
 /** The event is classified and serialised here, once, on the thread that parsed it. */
 export function toRow(e: NewEvent, receivedAt: string): EventRow {
   const c = classifyEvent(e.event);
-  return [e.dedupeKey, e.channel, e.mid, e.entryId, e.entryTime, JSON.stringify(e.event), receivedAt, c.kind, c.direction];
+  return [keyDigest(e.dedupeKey), e.channel, e.mid, e.entryId, e.entryTime, JSON.stringify(e.event), receivedAt, c.kind, c.direction];
 }

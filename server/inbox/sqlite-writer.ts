@@ -19,13 +19,14 @@ export interface WriterData {
 export type WriterRequest =
   | { id: number; type: 'append'; deliveries: EventRow[][] }
   | { id: number; type: 'prune'; before: string; max: number }
+  | { id: number; type: 'probe'; row: EventRow }
   | { id: number; type: 'close' };
 
 export type WriterReply =
   | { id: number; outcomes: DeliveryOutcome[] }
   | { id: number; pruned: number }
   | { id: number }
-  | { id: number; error: string };
+  | { id: number; error: string; code?: string };
 
 type RequestBody = WriterRequest extends infer R ? (R extends WriterRequest ? Omit<R, 'id'> : never) : never;
 
@@ -33,6 +34,11 @@ interface Pending {
   rows: EventRow[];
   resolve: (r: AppendResult) => void;
   reject: (e: unknown) => void;
+}
+
+/** An error the thread reported, as an Error again, with SQLite's code (storeErrorCode reads it). */
+function threadError(reply: { error: string; code?: string }): Error {
+  return Object.assign(new Error(reply.error), reply.code === undefined ? {} : { code: reply.code });
 }
 
 /** Starts the thread: dist runs its JavaScript; from source (the tests) tsx, a devDependency, compiles it. */
@@ -72,6 +78,11 @@ export class SqliteWriter {
     return (reply as { pruned: number }).pruned;
   }
 
+  /** Inserts the row and deletes it again in one committed transaction (sqlite-commit.ts, probeCommit). */
+  async probe(row: EventRow): Promise<void> {
+    await this.request({ type: 'probe', row });
+  }
+
   /** Commits (and answers) what is queued, then closes the thread's connection and ends the thread. */
   async close(): Promise<void> {
     await this.batches.drain();
@@ -89,7 +100,7 @@ export class SqliteWriter {
         const outcomes = (reply as { outcomes: DeliveryOutcome[] }).outcomes;
         batch.forEach((p, i) => {
           const outcome = outcomes[i]!;
-          if ('error' in outcome) p.reject(new StoreUnavailableError('the delivery could not be written', { cause: new Error(outcome.error) }));
+          if ('error' in outcome) p.reject(new StoreUnavailableError('the delivery could not be written', { cause: threadError(outcome) }));
           else p.resolve(outcome);
         });
       },
@@ -117,7 +128,7 @@ export class SqliteWriter {
       const request = this.requests.get(reply.id);
       if (!request) return;
       this.requests.delete(reply.id);
-      if ('error' in reply) request.reject(new Error(reply.error));
+      if ('error' in reply) request.reject(threadError(reply));
       else request.resolve(reply);
       // Idle, the thread must not keep the process alive; busy, it must (an awaited append would be cut).
       if (this.requests.size === 0) thread.unref();

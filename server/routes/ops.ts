@@ -1,6 +1,7 @@
 // Operational routes outside the contract: liveness, readiness, the bundled spec and the docs page.
 import { existsSync, readFileSync } from 'node:fs';
 import { Router, type Request, type Response } from 'express';
+import { ApiError } from '../contract/errors.js';
 import type { Inbox } from '../inbox/inbox.js';
 import type { OpenApiDocument } from '../contract/spec.js';
 
@@ -17,15 +18,21 @@ export interface OpsDeps {
   isWarm: () => boolean;
 }
 
+/** Readiness' 503: the spec's ErrorBody, never cached. */
+const notReady = (code: 'internal_error' | 'store_unavailable', resultMsg: string) => new ApiError(503, code, resultMsg, [], { 'Cache-Control': 'no-store' });
+
 export function opsRoutes({ inbox, spec, docsFile, isWarm }: OpsDeps): Router {
   const router = Router();
   const specJson = JSON.stringify(spec);
   router.get('/healthz', (_req: Request, res: Response) => {
     res.json({ status: 'ok' });
   });
+  // Not ready while warming up, while the store is unreachable, and while its writes fail (store-health.ts).
   router.get('/readyz', async (_req: Request, res: Response) => {
-    const ready = isWarm() && (await inbox.ready());
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable' });
+    if (!isWarm()) throw notReady('internal_error', 'This instance is still starting. Send deliveries to another instance.');
+    if (!(await inbox.ready())) throw notReady('store_unavailable', 'This instance cannot take deliveries now: its store cannot be reached or cannot write. Send them to another instance.');
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ status: 'ready' });
   });
   router.get('/openapi.json', (_req: Request, res: Response) => {
     res.type('application/json').send(specJson);

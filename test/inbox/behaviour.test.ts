@@ -9,9 +9,13 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPushClient } from '../../client/index.js';
 import type { operations } from '../../client/types.js';
+import { classifyEvent } from '../../server/events/classify.js';
+import { dedupeKey, midOf } from '../../server/inbox/events.js';
 import type { Inbox, NewEvent } from '../../server/inbox/inbox.js';
 import { PostgresInbox } from '../../server/inbox/postgres-inbox.js';
+import { MIGRATIONS as POSTGRES_MIGRATIONS } from '../../server/inbox/postgres-migrations.js';
 import { SqliteInbox } from '../../server/inbox/sqlite-inbox.js';
+import { migrate as migrateSqlite, openDatabase } from '../../server/inbox/sqlite-schema.js';
 import { get, push, textDelivery } from '../support/http.js';
 import { startPgCluster, type PgCluster } from '../support/postgres.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -23,6 +27,11 @@ interface Fixture {
    * opened by the current code: its migrations must classify them.
    */
   upgrade(events: Record<string, unknown>[]): Promise<{ inbox: Inbox; close(): Promise<void> }>;
+  /**
+   * A store as schema version 2 left it (dedupe keys stored raw, as events.ts makes them), holding these
+   * events on `channel`, then opened by the current code: its migrations must digest those keys.
+   */
+  beforeDigest(channel: string, events: Record<string, unknown>[]): Promise<{ inbox: Inbox; close(): Promise<void> }>;
   /** Makes every insert of an event with this mid fail, as a full disk or a constraint would. */
   sabotage(mid: string): Promise<void>;
   repair(): Promise<void>;
@@ -78,6 +87,16 @@ const stores: { name: string; open: () => Promise<Fixture> }[] = [
           const upgraded = new SqliteInbox({ file: old });
           return { inbox: upgraded, close: () => upgraded.close() };
         },
+        async beforeDigest(channel, events) {
+          const old = join(mkdtempSync(join(tmpdir(), 'ipk-behaviour-v2-')), 'inbox.sqlite');
+          const v2 = openDatabase(old, 1000);
+          migrateSqlite(v2, 2);
+          const insert = v2.prepare(`INSERT INTO events (dedupe_key, channel, mid, event, received_at, kind, direction) VALUES (?, ?, ?, ?, '2026-01-01T00:00:00.000Z', ?, ?)`);
+          for (const e of events) insert.run(dedupeKey(channel, e), channel, midOf(e), JSON.stringify(e), classifyEvent(e).kind, classifyEvent(e).direction);
+          v2.close();
+          const upgraded = new SqliteInbox({ file: old });
+          return { inbox: upgraded, close: () => upgraded.close() };
+        },
         async sabotage(mid) {
           side.exec(`CREATE TRIGGER poison BEFORE INSERT ON events WHEN NEW.mid = '${mid}' BEGIN SELECT RAISE(ABORT, 'disk says no'); END`);
         },
@@ -110,6 +129,30 @@ const stores: { name: string; open: () => Promise<Fixture> }[] = [
             await v1.query(`INSERT INTO inbox_events (dedupe_key, channel, event, received_at) VALUES ($1, 'old', $2, now())`, [`v1-${i}`, JSON.stringify(e)]);
           }
           await v1.end();
+          const upgraded = new PostgresInbox({ connectionString: oldUrl });
+          return { inbox: upgraded, close: () => upgraded.close() };
+        },
+        async beforeDigest(channel, events) {
+          const oldUrl = await cluster.createDatabase();
+          const v2 = new pg.Client({ connectionString: oldUrl });
+          await v2.connect();
+          await v2.query('CREATE TABLE inbox_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+          for (const [v, migration] of POSTGRES_MIGRATIONS.slice(0, 2).entries()) {
+            if (typeof migration === 'string') await v2.query(migration);
+            else await migration(v2 as unknown as pg.PoolClient);
+            await v2.query('INSERT INTO inbox_migrations (version) VALUES ($1)', [v + 1]);
+          }
+          for (const e of events) {
+            await v2.query(`INSERT INTO inbox_events (dedupe_key, channel, mid, event, received_at, kind, direction) VALUES ($1, $2, $3, $4, now(), $5, $6)`, [
+              dedupeKey(channel, e),
+              channel,
+              midOf(e),
+              JSON.stringify(e),
+              classifyEvent(e).kind,
+              classifyEvent(e).direction,
+            ]);
+          }
+          await v2.end();
           const upgraded = new PostgresInbox({ connectionString: oldUrl });
           return { inbox: upgraded, close: () => upgraded.close() };
         },
@@ -196,6 +239,54 @@ describe.each(stores)('the $name inbox', ({ open }) => {
       expect((await push(server.url, textDelivery('mid\u0000odd', undefined, text))).status).toBe(200);
       const item = (await all()).find((i) => (i.event as any).message?.text === text);
       expect((item?.event as any).message.mid).toBe('mid\u0000odd');
+    });
+  });
+
+  describe('long keys', () => {
+    // Code points, as the contract counts them: 1 024 CJK characters are 3 072 bytes of UTF-8, 1 024
+    // emoji 4 096; keyed raw, either passed PostgreSQL's b-tree entry limit (2 704 bytes).
+    // Varied characters: PostgreSQL compresses an index entry first, so a repeated one would fit.
+    const longest = (first: number, range: number, tag: string) =>
+      tag + Array.from({ length: 1024 - tag.length }, (_, i) => String.fromCodePoint(first + ((i * 7919) % range))).join('');
+
+    it.each([
+      ['CJK', 0x4e00, 20_000, 'cjk'],
+      ['emoji', 0x1f300, 0x350, 'emoji'],
+      ['4-byte CJK', 0x20000, 40_000, 'cjk4'],
+    ])('stores a message whose mid is 1 024 %s characters, once however often it comes', async (_name, first, range, tag) => {
+      const mid = longest(first, range, `long-${tag}-`);
+      expect(Array.from(mid)).toHaveLength(1024);
+      for (let i = 0; i < 3; i++) {
+        const r = await push(server.url, textDelivery(mid));
+        expect(r.status, r.text).toBe(200);
+      }
+      // A deletion of it too (its own key, as long).
+      const deletion = textDelivery(mid) as any;
+      deletion.entry[0].messaging[0].message = { mid, is_deleted: true };
+      expect((await push(server.url, deletion)).status).toBe(200);
+      expect(await count(mid)).toBe(2);
+    });
+
+    it('keeps an event stored before the keys were digested a duplicate after migrating, and stores new ones', async () => {
+      const event = (mid: string) => (textDelivery(mid) as any).entry[0].messaging[0] as Record<string, unknown>;
+      const channel = 'before-digest';
+      const upgraded = await store.beforeDigest(channel, [event('mid-stored-raw'), { read: { mid: 'mid-stored-raw' }, timestamp: 7 }]);
+      const other = await startTestServer({ inbox: upgraded.inbox });
+      try {
+        expect((await push(other.url, textDelivery('mid-stored-raw'), { chanId: channel })).status).toBe(200);
+        const read = { object: 'instagram', entry: [{ id: '1', messaging: [{ read: { mid: 'mid-stored-raw' }, timestamp: 7 }] }] };
+        expect((await push(other.url, read, { chanId: channel })).status).toBe(200);
+        expect((await push(other.url, textDelivery('mid-after-digest'), { chanId: channel })).status).toBe(200);
+        const { items } = await upgraded.inbox.list({ limit: 10 });
+        expect(items.map((i) => [i.kind, i.mid])).toEqual([
+          ['text', 'mid-stored-raw'],
+          ['read', 'mid-stored-raw'],
+          ['text', 'mid-after-digest'],
+        ]);
+      } finally {
+        await other.close();
+        await upgraded.close();
+      }
     });
   });
 

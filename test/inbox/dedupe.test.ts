@@ -1,8 +1,10 @@
 // Which events a delivery holds and when two of them are the same event (events.ts): redeliveries are
 // stored once, different events never collapse, whatever their mids, channels or key order.
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Channel } from '../../server/push/channels.js';
 import { canonicalJson, dedupeKey, eventsOf, midOf } from '../../server/inbox/events.js';
+import { KEY_DIGEST_PATTERN, keyDigest } from '../../server/inbox/key-digest.js';
 import { push } from '../support/http.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
@@ -146,5 +148,20 @@ describe('eventsOf', () => {
 
   it('finds nothing in what is not a delivery', () => {
     for (const payload of [null, 'text', [], { entry: 'x' }, { entry: {} }, { entry: [null, 'x', []] }, {}]) expect(eventsOf(payload, channel('a'))).toEqual([]);
+  });
+});
+
+describe('keyDigest, the dedupe key as the stores hold it', () => {
+  it('is 64 hex characters whatever the key holds, the same for the same key and different for another', () => {
+    const long = dedupeKey('a', { message: { mid: '中😀'.repeat(512) } });
+    expect(Buffer.byteLength(long)).toBeGreaterThan(3000);
+    for (const key of ['', 'k', long, dedupeKey('a', { read: { mid: 'x' } })]) expect(keyDigest(key)).toMatch(KEY_DIGEST_PATTERN);
+    expect(keyDigest(long)).toBe(keyDigest(`${long}`));
+    expect(keyDigest(long)).not.toBe(keyDigest(dedupeKey('b', { message: { mid: '中😀'.repeat(512) } })));
+  });
+
+  it('is SHA-256 over UTF-8, the digest the PostgreSQL migration computes in SQL for keys stored before', () => {
+    expect(keyDigest('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(keyDigest('中')).toBe(createHash('sha256').update(Buffer.from([0xe4, 0xb8, 0xad])).digest('hex'));
   });
 });

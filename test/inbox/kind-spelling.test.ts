@@ -1,5 +1,5 @@
 // One spelling for kinds (classify.ts): a store written when a quick reply was stored as `quick reply`
-// answers `quick_reply` once opened by this version (migration 3 on both stores), and a filter finds it.
+// answers `quick_reply` once opened by this version (migration 4 on both stores), and a filter finds it.
 import Database from 'better-sqlite3';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

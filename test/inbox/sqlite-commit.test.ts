@@ -9,9 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StoreUnavailableError, type NewEvent } from '../../server/inbox/inbox.js';
-import { commitBatch } from '../../server/inbox/sqlite-commit.js';
+import { commitBatch, probeCommit } from '../../server/inbox/sqlite-commit.js';
 import { SqliteInbox } from '../../server/inbox/sqlite-inbox.js';
 import { INSERT_SQL, migrate, openDatabase, toRow } from '../../server/inbox/sqlite-schema.js';
+import { storeErrorCode } from '../../server/inbox/store-health.js';
 import { push, textDelivery } from '../support/http.js';
 import { startTestServer } from '../support/server.js';
 
@@ -29,6 +30,10 @@ describe("the SQLite store's commit", () => {
       const r = await push(s.url, textDelivery('mid-locked'));
       expect(r.status).toBe(500);
       expect(r.json).toMatchObject({ code: 'store_unavailable' });
+      // SQLite's code crosses from the writer thread, for the log (store-health.ts).
+      const failed = await inbox.append([event('mid-locked-direct')], new Date()).catch((err: unknown) => err);
+      expect(failed).toBeInstanceOf(StoreUnavailableError);
+      expect(storeErrorCode(failed)).toBe('SQLITE_BUSY');
       blocker.exec('ROLLBACK');
       expect((await inbox.list({ limit: 10 })).items).toEqual([]);
       expect((await push(s.url, textDelivery('mid-locked'))).status).toBe(200);
@@ -162,7 +167,7 @@ describe('one batch, committed in-process (what the writer thread runs)', () => 
   it('rolls back only the delivery that failed, names why, and commits the rest', () => {
     const { db, insert, mids } = open();
     db.exec(`CREATE TRIGGER poison BEFORE INSERT ON events WHEN NEW.mid = 'bad' BEGIN SELECT RAISE(ABORT, 'disk says no'); END`);
-    expect(commitBatch(db, insert, [rows('a'), rows('b', 'bad'), rows('c')])).toEqual([{ stored: 1, duplicates: 0 }, { error: 'disk says no' }, { stored: 1, duplicates: 0 }]);
+    expect(commitBatch(db, insert, [rows('a'), rows('b', 'bad'), rows('c')])).toEqual([{ stored: 1, duplicates: 0 }, { error: 'disk says no', code: 'SQLITE_CONSTRAINT_TRIGGER' }, { stored: 1, duplicates: 0 }]);
     expect(mids()).toEqual(['a', 'c']);
     // The savepoint is released: a second batch on the same connection commits normally.
     expect(commitBatch(db, insert, [rows('d')])).toEqual([{ stored: 1, duplicates: 0 }]);
@@ -184,9 +189,35 @@ describe('one batch, committed in-process (what the writer thread runs)', () => 
     const { db, insert, mids } = open();
     db.exec(`CREATE TRIGGER undo BEFORE INSERT ON events WHEN NEW.mid = 'bad' BEGIN SELECT RAISE(ROLLBACK, 'undone'); END`);
     // RAISE(ROLLBACK) ends the whole transaction: its savepoint is gone, and so is anything to roll back.
-    expect(() => commitBatch(db, insert, [rows('a'), rows('bad')])).toThrow(/no such savepoint/);
+    expect(() => commitBatch(db, insert, [rows('a'), rows('bad')])).toThrow(/^undone$/);
     expect(db.inTransaction).toBe(false);
     expect(mids()).toEqual([]);
+  });
+
+  it('throws SQLITE_FULL, writing nothing, when the file has no room, and writes again once it has room', () => {
+    const { db, insert, mids } = open();
+    const pages = db.pragma('page_count', { simple: true }) as number;
+    db.pragma(`max_page_count = ${pages}`);
+    const big = bigDelivery('full', 50).map((e) => toRow(e, '2026-11-25T00:00:00.000Z'));
+    // SQLite ends the whole transaction on SQLITE_FULL: the batch fails with that code, not a later one.
+    expect(() => commitBatch(db, insert, [rows('a'), big])).toThrow(expect.objectContaining({ code: 'SQLITE_FULL' }));
+    expect(mids()).toEqual([]);
+    const wide = toRow({ ...event('probe'), event: { text: 'x'.repeat(50_000) } }, '2026-11-25T00:00:00.000Z');
+    expect(() => probeCommit(db, insert, db.prepare('DELETE FROM events WHERE id = ?'), wide)).toThrow(expect.objectContaining({ code: 'SQLITE_FULL' }));
+    expect(db.inTransaction).toBe(false);
+    db.pragma(`max_page_count = ${pages * 100}`);
+    expect(commitBatch(db, insert, [big])).toEqual([{ stored: 50, duplicates: 0 }]);
+    expect(mids()).toHaveLength(50);
+  });
+
+  it("probes the write path leaving no row behind, only a used id", () => {
+    const { db, insert, mids } = open();
+    commitBatch(db, insert, [rows('a')]);
+    probeCommit(db, insert, db.prepare('DELETE FROM events WHERE id = ?'), rows('probe')[0]!);
+    commitBatch(db, insert, [rows('b')]);
+    expect(mids()).toEqual(['a', 'b']);
+    expect((db.prepare('SELECT id FROM events ORDER BY id').all() as { id: number }[]).map((r) => r.id)).toEqual([1, 3]);
+    expect(db.inTransaction).toBe(false);
   });
 
   it('throws before writing when another connection holds the write lock', () => {

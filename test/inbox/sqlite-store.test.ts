@@ -92,7 +92,7 @@ describe('the database file', () => {
     await first.append([event('o-1'), event('o-2')], new Date());
     const before = await first.list({ limit: 10 });
     await first.close();
-    expect(schemaVersion(file)).toBe(3);
+    expect(schemaVersion(file)).toBe(4);
 
     for (let i = 0; i < 2; i++) {
       const again = new SqliteInbox({ file });
@@ -103,7 +103,7 @@ describe('the database file', () => {
       } finally {
         await again.close();
       }
-      expect(schemaVersion(file)).toBe(3);
+      expect(schemaVersion(file)).toBe(4);
     }
     const last = new SqliteInbox({ file });
     try {
@@ -137,7 +137,7 @@ describe('the database file', () => {
 
     const upgraded = new SqliteInbox({ file });
     try {
-      expect(schemaVersion(file)).toBe(3);
+      expect(schemaVersion(file)).toBe(4);
       const { items } = await upgraded.list({ limit: total });
       expect(items).toHaveLength(total);
       const expected = (i: number) => (i % 3 === 0 ? ['reaction', 'inbound'] : i % 3 === 1 ? ['text', 'echo'] : ['text', 'inbound']);

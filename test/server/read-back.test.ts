@@ -176,6 +176,52 @@ const deliveryWithEvents = fc.record({
 });
 const schemaDelivery = fc.oneof(deliveryArbitrary(), deliveryWithEvents);
 
+/** Code point ranges of characters that are 3 or 4 bytes in UTF-8: CJK, emoji, CJK extension B, and the three mixed. */
+const WIDE_ALPHABETS: Array<Array<[number, number]>> = [
+  [[0x4e00, 20_000]],
+  [[0x1f300, 0x350]],
+  [[0x20000, 40_000]],
+  [[0x4e00, 20_000], [0x1f300, 0x350], [0x20000, 40_000]],
+];
+const WIDE_RUNS = 8;
+
+/** `length` code points drawn from the alphabet, varied (a repeated character compresses, which would hide a size limit). */
+function wide(alphabet: Array<[number, number]>, seed: number, length: number, prefix = ''): string {
+  let x = seed >>> 0 || 1;
+  const chars = Array.from({ length: length - prefix.length }, () => {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    const [first, range] = alphabet[x % alphabet.length]!;
+    return String.fromCodePoint(first + ((x >>> 8) % range));
+  });
+  return prefix + chars.join('');
+}
+
+/**
+ * A delivery whose every string with a maxLength in the contract is exactly that long in wide characters
+ * (`object`, entry and participant IDs, `mid`, an attachment's `type`, a change's `field`), with a long
+ * text, a reaction to the message and a deletion of it (each its own dedupe key, as long as the mid).
+ */
+function widestDelivery(alphabet: Array<[number, number]>, seed: number, unique: string): object {
+  const w = (n: number, salt: number, prefix = '') => wide(alphabet, seed + salt, n, prefix);
+  const mid = w(1024, 1, unique);
+  const person = { sender: { id: w(128, 2) }, recipient: { id: w(128, 3) }, timestamp: 1732519199876 };
+  return {
+    object: w(64, 4),
+    entry: [
+      {
+        id: w(128, 5),
+        time: 1732519200123,
+        messaging: [
+          { ...person, message: { mid, text: w(3000, 6), attachments: [{ type: w(64, 7), payload: { url: `https://example.com/${w(200, 8)}` } }] } },
+          { ...person, reaction: { mid, action: 'react', reaction: 'other', emoji: w(16, 9) } },
+          { ...person, message: { mid, is_deleted: true } },
+        ],
+        changes: [{ field: w(128, 10), value: { note: w(500, 11) } }],
+      },
+    ],
+  };
+}
+
 describe.each(stores)('on the $name inbox', ({ open }) => {
   let store: Awaited<ReturnType<(typeof stores)[number]['open']>>;
   /** One server per push path, on the same inbox. */
@@ -301,6 +347,20 @@ describe.each(stores)('on the $name inbox', ({ open }) => {
         await expectReadBack(channel, accepted);
       }),
       { numRuns: RAW_RUNS },
+    );
+  }, 60_000);
+
+  it('stores and reads back deliveries whose every bounded string is at its maximum in 4-byte or CJK characters', async () => {
+    const via = fc.constantFrom<'fast' | 'general'>('fast', 'general');
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...WIDE_ALPHABETS), fc.nat(), via, async (alphabet, seed, path) => {
+        const channel = `wide-${++runs.channels}`;
+        const delivery = widestDelivery(alphabet, seed, `w${++runs.mids}-`);
+        const answer = await push((path === 'fast' ? fast : general).url, delivery, { chanId: channel });
+        expect(answer.status, answer.text.slice(0, 400)).toBe(200);
+        await expectReadBack(channel, [delivery]);
+      }),
+      { numRuns: WIDE_RUNS },
     );
   }, 60_000);
 

@@ -15,7 +15,7 @@ import { RefusalLog } from '../../server/read/refusal-log.js';
 import { checkRequest, checkResponse } from './contract.js';
 
 /** Paths served outside the contract (operational routes and pages). */
-const OUTSIDE_CONTRACT = /^\/(healthz|readyz|openapi\.json|favicon\.ico|docs\/?|inbox\/?|inbox\/(events|console\.[a-z]+|assets\/.*))$/;
+const OUTSIDE_CONTRACT = /^\/(healthz|openapi\.json|favicon\.ico|docs\/?|inbox\/?|inbox\/(events|console\.[a-z]+|assets\/.*))$/;
 
 export interface TestServerOptions {
   /** A configuration document as the server's config file would hold it. */
