@@ -11,6 +11,7 @@ import { LOOPBACK_HOSTS } from './host-check.js';
 import { createHttpServer, DEFAULT_HTTP_LIMITS, type HttpServerLimits } from './http-server.js';
 import { openInbox } from './inbox/open-inbox.js';
 import { createLogger, type Logger } from './logger.js';
+import { readLimits } from './read-limits.js';
 import { parseDuration, startRetention } from './retention.js';
 import { trackConnections } from './shutdown.js';
 import { FEED_KEEP_ALIVE_MS } from './routes/feed.js';
@@ -89,6 +90,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const poolSize = env.DATABASE_POOL_SIZE ? Number(env.DATABASE_POOL_SIZE) : undefined;
   if (poolSize !== undefined && !(Number.isInteger(poolSize) && poolSize > 0)) throw new ConfigError(`DATABASE_POOL_SIZE "${env.DATABASE_POOL_SIZE}" is not a positive integer`);
   const limits = httpLimits(env);
+  const reads = readLimits(env);
   // An empty HOST (as `HOST=` in a compose file leaves it) would make listen() take every interface.
   const host = options.host ?? (env.HOST || '127.0.0.1');
   const port = options.port ?? Number(env.PORT ?? 8080);
@@ -99,6 +101,8 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const inbox = openInbox({
     databaseUrl,
     poolSize,
+    readPoolSize: reads.readPoolSize,
+    readStatementTimeoutMs: reads.readStatementTimeoutMs,
     dataDir: options.dataDir ?? env.DATA_DIR ?? './data',
     // A database restart drops idle connections; the pool replaces them on the next request.
     onIdleError: (err) => logger.warn({ err: err.message }, 'inbox database connection lost; reconnecting on demand'),
@@ -112,6 +116,8 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     bodyLimit,
     validateResponses: env.VALIDATE_RESPONSES !== 'false',
     allowedHosts,
+    pageMaxBytes: reads.pageMaxBytes,
+    searchConcurrency: reads.searchConcurrency,
   });
   if (!config) {
     logger.warn('NO CONFIGURATION: running as an OPEN SANDBOX. Any channel is accepted, no signature is required and any verify token passes. Set CONFIG (or --config) before exposing this server.');
@@ -128,7 +134,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   });
   const address = server.address() as { port: number };
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
-  logger.info({ url, channels: config?.channels.length ?? 0, sandbox: !config, allowedHosts, store: databaseUrl ? 'postgresql' : 'sqlite', limits }, `listening on ${url} (docs at ${url}/docs, console at ${url}/inbox)`);
+  logger.info({ url, channels: config?.channels.length ?? 0, sandbox: !config, allowedHosts, store: databaseUrl ? 'postgresql' : 'sqlite', limits, reads }, `listening on ${url} (docs at ${url}/docs, console at ${url}/inbox)`);
   const retention = retentionMs ? startRetention({ inbox, olderThanMs: retentionMs, logger }) : undefined;
 
   let closing: Promise<void> | undefined;

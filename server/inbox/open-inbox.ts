@@ -9,6 +9,10 @@ export interface OpenInboxOptions {
   databaseUrl?: string;
   /** Connections each instance holds to PostgreSQL. */
   poolSize?: number;
+  /** SQLite reader threads, or PostgreSQL read connections per instance. */
+  readPoolSize?: number;
+  /** PostgreSQL's statement_timeout for reads (ms). */
+  readStatementTimeoutMs?: number;
   /** Folder of the embedded store. */
   dataDir: string;
   onIdleError?: (err: Error) => void;
@@ -16,7 +20,13 @@ export interface OpenInboxOptions {
 
 export function openInbox(options: OpenInboxOptions): Inbox {
   if (options.databaseUrl) {
-    return new PostgresInbox({ connectionString: options.databaseUrl, poolSize: options.poolSize, onIdleError: options.onIdleError });
+    return new PostgresInbox({
+      connectionString: options.databaseUrl,
+      poolSize: options.poolSize,
+      readPoolSize: options.readPoolSize,
+      readStatementTimeoutMs: options.readStatementTimeoutMs,
+      onIdleError: options.onIdleError,
+    });
   }
-  return new SqliteInbox({ file: resolve(options.dataDir, 'inbox.sqlite') });
+  return new SqliteInbox({ file: resolve(options.dataDir, 'inbox.sqlite'), readThreads: options.readPoolSize });
 }
