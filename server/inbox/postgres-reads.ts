@@ -98,7 +98,8 @@ function filtersOf(query: ListQuery, first: number): { sql: string; values: unkn
 /**
  * A page's SELECT within a byte budget: the rows of `where`, in `order`, at most `$limit` of them, while
  * the running sum of their JSON text stays within `$bytes` (the first row always). The first row past
- * the budget comes too, with its event NULL, to say the page was cut. octet_length reads a stored
+ * the budget comes too, with its event NULL, to say the page was cut (the second row always comes, for
+ * when the first alone passes the budget). octet_length reads a stored
  * value's size from its header, without fetching or decompressing it.
  */
 function budgeted(where: string, order: string, limit: string, bytes: string): string {
@@ -109,7 +110,7 @@ function budgeted(where: string, order: string, limit: string, bytes: string): s
                     FROM inbox_events WHERE ${where}
                   WINDOW w AS (ORDER BY ${order} ROWS UNBOUNDED PRECEDING)
                   ORDER BY ${order} LIMIT ${limit}) page
-           WHERE n = 1 OR running - size <= ${bytes}
+           WHERE n <= 2 OR running - size <= ${bytes}
            ORDER BY n`;
 }
 
