@@ -84,8 +84,9 @@ export class OlderPages {
       if (response.status === 401) throw new Error('the server refused the inbox token');
       if (!response.ok || !data) throw new Error(`the server answered ${response.status}`);
       this.before = data.nextCursor;
-      // Rows the server could not serve still count towards the page: a short page is the end.
-      this.reachedOldest = data.items.length + (data.skipped?.length ?? 0) < this.pageSize;
+      // Rows the server could not serve still count towards the page: a short page is the end, unless
+      // the page's byte budget cut it (truncated).
+      this.reachedOldest = !data.truncated && data.items.length + (data.skipped?.length ?? 0) < this.pageSize;
       return data.items.map((item) => ({ type: 'accepted', item }));
     } finally {
       if (generation === this.generation) this.loading = false;
