@@ -125,7 +125,7 @@ export interface paths {
          *     Filters combine (all must hold): `channel`, `kind` and `direction` compare with the item's fields of
          *     the same names, and `q` searches the stored event's JSON text for every word it holds. The reference
          *     server indexes `channel`, `kind` and `direction` on both stores; `q` has no index: a search reads the
-         *     events in order until the page is full. So that searches cannot crowd out other work, at most 2 run
+         *     events in order until the page is full. So that searches cannot crowd out other work, at most 1 runs
          *     at once per server (the default, `SEARCH_CONCURRENCY`); one more is answered
          *     `503 store_unavailable` with `Retry-After`.
          *

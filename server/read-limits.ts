@@ -17,7 +17,7 @@ export interface ReadLimits {
 
 export const DEFAULT_READ_LIMITS: ReadLimits = {
   pageMaxBytes: DEFAULT_PAGE_MAX_BYTES,
-  searchConcurrency: 2,
+  searchConcurrency: 1,
   readPoolSize: 2,
   readStatementTimeoutMs: 5000,
 };

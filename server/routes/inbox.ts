@@ -22,8 +22,12 @@ export function requireInboxToken(token: string | undefined) {
   };
 }
 
-/** Searches (requests with `q`) running at once by default; one more is answered 503. */
-export const DEFAULT_SEARCH_CONCURRENCY = 2;
+/**
+ * Searches (requests with `q`) running at once by default; one more is answered 503. One: on PostgreSQL a
+ * search's scan takes a core of the database's CPU, and two looping searches cut pushes by half on 2
+ * cores (test/bench/reads.ts); one left them about 75%.
+ */
+export const DEFAULT_SEARCH_CONCURRENCY = 1;
 /** A search is over in well under a second: worth retrying soon. */
 const SEARCH_RETRY_AFTER_S = 1;
 

@@ -100,7 +100,7 @@ export interface StallFigures {
 }
 
 /** Push rate unloaded, then with 2 clients looping the worst search; `open` fills the store first. */
-export async function searchStall(store: 'sqlite' | 'postgresql', events: number, seconds: number): Promise<StallFigures> {
+export async function searchStall(store: 'sqlite' | 'postgresql', events: number, seconds: number, env: Record<string, string> = {}): Promise<StallFigures> {
   const work = mkdtempSync(join(tmpdir(), 'ipk-bench-reads-'));
   const cluster = store === 'postgresql' ? await startPgCluster() : undefined;
   try {
@@ -108,7 +108,7 @@ export async function searchStall(store: 'sqlite' | 'postgresql', events: number
     const inbox = databaseUrl ? new PostgresInbox({ connectionString: databaseUrl }) : new SqliteInbox({ file: join(work, 'data', 'inbox.sqlite') });
     await fill(inbox, events, (i) => `hello, is item ${i} still in stock?`, 500);
     await inbox.close();
-    const server = await startServer(work, databaseUrl ? { DATABASE_URL: databaseUrl } : { DATA_DIR: join(work, 'data') });
+    const server = await startServer(work, { ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATA_DIR: join(work, 'data') }), ...env });
     try {
       await pushLoad(server.url, 1, 'warm');
       const unloaded = await pushLoad(server.url, seconds, 'unloaded');

@@ -199,7 +199,7 @@ describe('searches beyond the concurrency limit', () => {
 describe('the read limits from the environment', () => {
   it('takes the defaults, sizes with units, counts and durations, and refuses anything else', () => {
     expect(readLimits({})).toEqual(DEFAULT_READ_LIMITS);
-    expect(DEFAULT_READ_LIMITS).toEqual({ pageMaxBytes: 4 * MiB, searchConcurrency: 2, readPoolSize: 2, readStatementTimeoutMs: 5000 });
+    expect(DEFAULT_READ_LIMITS).toEqual({ pageMaxBytes: 4 * MiB, searchConcurrency: 1, readPoolSize: 2, readStatementTimeoutMs: 5000 });
     expect(readLimits({ PAGE_MAX_BYTES: '512kb', SEARCH_CONCURRENCY: '4', READ_POOL_SIZE: '1', READ_STATEMENT_TIMEOUT: '2s' })).toEqual({
       pageMaxBytes: 512 * KiB,
       searchConcurrency: 4,
