@@ -48,9 +48,8 @@ export class SqliteReader {
     threads: number,
   ) {
     this.slots = Array.from({ length: Math.max(1, threads) }, () => ({ thread: undefined, requests: new Map() }));
-    // Started now, so they boot while the server compiles its validators, not when the first read
-    // waits; unref'd until they have work, so an idle store never keeps a process alive.
-    for (const slot of this.slots) (slot.thread = this.start(slot)).unref();
+    // Started on the first read, not now: a server that is never read starts no reader thread, and a
+    // start does not compete with the writer thread's and the validators' compilation.
   }
 
   async list(query: ListQuery, maxBytes: number): Promise<RowPage> {
