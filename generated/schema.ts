@@ -74,8 +74,11 @@ export interface paths {
          *     console at `/inbox` reads it.
          *
          *     The stream first replays a backlog: the newest `backlog` accepted events from the inbox and the
-         *     newest `backlog` refusals this process still remembers, oldest first. An `event: ready` message
-         *     (data `{}`) marks the end of the backlog; after it, each new item is sent as it happens, within a
+         *     newest `backlog` refusals this process still remembers, oldest first. The accepted backlog has a byte
+         *     budget as well as a count, as a page of `GET /inbox/messages` does (4 MiB of the events' JSON text by
+         *     default, at least one event): when it cut the backlog short, the `ready` message's data is
+         *     `{"truncated":true}` and older events are read with `GET /inbox/messages?order=desc`. An
+         *     `event: ready` message (data `{}` otherwise) marks the end of the backlog; after it, each new item is sent as it happens, within a
          *     second. Every `accepted` and `refused` message carries one `InboxFeedItem` as JSON on its `data:`
          *     line. A comment line (`: keep-alive`) is sent every 15 seconds so proxies keep the connection open.
          *
@@ -84,8 +87,9 @@ export interface paths {
          *     so they are not in the inbox. `backlog=0` replays nothing.
          *
          *     Bounds, so that readers cannot exhaust the server: at most 100 streams are open at once (beyond that,
-         *     `503 too_many_streams` with `Retry-After`); a stream whose reader stops reading is ended once 1 MiB
-         *     waits unsent for it (reconnect and read on); a stored event that cannot be served within the contract
+         *     `503 too_many_streams` with `Retry-After`); the server reads stored events for a stream only while
+         *     its reader keeps up (nothing more is read from the inbox while what was written waits unsent), and a
+         *     stream whose reader stops reading is ended once 1 MiB waits unsent for it (reconnect and read on); a stored event that cannot be served within the contract
          *     is left out and logged, as in `GET /inbox/messages`.
          */
         get: operations["streamInboxEvents"];
@@ -108,15 +112,22 @@ export interface paths {
          * Read back stored events (reference server only)
          * @description **Not part of the provider's API.** Pages through the events the reference server accepted. By
          *     default (`order=asc`) it reads forward, oldest first, in the order they were committed: pass
-         *     `nextCursor` back as `cursor` to read on; a page with fewer than `limit` items has read everything
-         *     stored so far; ask again later with the same cursor. With `order=desc` it walks back, newest first,
-         *     until a page shorter than `limit` reaches the oldest event; an event's `id` can start the walk there.
+         *     `nextCursor` back as `cursor` to read on; a page with fewer than `limit` items (and no `truncated`)
+         *     has read everything stored so far; ask again later with the same cursor. With `order=desc` it walks
+         *     back, newest first, until such a short page reaches the oldest event; an event's `id` can start the
+         *     walk there.
+         *
+         *     A page has a byte budget as well as a count: it ends early, with `truncated: true` and its
+         *     `nextCursor`, when the next event would take the stored events' JSON text in the page past 4 MiB (the
+         *     reference server's default, `PAGE_MAX_BYTES`). It always holds at least one event, so a single event
+         *     larger than the budget still pages; read on with `nextCursor` as usual.
          *
          *     Filters combine (all must hold): `channel`, `kind` and `direction` compare with the item's fields of
          *     the same names, and `q` searches the stored event's JSON text for every word it holds. The reference
-         *     server indexes `channel`, `kind` and `direction` on both stores; `q` uses no index on either store (a
-         *     trigram index would cost every write too much): a search reads the events in order until the page is
-         *     full, so a rare word searches every stored event.
+         *     server indexes `channel`, `kind` and `direction` on both stores; `q` has no index: a search reads the
+         *     events in order until the page is full. So that searches cannot crowd out other work, at most 1 runs
+         *     at once per server (the default, `SEARCH_CONCURRENCY`); one more is answered
+         *     `503 store_unavailable` with `Retry-After`.
          *
          *     A stored event that cannot be served within the contract is listed under `skipped` instead of
          *     failing the whole page. Answers are never cached (`Cache-Control: no-store`).
@@ -323,6 +334,8 @@ export interface components {
          *     `unsupported_media_type` (415); `internal_error`, `store_unavailable` (500); `too_many_streams` (503);
          *     from `GET /readyz`, `503` with `store_unavailable` (the store cannot be reached or cannot write now)
          *     or `internal_error` (the server has not warmed up).
+         *     `store_unavailable` (503, with `Retry-After`) also when too many searches run at once on
+         *     `GET /inbox/messages`.
          * @enum {string}
          */
         ErrorCode: "invalid_json" | "too_deep" | "schema_violation" | "bad_request" | "missing_signature" | "bad_signature" | "bad_verify_token" | "channel_disabled" | "unauthorized" | "unknown_channel" | "not_found" | "method_not_allowed" | "request_timeout" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "store_unavailable" | "too_many_streams";
@@ -421,9 +434,9 @@ export interface components {
             items: components["schemas"]["InboxItem"][];
             /**
              * @description Pass as `cursor`, with the same `order`, to read on. It is always given. Reading forward (`asc`), a
-             *     page shorter than `limit` means everything stored so far has been read, and asking again later with
-             *     the same cursor returns what arrived since. Walking back (`desc`), a page shorter than `limit` has
-             *     reached the oldest event.
+             *     page shorter than `limit` and not `truncated` means everything stored so far has been read, and asking again later with
+             *     the same cursor returns what arrived since. Walking back (`desc`), a page shorter than `limit` and not
+             *     `truncated` has reached the oldest event.
              */
             nextCursor: string;
             /**
@@ -432,6 +445,13 @@ export interface components {
              *     reads on past them.
              */
             skipped?: components["schemas"]["UnservableItem"][];
+            /**
+             * @description Present when the page ended before `limit` because the next event would have passed the page's
+             *     byte budget: more events may follow at once; read on with `nextCursor`. A page always holds at
+             *     least one event, however large.
+             * @constant
+             */
+            truncated?: true;
         };
         /**
          * InboxRates
@@ -866,6 +886,17 @@ export interface components {
                 "application/json": components["schemas"]["ErrorBody"];
             };
         };
+        /** @description Too many searches (requests with `q`) are running on this server at once; a search reads many stored events, so their number is limited to keep pushes and other reads answered promptly. Nothing was changed; retry after the number of seconds `Retry-After` gives. */
+        SearchesBusy: {
+            headers: {
+                /** @description Seconds to wait before retrying. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
         /** @description The server is at a limit it keeps so that no client can exhaust it (for the live feed: the number of streams open at once). Nothing was changed; retry after the number of seconds `Retry-After` gives. */
         ServiceUnavailable: {
             headers: {
@@ -953,7 +984,8 @@ export interface components {
          */
         InboxKind: string;
         /**
-         * @description Most events in one page.
+         * @description Most events in one page. A page may hold fewer: it also ends early (with `truncated: true`) when the
+         *     next event would pass the page's byte budget (4 MiB of the events' JSON text by default).
          * @example 50
          */
         InboxLimit: number;
@@ -1165,7 +1197,8 @@ export interface operations {
                  */
                 kind?: components["parameters"]["InboxKind"];
                 /**
-                 * @description Most events in one page.
+                 * @description Most events in one page. A page may hold fewer: it also ends early (with `truncated: true`) when the
+                 *     next event would pass the page's byte budget (4 MiB of the events' JSON text by default).
                  * @example 50
                  */
                 limit?: components["parameters"]["InboxLimit"];
@@ -1194,6 +1227,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["SearchesBusy"];
         };
     };
     getInboxRates: {

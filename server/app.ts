@@ -54,6 +54,10 @@ export interface AppOptions {
   consoleDir?: URL;
   /** How often the live feed polls the inbox for new events (ms). */
   feedPollMs?: number;
+  /** A page's and a feed backlog's byte budget (the stored events' JSON text). */
+  pageMaxBytes?: number;
+  /** Searches (GET /inbox/messages with `q`) running at once; one more is answered 503. */
+  searchConcurrency?: number;
   /**
    * Host names (lower-case, without port) this app answers; any other Host gets 400. Undefined answers
    * every Host. serve() restricts the open sandbox to loopback names (DNS rebinding).
@@ -132,10 +136,10 @@ export function createApp(options: AppOptions): ReferenceApp {
   app.get(PUSH_PATHS, handshake(set));
   // Stored rows that cannot be served within the contract are listed apart, never a 500 for the page.
   const servable = createServable({ spec, logger });
-  app.get('/inbox/messages', listMessages(options.inbox, servable));
+  app.get('/inbox/messages', listMessages(options.inbox, servable, { pageMaxBytes: options.pageMaxBytes, searchConcurrency: options.searchConcurrency }));
   app.get('/inbox/rates', inboxRates(metrics));
   const streams = new Set<Response>();
-  app.get('/inbox/events', inboxFeed({ inbox: options.inbox, refusals, pollMs: options.feedPollMs, streams, logger, serveItem: servable.item }));
+  app.get('/inbox/events', inboxFeed({ inbox: options.inbox, refusals, pollMs: options.feedPollMs, pageMaxBytes: options.pageMaxBytes, streams, logger, serveItem: servable.item }));
   metrics.watch({ streamsOpen: () => streams.size, refusalLogEntries: () => refusals.size, refusalLogBytes: () => refusals.bytes });
   app.metrics = metrics;
   app.endStreams = () => {

@@ -14,6 +14,7 @@ import { createLogger, type Logger } from './run/logger.js';
 import { chooseLogFormat, prettyStream, type LogFormat } from './run/pretty-log.js';
 import { parseDuration, startRetention } from './run/retention.js';
 import { trackConnections } from './run/shutdown.js';
+import { readLimits } from './read/read-limits.js';
 import { FEED_KEEP_ALIVE_MS } from './routes/feed.js';
 import { SERVER_VERSION } from './run/version.js';
 import { startMetricsListener } from './metrics/listener.js';
@@ -100,6 +101,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const poolSize = env.DATABASE_POOL_SIZE ? Number(env.DATABASE_POOL_SIZE) : undefined;
   if (poolSize !== undefined && !(Number.isInteger(poolSize) && poolSize > 0)) throw new ConfigError(`DATABASE_POOL_SIZE "${env.DATABASE_POOL_SIZE}" is not a positive integer`);
   const limits = httpLimits(env);
+  const reads = readLimits(env);
   // An empty HOST (as `HOST=` in a compose file leaves it) would make listen() take every interface.
   const host = options.host ?? (env.HOST || '127.0.0.1');
   // The sandbox answers anyone who can reach it, so by default only requests addressed to this machine's
@@ -113,6 +115,8 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     observer: metrics.store,
     databaseUrl,
     poolSize,
+    readPoolSize: reads.readPoolSize,
+    readStatementTimeoutMs: reads.readStatementTimeoutMs,
     dataDir: options.dataDir ?? env.DATA_DIR ?? './data',
     // A database restart drops idle connections; the pool replaces them on the next request.
     onIdleError: (err) => logger.warn({ err: err.message }, 'inbox database connection lost; reconnecting on demand'),
@@ -129,6 +133,8 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     bodyLimit,
     validateResponses: env.VALIDATE_RESPONSES !== 'false',
     allowedHosts,
+    pageMaxBytes: reads.pageMaxBytes,
+    searchConcurrency: reads.searchConcurrency,
   });
   if (!config) {
     logger.warn('NO CONFIGURATION: running as an OPEN SANDBOX. Any channel is accepted, no signature is required and any verify token passes. Set CONFIG (or --config) before exposing this server.');
@@ -145,7 +151,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   });
   const address = server.address() as { port: number };
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
-  logger.info({ url, channels: config?.channels.length ?? 0, sandbox: !config, allowedHosts, store: databaseUrl ? 'postgresql' : 'sqlite', limits }, `listening on ${url} (docs at ${url}/docs, console at ${url}/inbox)`);
+  logger.info({ url, channels: config?.channels.length ?? 0, sandbox: !config, allowedHosts, store: databaseUrl ? 'postgresql' : 'sqlite', limits, reads }, `listening on ${url} (docs at ${url}/docs, console at ${url}/inbox)`);
   // Loopback unless METRICS_HOST says otherwise: the text names channels and load, for the operator's scraper only.
   const metricsListener = metricsPort === undefined ? undefined : await startMetricsListener(metrics.registry, metricsPort, env.METRICS_HOST || '127.0.0.1');
   if (metricsListener) logger.info({ url: `${metricsListener.url}/metrics` }, 'metrics served on their own port');

@@ -19,7 +19,8 @@ export interface FeedOptions {
    * included), and whether any of them had been shown before, so that after a reconnect the console
    * can tell a backlog that joins what it holds from one with a gap before it.
    */
-  onReady?: (backlog: { ids: string[]; overlapped: boolean }) => void;
+  /** `truncated`: the server's byte budget cut the backlog short of `backlog` events (older ones remain). */
+  onReady?: (backlog: { ids: string[]; overlapped: boolean; truncated: boolean }) => void;
   /** Past items replayed on each (re)connection; the de-duplication hides the ones already shown. */
   backlog?: number;
   /** Base of the backoff; waits double up to `maxDelayMs`. */
@@ -59,7 +60,7 @@ export function createFeed(options: FeedOptions): Feed {
         const ids = connection.backlog ?? [];
         connection.backlog = null;
         onReady();
-        options.onReady?.({ ids, overlapped: connection.overlapped });
+        options.onReady?.({ ids, overlapped: connection.overlapped, truncated: m.data.includes('"truncated":true') });
       }
       if (m.event !== 'accepted' && m.event !== 'refused') continue;
       let item: InboxFeedItem;

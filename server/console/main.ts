@@ -198,7 +198,7 @@ function onItems(items: InboxFeedItem[]): void {
   show(added, dropped);
 }
 
-function onReady({ ids, overlapped }: { ids: string[]; overlapped: boolean }): void {
+function onReady({ ids, overlapped, truncated }: { ids: string[]; overlapped: boolean; truncated: boolean }): void {
   if (detached) return;
   // After a reconnect, a backlog that does not join what is held leaves a gap before it: the accepted
   // entries held from before the gap go, and older pages fill it again.
@@ -207,7 +207,8 @@ function onReady({ ids, overlapped }: { ids: string[]; overlapped: boolean }): v
     const backlog = new Set(ids);
     for (const e of store.remove((x) => x.item.type === 'accepted' && !backlog.has(x.item.item.id))) timeline.remove(e);
   }
-  older.fedFrom(ids, { gap, holdsAll: ids.length < BACKLOG });
+  // A backlog the server's byte budget cut short does not hold everything, however few it holds.
+  older.fedFrom(ids, { gap, holdsAll: ids.length < BACKLOG && !truncated });
   const first = firstBacklog;
   firstBacklog = false;
   updateCount();

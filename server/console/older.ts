@@ -9,6 +9,8 @@ import { compareIds, nextId } from './store.js';
 
 /** Events per older page. */
 export const OLDER_PAGE = 200;
+/** Times a page refused with 503 (too many searches) is asked again. */
+const SEARCH_RETRIES = 3;
 
 export class OlderPages {
   /** The next page reads the events stored before this id; null: from the newest. */
@@ -76,16 +78,27 @@ export class OlderPages {
     this.loading = true;
     try {
       const token = this.token();
-      const { data, response } = await this.client.raw.GET('/inbox/messages', {
-        params: { query: { order: 'desc', limit: this.pageSize, ...(this.before !== null && { cursor: this.before }), ...serverFilters(filters) } },
-        headers: token ? { authorization: `Bearer ${token}` } : {},
-      });
+      const ask = () =>
+        this.client.raw.GET('/inbox/messages', {
+          params: { query: { order: 'desc', limit: this.pageSize, ...(this.before !== null && { cursor: this.before }), ...serverFilters(filters) } },
+          headers: token ? { authorization: `Bearer ${token}` } : {},
+        });
+      let { data, response } = await ask();
+      // The server runs few searches at once (503 with Retry-After): the previous search of a filter
+      // being typed may still run there. Wait as asked, a few times, unless the walk started over.
+      for (let waited = 0; response.status === 503 && waited < SEARCH_RETRIES; waited++) {
+        if (generation !== this.generation) return null;
+        await new Promise((r) => setTimeout(r, Math.min(5, Math.max(1, Number(response.headers.get('retry-after')) || 1)) * 1000));
+        if (generation !== this.generation) return null;
+        ({ data, response } = await ask());
+      }
       if (generation !== this.generation) return null;
       if (response.status === 401) throw new Error('the server refused the inbox token');
       if (!response.ok || !data) throw new Error(`the server answered ${response.status}`);
       this.before = data.nextCursor;
-      // Rows the server could not serve still count towards the page: a short page is the end.
-      this.reachedOldest = data.items.length + (data.skipped?.length ?? 0) < this.pageSize;
+      // Rows the server could not serve still count towards the page: a short page is the end, unless
+      // the page's byte budget cut it (truncated).
+      this.reachedOldest = !data.truncated && data.items.length + (data.skipped?.length ?? 0) < this.pageSize;
       return data.items.map((item) => ({ type: 'accepted', item }));
     } finally {
       if (generation === this.generation) this.loading = false;

@@ -30,7 +30,15 @@ export interface ListQuery {
   order?: 'asc' | 'desc';
   limit: number;
   cursor?: string;
+  /**
+   * The page's byte budget: it ends early (`truncated`) when the next event's JSON text would take the
+   * page past this many bytes; it always holds at least one event. Default DEFAULT_PAGE_MAX_BYTES.
+   */
+  maxBytes?: number;
 }
+
+/** A page's byte budget by default: the stored events' JSON text, UTF-8 bytes. */
+export const DEFAULT_PAGE_MAX_BYTES = 4 * 1024 * 1024;
 
 export interface Inbox {
   /** Stores one delivery's events atomically; resolves only after they are durably committed. */
@@ -40,8 +48,11 @@ export interface Inbox {
    * `order: 'desc'`, newest first before `cursor` (an event's id), down to the oldest.
    */
   list(query: ListQuery): Promise<InboxPage>;
-  /** The newest `limit` events, in commit order, and the cursor to read on from after them. */
-  tail(limit: number): Promise<InboxPage>;
+  /**
+   * The newest `limit` events within `maxBytes` (default DEFAULT_PAGE_MAX_BYTES; at least one event),
+   * in commit order, and the cursor to read on from after them; `truncated` when the bytes cut it short.
+   */
+  tail(limit: number, maxBytes?: number): Promise<InboxPage>;
   /** True when the store can take writes now. */
   ready(): Promise<boolean>;
   /** Deletes events received before `before`, at most `max` of them; returns how many. */

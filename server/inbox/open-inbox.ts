@@ -11,6 +11,10 @@ export interface OpenInboxOptions {
   databaseUrl?: string;
   /** Connections each instance holds to PostgreSQL. */
   poolSize?: number;
+  /** SQLite reader threads, or PostgreSQL read connections per instance. */
+  readPoolSize?: number;
+  /** PostgreSQL's statement_timeout for reads (ms). */
+  readStatementTimeoutMs?: number;
   /** Folder of the embedded store. */
   dataDir: string;
   onIdleError?: (err: Error) => void;
@@ -22,7 +26,15 @@ export interface OpenInboxOptions {
 
 export function openInbox(options: OpenInboxOptions): Inbox {
   if (options.databaseUrl) {
-    return new PostgresInbox({ connectionString: options.databaseUrl, poolSize: options.poolSize, onIdleError: options.onIdleError, observer: options.observer, logger: options.logger });
+    return new PostgresInbox({
+      connectionString: options.databaseUrl,
+      poolSize: options.poolSize,
+      readPoolSize: options.readPoolSize,
+      readStatementTimeoutMs: options.readStatementTimeoutMs,
+      onIdleError: options.onIdleError,
+      observer: options.observer,
+      logger: options.logger,
+    });
   }
-  return new SqliteInbox({ file: resolve(options.dataDir, 'inbox.sqlite'), observer: options.observer, logger: options.logger });
+  return new SqliteInbox({ file: resolve(options.dataDir, 'inbox.sqlite'), readThreads: options.readPoolSize, observer: options.observer, logger: options.logger });
 }

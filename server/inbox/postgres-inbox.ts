@@ -7,16 +7,16 @@
 // - One delivery is atomic: all its events go in that one statement.
 // - Stored once: a unique dedupe key and ON CONFLICT DO NOTHING, so two instances receiving the same
 //   event at the same moment both succeed and one row exists.
-// - Readers never skip: see `list`.
+// - Readers never skip, and never hold up a push: reads have their own pool (postgres-reads.ts).
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import type { InboxItem, InboxPage } from 'instagram-push-kit';
+import type { InboxPage } from 'instagram-push-kit';
 import { classifyEvent } from '../events/classify.js';
 import { TurnBatch, type BatchObserver } from './turn-batch.js';
-import { InvalidCursorError, StoreUnavailableError, type AppendResult, type Inbox, type ListQuery, type NewEvent } from './inbox.js';
+import { StoreUnavailableError, type AppendResult, type Inbox, type ListQuery, type NewEvent } from './inbox.js';
 import { keyDigest } from './key-digest.js';
 import { MIGRATIONS } from './postgres-migrations.js';
-import { likePattern, searchWords } from '../events/search.js';
+import { pgText, PostgresReads } from './postgres-reads.js';
 import { StoreHealth, type StoreLogger } from './store-health.js';
 
 /** Any constant shared by all instances; names the lock that serialises migrations. */
@@ -36,89 +36,16 @@ export interface PostgresInboxOptions {
   batchesInFlight?: number;
   /** Told about each batch written (server/metrics/). */
   observer?: BatchObserver;
+  /** Read connections per instance (default 2), apart from the `poolSize` that write. */
+  readPoolSize?: number;
+  /** How long one read statement may run before PostgreSQL cancels it (default 5000 ms). */
+  readStatementTimeoutMs?: number;
   /** Called with errors of idle connections (a database restart), which would otherwise crash the process. */
   onIdleError?: (err: Error) => void;
   /** Where store failures are logged, once per cause (store-health.ts): the SQLSTATE, never the message. */
   logger?: StoreLogger;
   /** While writes fail, readiness tries a write at most this often (default 1000 ms). */
   probeEveryMs?: number;
-}
-
-interface Row {
-  id: string;
-  txid_text: string;
-  channel: string;
-  mid: string | null;
-  entry_id: string | null;
-  entry_time: number | null;
-  event: Record<string, unknown>;
-  received_at: Date;
-  kind: string;
-  direction: 'inbound' | 'echo' | null;
-}
-
-// The text form of txid gets its own name: a bare `txid` in ORDER BY would pick this output column
-// over the table's and sort positions as text ('1000' before '999'), which skips rows.
-const COLUMNS = 'id, txid::text AS txid_text, channel, mid, entry_id, entry_time, event, received_at, kind, direction';
-
-// The position of a row in read order is (txid, id); the cursor is that pair.
-const cursorOf = (r: Pick<Row, 'txid_text' | 'id'>) => `${r.txid_text}.${r.id}`;
-const START = '0.0';
-const MAX_BIGINT = '9223372036854775807';
-
-const MAX_XID8 = 18446744073709551615n;
-
-function parseCursor(cursor: string | undefined): [string, string] {
-  const m = /^(\d{1,20})\.(\d{1,19})$/.exec(cursor ?? START);
-  // Beyond the column types, PostgreSQL would fail the query (a 500): not a cursor this store handed out.
-  if (!m || BigInt(m[1]!) > MAX_XID8 || BigInt(m[2]!) > BigInt(MAX_BIGINT)) throw new InvalidCursorError(cursor!);
-  return [m[1]!, m[2]!];
-}
-
-/** A cursor walking back: an event's id, or a forward cursor (`<txid>.<id>`), which reads back from its id. */
-function parseBackCursor(cursor: string): string {
-  const m = /^(?:\d{1,20}\.)?(\d{1,19})$/.exec(cursor);
-  if (!m || BigInt(m[1]!) > BigInt(MAX_BIGINT)) throw new InvalidCursorError(cursor);
-  return m[1]!;
-}
-
-function toItem(r: Row): InboxItem {
-  return {
-    id: r.id,
-    channel: r.channel,
-    mid: r.mid,
-    entryId: r.entry_id,
-    entryTime: r.entry_time,
-    event: r.event,
-    receivedAt: r.received_at.toISOString(),
-    kind: r.kind,
-    direction: r.direction,
-  };
-}
-
-/** PostgreSQL text cannot hold NUL; the event's JSON keeps the exact value (as an escape). */
-const pgText = (s: string | null) => (s === null ? null : s.replace(/\u0000/g, '\uFFFD'));
-
-/**
- * The filters of a list query as SQL conditions with numbered parameters from `$first`, and the next
- * number; null when nothing can match (a search word holding NUL: the JSON text escapes it). Each word
- * is an ILIKE over the event's JSON text (no index by default: see postgres-migrations.ts).
- */
-function filtersOf(query: ListQuery, first: number): { sql: string; values: unknown[]; next: number } | null {
-  const words = searchWords(query.q);
-  if (words.some((w) => w.includes('\u0000'))) return null;
-  const conditions: string[] = [];
-  const values: unknown[] = [];
-  const add = (condition: string, value: unknown) => {
-    values.push(value);
-    conditions.push(condition.replace('?', `$${first + values.length - 1}`));
-  };
-  // Stored channels and kinds hold U+FFFD where NUL was sent; so do the filters, to match them.
-  if (query.channel !== undefined) add('channel = ?', pgText(query.channel));
-  if (query.kind !== undefined) add('kind = ?', pgText(query.kind));
-  if (query.direction !== undefined) add('direction = ?', query.direction);
-  for (const word of words) add('event::text ILIKE ?', likePattern(word));
-  return { sql: conditions.map((c) => `AND ${c}`).join(' '), values, next: first + values.length };
 }
 
 /** The events as the INSERTs' column arrays; the first holds the keys' digests (key-digest.ts). */
@@ -150,6 +77,7 @@ export class PostgresInbox implements Inbox {
   private closing = false;
   private readonly pending: TurnBatch<PendingAppend>;
   private readonly health: StoreHealth;
+  private readonly reads: PostgresReads;
 
   constructor(options: PostgresInboxOptions) {
     this.health = new StoreHealth('postgresql', options);
@@ -163,6 +91,14 @@ export class PostgresInbox implements Inbox {
       application_name: 'instagram-push-kit',
     });
     this.pool.on('error', (err) => options.onIdleError?.(err));
+    this.reads = new PostgresReads({
+      connectionString: options.connectionString,
+      poolSize: options.readPoolSize,
+      statementTimeoutMs: options.readStatementTimeoutMs,
+      connectTimeoutMs: options.connectTimeoutMs,
+      ensureSchema: () => this.ensureSchema(),
+      onIdleError: options.onIdleError,
+    });
   }
 
   /** Applies pending migrations once; retried on the next call if the database was unreachable. */
@@ -288,67 +224,12 @@ export class PostgresInbox implements Inbox {
     return batch.map((p, i) => ({ stored: stored[i]!, duplicates: p.events.length - stored[i]! }));
   }
 
-  /**
-   * Pages in (txid, id) order, handing out only rows written by transactions older than every
-   * transaction still in flight. Why: ids and txids are taken before commit, so a row with a smaller
-   * id can commit after a larger one; a reader at `id > cursor` would pass it and never see it. Below
-   * `pg_snapshot_xmin(pg_current_snapshot())` every transaction has ended and no new one can start,
-   * so nothing can ever appear behind the cursor. The cost: a transaction left open anywhere in the
-   * cluster holds the feed back (it waits; it never skips).
-   */
-  async list(query: ListQuery): Promise<InboxPage> {
-    if (query.order === 'desc') return this.listBack(query);
-    const [txid, id] = parseCursor(query.cursor);
-    const filters = filtersOf(query, 3);
-    if (!filters) return { items: [], nextCursor: query.cursor ?? START };
-    const r = await this.query<Row>(
-      `SELECT ${COLUMNS} FROM inbox_events
-        WHERE (txid, id) > ($1::text::xid8, $2::bigint)
-          AND txid < pg_snapshot_xmin(pg_current_snapshot())
-          ${filters.sql}
-        ORDER BY inbox_events.txid, inbox_events.id
-        LIMIT $${filters.next}`,
-      [txid, id, ...filters.values, query.limit],
-    );
-    const last = r.rows.at(-1);
-    return { items: r.rows.map(toItem), nextCursor: last ? cursorOf(last) : (query.cursor ?? START) };
+  list(query: ListQuery): Promise<InboxPage> {
+    return this.reads.list(query);
   }
 
-  /**
-   * Walks back by id, newest first. Only rows below the horizon, as forward reads: a row still being
-   * committed is left to the forward readers (the live feed), which never pass it. By id rather than
-   * (txid, id), so an item's own id is a cursor: the console pages back from the oldest item it holds.
-   * The tail orders by id too, so the console's backlog and the pages before it leave no gap.
-   */
-  private async listBack(query: ListQuery): Promise<InboxPage> {
-    const before = query.cursor === undefined ? null : parseBackCursor(query.cursor);
-    const filters = filtersOf(query, before === null ? 1 : 2);
-    if (!filters) return { items: [], nextCursor: before ?? '0' };
-    const r = await this.query<Row>(
-      `SELECT ${COLUMNS} FROM inbox_events
-        WHERE txid < pg_snapshot_xmin(pg_current_snapshot())${before === null ? '' : ' AND id < $1::bigint'}
-          ${filters.sql}
-        ORDER BY inbox_events.id DESC
-        LIMIT $${filters.next}`,
-      [...(before === null ? [] : [before]), ...filters.values, query.limit],
-    );
-    return { items: r.rows.map(toItem), nextCursor: r.rows.at(-1)?.id ?? before ?? '0' };
-  }
-
-  async tail(limit: number): Promise<InboxPage> {
-    // One statement, one snapshot. The cursor goes just past the horizon, not past the newest row, so
-    // reading on from it starts exactly where this snapshot's readable rows end. The newest by id, as
-    // walking back orders (listBack): the rows before the oldest one here are exactly that walk's.
-    const r = await this.query<Row & { horizon: string }>(
-      `SELECT (h.xmin::text::numeric - 1)::text AS horizon, e.*
-         FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin) h
-         LEFT JOIN LATERAL (
-           SELECT ${COLUMNS} FROM inbox_events WHERE txid < h.xmin ORDER BY inbox_events.id DESC LIMIT $1
-         ) e ON true`,
-      [limit],
-    );
-    const rows = r.rows.filter((row) => row.id !== null).reverse();
-    return { items: rows.map(toItem), nextCursor: `${r.rows[0]!.horizon}.${MAX_BIGINT}` };
+  tail(limit: number, maxBytes?: number): Promise<InboxPage> {
+    return this.reads.tail(limit, maxBytes);
   }
 
   /** Reachable, and writes succeed: false from a failed write until one succeeds (a delivery's, or readiness' probe). */
@@ -398,6 +279,6 @@ export class PostgresInbox implements Inbox {
     this.closing = true;
     await this.pending.drain();
     this.closed = true;
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.reads.close()]);
   }
 }

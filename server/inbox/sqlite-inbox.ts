@@ -2,38 +2,23 @@
 // disk before a push is answered 200. Writes go to one writer connection in a worker thread
 // (sqlite-writer.ts), so the event loop never waits for a commit or its fsync, with group commit: one
 // transaction, one fsync, for every delivery that arrived together, one savepoint each (all-or-nothing).
-// The main thread keeps its own connection for the reads.
-//
-// Readers never skip: the main thread's connection sees only committed rows (WAL snapshots), and ids are
-// assigned by the one writer in commit order (a transaction's ids are all above every id committed before
-// it, and no other transaction can commit in between), so paging by `id > cursor` is gap-free.
+// Reads (pages, searches, the feed's tail and polls) go to reader threads (sqlite-reader.ts), each with
+// its own connection, so a push never waits behind a read; what they read is in sqlite-reads.ts.
+// The main thread keeps a connection only to migrate the schema and to probe readiness.
 import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { InboxItem, InboxPage } from 'instagram-push-kit';
-import { likePattern, searchWords } from '../events/search.js';
 import { migrate, openDatabase, toRow, type EventRow } from './sqlite-schema.js';
+import { SqliteReader } from './sqlite-reader.js';
+import type { ReadRow, RowPage } from './sqlite-reads.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import type { BatchObserver } from './turn-batch.js';
 import { StoreHealth, type StoreLogger } from './store-health.js';
-import { InvalidCursorError, StoreUnavailableError, type AppendResult, type Inbox, type ListQuery, type NewEvent } from './inbox.js';
+import { DEFAULT_PAGE_MAX_BYTES, InvalidCursorError, StoreUnavailableError, type AppendResult, type Inbox, type ListQuery, type NewEvent } from './inbox.js';
 
-interface Row {
-  id: number;
-  channel: string;
-  mid: string | null;
-  entry_id: string | null;
-  entry_time: number | null;
-  event: string;
-  received_at: string;
-  kind: string;
-  direction: 'inbound' | 'echo' | null;
-}
-
-const COLUMNS = 'id, channel, mid, entry_id, entry_time, event, received_at, kind, direction';
-
-function toItem(r: Row): InboxItem {
+function toItem(r: ReadRow): InboxItem {
   return {
     id: String(r.id),
     channel: r.channel,
@@ -47,6 +32,10 @@ function toItem(r: Row): InboxItem {
   };
 }
 
+function toPage(page: RowPage): InboxPage {
+  return { items: page.rows.map(toItem), nextCursor: page.nextCursor, ...(page.truncated && { truncated: true as const }) };
+}
+
 export interface SqliteInboxOptions {
   /** Path of the database file. */
   file: string;
@@ -58,6 +47,8 @@ export interface SqliteInboxOptions {
   logger?: StoreLogger;
   /** While writes fail, readiness tries a write at most this often (default 1000 ms). */
   probeEveryMs?: number;
+  /** Reader threads, each with its own connection (default 2). */
+  readThreads?: number;
 }
 
 /** Readiness' probe (sqlite-commit.ts, probeCommit): a row of its own, never seen by a reader. */
@@ -67,10 +58,7 @@ const probeRow = () =>
 export class SqliteInbox implements Inbox {
   private readonly db: Database.Database;
   private readonly writer: SqliteWriter;
-  /** One prepared statement per shape of list query (which filters, how many words, which order). */
-  private readonly lists = new Map<string, Database.Statement>();
-  private readonly listNewest: Database.Statement;
-  private readonly lastId: Database.Statement;
+  private readonly reader: SqliteReader;
   private closed = false;
   private readonly health: StoreHealth;
 
@@ -82,8 +70,7 @@ export class SqliteInbox implements Inbox {
     // Migrated here, before the writer thread opens its connection, so it only ever sees the newest schema.
     migrate(this.db);
     this.writer = new SqliteWriter({ file: options.file, busyTimeoutMs }, options.observer);
-    this.listNewest = this.db.prepare(`SELECT ${COLUMNS} FROM events ORDER BY id DESC LIMIT ?`);
-    this.lastId = this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events');
+    this.reader = new SqliteReader({ file: options.file, busyTimeoutMs, niceness: 19 }, options.readThreads ?? 2);
   }
 
   append(events: NewEvent[], receivedAt: Date): Promise<AppendResult> {
@@ -98,51 +85,14 @@ export class SqliteInbox implements Inbox {
     return this.health.track(this.writer.append(rows));
   }
 
-  /**
-   * Forward (`asc`) in id order after the cursor, or back (`desc`) from the newest, before the cursor.
-   * Filters go into the SQL: channel, kind and direction through their (column, id) indexes; each search
-   * word is a LIKE over the event's JSON text (ASCII case-insensitive, as SQLite's LIKE is), read in id
-   * order until the page is full: about 60 ms for a word in none of 100 000 events on a 2-core machine
-   * (test/bench/inbox-search.ts). An FTS5 trigram index answered in 0.2 ms but made each write about
-   * six times dearer, and writes are what this store is for.
-   */
+  /** See SqliteReads.list; run in a reader thread. */
   async list(query: ListQuery): Promise<InboxPage> {
     if (!/^\d{1,15}$/.test(query.cursor ?? '0')) throw new InvalidCursorError(query.cursor!);
-    const desc = query.order === 'desc';
-    const at = query.cursor === undefined ? undefined : Number(query.cursor);
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (!desc || at !== undefined) {
-      where.push(desc ? 'id < ?' : 'id > ?');
-      args.push(at ?? 0);
-    }
-    for (const column of ['channel', 'kind', 'direction'] as const) {
-      if (query[column] === undefined) continue;
-      where.push(`${column} = ?`);
-      args.push(query[column]);
-    }
-    const words = searchWords(query.q);
-    // The JSON text escapes NUL, so a word holding one matches nothing (and LIKE would stop at it).
-    if (words.some((w) => w.includes('\u0000'))) return { items: [], nextCursor: String(at ?? 0) };
-    for (const word of words) {
-      where.push("event LIKE ? ESCAPE '\\'");
-      args.push(likePattern(word));
-    }
-    const sql = `SELECT ${COLUMNS} FROM events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id ${desc ? 'DESC' : 'ASC'} LIMIT ?`;
-    let statement = this.lists.get(sql);
-    if (!statement) this.lists.set(sql, (statement = this.db.prepare(sql)));
-    const rows = statement.all(...args, query.limit) as Row[];
-    const last = rows.at(-1);
-    return { items: rows.map(toItem), nextCursor: String(last ? last.id : (at ?? 0)) };
+    return toPage(await this.reader.list(query, query.maxBytes ?? DEFAULT_PAGE_MAX_BYTES));
   }
 
-  async tail(limit: number): Promise<InboxPage> {
-    // Both reads see one snapshot, so the cursor is exactly where the returned rows end.
-    return this.db.transaction(() => {
-      const rows = (this.listNewest.all(limit) as Row[]).reverse();
-      const { id } = this.lastId.get() as { id: number };
-      return { items: rows.map(toItem), nextCursor: String(id) };
-    })();
+  async tail(limit: number, maxBytes = DEFAULT_PAGE_MAX_BYTES): Promise<InboxPage> {
+    return toPage(await this.reader.tail(limit, maxBytes));
   }
 
   /** Open, and writes succeed: false from a failed write until one succeeds (a delivery's, or readiness' probe). */
@@ -168,6 +118,7 @@ export class SqliteInbox implements Inbox {
     this.closed = true;
     // Queued deliveries are committed (and answered) before the handles close.
     await this.writer.close();
+    await this.reader.close();
     this.db.close();
   }
 }

@@ -84,6 +84,11 @@ export class FeedWriter {
     if (!this.fits()) this.overflow();
   }
 
+  /** Resolves once nothing written waits beyond the socket's own buffer (or the stream ended). */
+  async idle(): Promise<void> {
+    if (this.open && this.res.writableNeedDrain) await drained(this.res);
+  }
+
   async pace(texts: Iterable<string>): Promise<void> {
     for (const text of texts) {
       if (!this.open) return;

@@ -12,7 +12,7 @@ import {
   StreamSlots,
   tooManyStreams,
 } from '../read/feed-limits.js';
-import type { Inbox } from '../inbox/inbox.js';
+import { DEFAULT_PAGE_MAX_BYTES, type Inbox } from '../inbox/inbox.js';
 import { createLogger } from '../run/logger.js';
 import type { LoggedRefusal, RefusalLog } from '../read/refusal-log.js';
 
@@ -34,6 +34,8 @@ export interface FeedDeps {
   retryAfterS?: number;
   /** Bytes that may wait unsent for one reader before its stream is ended. */
   maxUnsentBytes?: number;
+  /** The byte budget of the backlog and of each poll's page (the stored events' JSON text). */
+  pageMaxBytes?: number;
   /**
    * False for a stored event that cannot be served within the contract: it is left out, and this
    * function logs it (servable.ts's `Servable.item` does both). The default serves every event.
@@ -61,6 +63,7 @@ export function inboxFeed({
   maxStreams = DEFAULT_MAX_STREAMS,
   retryAfterS = DEFAULT_STREAMS_RETRY_AFTER_S,
   maxUnsentBytes = DEFAULT_MAX_UNSENT_BYTES,
+  pageMaxBytes = DEFAULT_PAGE_MAX_BYTES,
   serveItem = () => true,
   logger = createLogger(),
 }: FeedDeps) {
@@ -99,7 +102,7 @@ export function inboxFeed({
 
     let page;
     try {
-      page = await inbox.tail(backlog);
+      page = await inbox.tail(backlog, pageMaxBytes);
     } catch (err) {
       stop();
       throw err;
@@ -120,7 +123,8 @@ export function inboxFeed({
     await writer.pace(framesOf(past));
     // Ended meanwhile (by its reader, shutdown, or falling behind): 'close' stops the rest.
     if (!writer.open || !held) return;
-    writer.push('event: ready\ndata: {}\n\n');
+    // A backlog cut short by its byte budget says so: the console then knows older events remain.
+    writer.push(`event: ready\ndata: ${page.truncated ? '{"truncated":true}' : '{}'}\n\n`);
     const lastBacklogRefusal = pastRefusals.at(-1)?.id ?? 0;
     for (const r of held) if (r.id > lastBacklogRefusal) writer.push(refusedFrame(r));
     held = null;
@@ -129,11 +133,15 @@ export function inboxFeed({
     const poll = async () => {
       try {
         for (;;) {
-          const next = await inbox.list({ cursor, limit: POLL_PAGE });
+          // Nothing more is read for this reader while what was written waits unsent: a reader that
+          // stops reading costs one page at most, not the inbox.
+          await writer.idle();
+          if (!writer.open) return;
+          const next = await inbox.list({ cursor, limit: POLL_PAGE, maxBytes: pageMaxBytes });
           if (!writer.open) return;
           cursor = next.nextCursor;
           await writer.pace(next.items.filter(serveItem).map(acceptedFrame));
-          if (next.items.length < POLL_PAGE) break;
+          if (next.items.length < POLL_PAGE && !next.truncated) break;
         }
       } catch {
         // The store is down for a moment (readyz reports it); the next poll tries again.

@@ -12,6 +12,7 @@ import autocannon from 'autocannon';
 import { freePort } from '../support/process.js';
 import { measureLoopStalls } from './event-loop.js';
 import { measureValidation } from './validation.js';
+import { measureReads } from './reads.js';
 import { startPgCluster } from '../support/postgres.js';
 import { summarizeProfile } from './profile.js';
 
@@ -313,10 +314,12 @@ async function main(): Promise<void> {
   for (const v of validation) console.log(`validation, ${v.payload} (${v.bytes} bytes): ${v.validateUs} µs (JSON.parse of the same bytes: ${v.parseUs} µs)`);
   const loopStalls = await measureLoopStalls();
   for (const s of loopStalls) console.log(`event loop, ${s.payload} (${s.bytes} bytes): answered ${s.status}, longest stall ${s.maxDelayMs} ms (target for the largest accepted: < 100 ms)`);
+  // Reads against the push path, and unread feeds and pages against memory (reads.ts); BENCH_READS=0 skips.
+  const reads = process.env.BENCH_READS === '0' ? undefined : await measureReads();
   mkdirSync(join(root, 'reports/bench'), { recursive: true });
   writeFileSync(
     join(root, 'reports/bench/latest.json'),
-    `${JSON.stringify({ date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, method: { seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS, bodyBytes: delivery('x').body.length }, summary, ratios, coldStartMs: cold, memory, validation, loopStalls, profile }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, method: { seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS, bodyBytes: delivery('x').body.length }, summary, ratios, coldStartMs: cold, memory, validation, loopStalls, profile, reads }, null, 2)}\n`,
   );
   console.log('figures written to reports/bench/latest.json');
 }

@@ -373,6 +373,40 @@ describe('the console modules', () => {
     expect(older.reachedOldest).toBe(true);
   });
 
+  it('does not take a page the byte budget cut short (truncated) for the oldest', async () => {
+    let truncated = true;
+    const fetch = async () => {
+      const items = [{ id: '5', channel: 'c', mid: null, entryId: null, entryTime: null, event: {}, receivedAt: '2026-11-25T08:00:00.000Z', kind: 'text', direction: null }];
+      return new Response(JSON.stringify({ items, nextCursor: '5', ...(truncated && { truncated: true }) }), { headers: { 'content-type': 'application/json' } });
+    };
+    const older = new OlderPages(createPushClient({ baseUrl: 'http://127.0.0.1:1', retries: 0, fetch }), () => 'tok', 10);
+    older.fedFrom(['6'], { gap: false, holdsAll: false });
+    await older.next(readFilters(''));
+    expect(older.reachedOldest).toBe(false);
+    truncated = false;
+    await older.next(readFilters(''));
+    expect(older.reachedOldest).toBe(true);
+  });
+
+  it('asks again, after Retry-After, for a page the server refused while another search ran', async () => {
+    let asked = 0;
+    const fetch = async () => {
+      asked++;
+      if (asked === 1) return new Response(JSON.stringify({ resultMsg: 'busy', code: 'store_unavailable', requestId: 'r', errors: [] }), { status: 503, headers: { 'content-type': 'application/json', 'retry-after': '1' } });
+      const items = [{ id: '5', channel: 'c', mid: null, entryId: null, entryTime: null, event: {}, receivedAt: '2026-11-25T08:00:00.000Z', kind: 'text', direction: null }];
+      return new Response(JSON.stringify({ items, nextCursor: '5' }), { headers: { 'content-type': 'application/json' } });
+    };
+    const older = new OlderPages(createPushClient({ baseUrl: 'http://127.0.0.1:1', retries: 0, fetch }), () => 'tok', 10);
+    older.fedFrom(['6'], { gap: false, holdsAll: false });
+    expect((await older.next({ ...readFilters(''), q: 'blue' }))!.map((i) => (i.type === 'accepted' ? i.item.id : ''))).toEqual(['5']);
+    expect(asked).toBe(2);
+    // Started over while waiting: the old walk's answer is dropped.
+    asked = 0;
+    const stale = older.next({ ...readFilters(''), q: 'blue' });
+    older.restart();
+    expect(await stale).toBeNull();
+  });
+
   it('quotes curl arguments so any body is safe to paste into a shell', () => {
     const body = `it's $(rm -rf /) \`x\` "q" \\ \n done`;
     const quoted = shellQuote(body);

@@ -364,6 +364,52 @@ describe.each(stores)('the $name inbox', ({ open }) => {
     });
   });
 
+  describe('byte budget', () => {
+    const size = (item: { event: unknown }) => Buffer.byteLength(JSON.stringify(item.event));
+    const big = (i: number) => textDelivery(`mid-big-${i}`, '17841400000000000', `${i}`.padEnd(20_000, 'x'));
+
+    it('ends a page early, marked truncated, when the next event would pass the budget; its cursor reads on, forward and back', async () => {
+      for (let i = 0; i < 5; i++) expect((await push(server.url, big(i), { chanId: 'big' })).status).toBe(200);
+      const every = (await store.inbox.list({ channel: 'big', limit: 10 })).items;
+      expect(every.map((i) => i.mid)).toEqual([0, 1, 2, 3, 4].map((i) => `mid-big-${i}`));
+      const two = size(every[0]!) + size(every[1]!);
+      for (const order of ['asc', 'desc'] as const) {
+        const seen: string[] = [];
+        const shapes: string[] = [];
+        let cursor: string | undefined;
+        for (;;) {
+          const page = await store.inbox.list({ channel: 'big', limit: 10, order, cursor, maxBytes: two });
+          seen.push(...page.items.map((i) => i.mid!));
+          shapes.push(`${page.items.length}${page.truncated ? '+' : ''}`);
+          if (!page.truncated) break;
+          cursor = page.nextCursor;
+        }
+        // Exactly two fit (the budget is theirs to the byte); the last page is short and not truncated.
+        expect(shapes).toEqual(['2+', '2+', '1']);
+        expect(seen).toEqual(order === 'asc' ? every.map((i) => i.mid) : every.map((i) => i.mid).reverse());
+      }
+      const one = await store.inbox.list({ channel: 'big', limit: 10, maxBytes: two - 1 });
+      expect([one.items.length, one.truncated]).toEqual([1, true]);
+      // A single event larger than the budget still pages: one at a time.
+      const tiny = await store.inbox.list({ channel: 'big', limit: 10, maxBytes: 10 });
+      expect([tiny.items.map((i) => i.mid), tiny.truncated]).toEqual([['mid-big-0'], true]);
+      expect((await store.inbox.list({ channel: 'big', limit: 10, cursor: tiny.nextCursor, maxBytes: 10 })).items.map((i) => i.mid)).toEqual(['mid-big-1']);
+      // Within the budget, a page is as before: no truncated member.
+      expect((await store.inbox.list({ channel: 'big', limit: 2 })).truncated).toBeUndefined();
+    });
+
+    it('tails the newest events within the budget, marked truncated, and reads on from the same place', async () => {
+      const whole = await store.inbox.tail(3);
+      expect(whole.items.map((i) => i.mid)).toEqual(['mid-big-2', 'mid-big-3', 'mid-big-4']);
+      expect(whole.truncated).toBeUndefined();
+      const cut = await store.inbox.tail(3, size(whole.items[2]!) + size(whole.items[1]!));
+      expect(cut.items.map((i) => i.mid)).toEqual(['mid-big-3', 'mid-big-4']);
+      expect(cut.truncated).toBe(true);
+      expect(cut.nextCursor).toBe(whole.nextCursor);
+      expect((await store.inbox.tail(3, 1)).items.map((i) => i.mid)).toEqual(['mid-big-4']);
+    });
+  });
+
   describe('filters, search and walking back, through the typed client', () => {
     const client = () => createPushClient({ baseUrl: server.url, retries: 0 });
     const read = async (query: MessagesQuery) => {
