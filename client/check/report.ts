@@ -25,3 +25,20 @@ export function summaryLine(report: ConformanceReport): string {
   const budget = s.overBudget === 0 ? `none over ${s.budgetMs} ms` : `${s.overBudget} over ${s.budgetMs} ms`;
   return `${plural(s.cases, 'case')}: ${s.passed} conform, ${s.failed} deviate, ${s.skipped} skipped; ${plural(s.requests, 'request')}: ${latency}, ${budget}`;
 }
+
+/** The table under the summary: cases by verdict, then the three most common causes of deviation. */
+export function causeLines(report: ConformanceReport): string[] {
+  const s = report.summary;
+  if (s.failed === 0) return [];
+  const width = String(Math.max(s.passed, s.failed, s.skipped)).length;
+  return [
+    '',
+    'verdict   cases',
+    `conform   ${String(s.passed).padStart(width)}`,
+    `deviate   ${String(s.failed).padStart(width)}`,
+    `skipped   ${String(s.skipped).padStart(width)}`,
+    '',
+    'most common causes:',
+    ...s.causes.map((c) => `  ${plural(c.cases, 'case').padEnd(9)} ${c.cause}`),
+  ];
+}

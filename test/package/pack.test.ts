@@ -319,7 +319,7 @@ describe('instagram-push-kit (client/)', () => {
     const r = runNode(node, [bin, 'validate', '--json', bad], { cwd: clientApp });
     expect(r.status, r.stderr).toBe(1);
     expect(JSON.parse(r.stdout).problems).toEqual([{ path: '/entry/0/time', message: 'must be number' }]);
-    expect(runNode(node, [bin, 'sign', bad, '--secret', 'k'], { cwd: clientApp }).stdout.trim()).toMatch(/^sha256=[0-9a-f]{64}$/);
+    expect(runNode(node, [bin, 'sign', bad, '--secret', 'k'], { cwd: clientApp }).stdout.trim()).toMatch(/^X-Hub-Signature-256: sha256=[0-9a-f]{64}\nX-Hub-Signature: sha1=[0-9a-f]{40}$/);
   }, 120_000);
 
   it('`ig-push serve` without the server package: exit 2 and one line saying how to install it', () => {
