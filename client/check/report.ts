@@ -4,7 +4,7 @@ import { describeFinding, type CaseResult, type ConformanceReport } from './runn
 
 const MARK = { pass: 'ok', fail: 'fail', skip: 'skip' } as const;
 // The longest case ID, so the timings line up.
-const ID_WIDTH = 30;
+const ID_WIDTH = 34;
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 

@@ -116,38 +116,53 @@ function probeStep(target: ReceiverTarget): Step {
   return { name: 'still answering', method: 'GET', route: 'channel', url: withQuery(target.url, query), headers: {}, expect: { status: 401, describe: 'an answer', spec: TIMING_SPEC } };
 }
 
+/** The finding for a receiver that answered a case, then nothing more. */
+function stoppedFinding(request: string, why: string): Finding {
+  return {
+    step: 'still answering',
+    request,
+    expected: 'the receiver to keep answering after it answered this case',
+    got: `accepted, then stopped answering (${why})`,
+    spec: TIMING_SPEC,
+    hint: 'the receiver most likely crashed handling this delivery after answering it',
+  };
+}
+
 async function runCase(c: CaseSpec, settings: Settings): Promise<CaseResult> {
   const result: CaseResult = { id: c.id, group: c.group, title: c.title, stores: c.stores, verdict: 'pass', requests: [], findings: [] };
   if (c.skip) return { ...result, verdict: 'skip', skipped: c.skip };
-  let answered = false;
+  let answeredBefore = false;
+  let last: Outcome | undefined;
   for (const step of await c.steps()) {
     const outcome = await send(step, settings);
+    last = outcome;
     const record: RequestRecord = { step: step.name, method: step.method, url: step.shown ?? step.url, status: outcome.kind === 'answer' ? outcome.answer.status : null, ms: outcome.ms };
     if (outcome.kind !== 'answer') record.error = outcome.kind === 'timeout' ? 'timeout' : outcome.message;
-    answered = outcome.kind === 'answer';
     result.requests.push(record);
+    if (c.stores && answeredBefore && outcome.kind === 'network') {
+      // It answered this case's delivery, and now refuses connections: it died of it.
+      result.findings.push(stoppedFinding(`${step.method} ${step.url}`, outcome.message));
+      result.stoppedAnswering = true;
+      break;
+    }
+    answeredBefore ||= outcome.kind === 'answer';
     const findings = judge(step, outcome, settings.budgetMs);
-    result.findings.push(...findings);
-    // The rest of a case (a redelivery, another route) stands on this step: after a deviation it would
-    // only repeat it.
-    if (findings.length) break;
+    // One finding per cause: a redelivery answered like the delivery adds nothing to read.
+    result.findings.push(...findings.filter((f) => !result.findings.some((seen) => seen.expected === f.expected && seen.got === f.got)));
+    // The rest of a case (a redelivery, another route) stands on this step being accepted: after a wrong
+    // status it would only repeat it. A right status with a body off the contract goes on, so the faults
+    // that matter more (a refused redelivery, a crash) are not hidden behind it.
+    if (outcome.kind !== 'answer' || outcome.answer.status !== step.expect.status) break;
   }
   // A receiver may answer a delivery and then die handling it: ask once more before the next case, so
   // the case that killed it is the one reported, even when it is the last case of the run.
-  if (c.stores && answered) {
+  if (c.stores && !result.stoppedAnswering && last?.kind === 'answer') {
     const probe = probeStep(settings.target);
     const outcome = await send(probe, settings);
     if (outcome.kind !== 'answer') {
       const why = outcome.kind === 'timeout' ? `no answer within ${settings.budgetMs} ms` : outcome.message;
       result.requests.push({ step: probe.name, method: 'GET', url: probe.url, status: null, ms: outcome.ms, error: outcome.kind === 'timeout' ? 'timeout' : outcome.message });
-      result.findings.push({
-        step: probe.name,
-        request: `GET ${probe.url}`,
-        expected: 'the receiver to keep answering after it answered this case',
-        got: `accepted, then stopped answering (${why})`,
-        spec: TIMING_SPEC,
-        hint: 'the receiver most likely crashed handling this delivery after answering it',
-      });
+      result.findings.push(stoppedFinding(`GET ${probe.url}`, why));
       result.stoppedAnswering = true;
     }
   }

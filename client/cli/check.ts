@@ -99,7 +99,7 @@ async function confirm(cases: ConformanceCase[], target: string): Promise<void> 
 function urlLines(target: ReceiverTarget, accountChecked: boolean): string[] {
   const lines = [`  --url ${target.given} read as ${target.form.replace('-', ' ')}`, `  deliveries and the handshake: ${target.url}`];
   if (target.accountUrl && accountChecked) lines.push(`  by account ID:                ${target.accountUrl}`);
-  if (target.channelUrl) lines.push(`  an unknown channel:           ${target.channelUrl('ig-push-check-…')}`);
+  if (target.channelUrl) lines.push(`  an unknown channel:           ${target.channelUrl('ig-push-check-RANDOM')}`);
   return lines;
 }
 
