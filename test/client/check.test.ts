@@ -46,8 +46,8 @@ describe('the conformance cases as a library', () => {
     child.stderr.on('data', (d) => (out += d));
     const code = await new Promise((resolve) => child.on('close', resolve));
     expect(code, out).toBe(0);
-    expect(out).toMatch(/^# tests 10$/m);
-    expect(out).toMatch(/^# pass 10$/m);
+    expect(out).toMatch(/^# tests 14$/m);
+    expect(out).toMatch(/^# pass 14$/m);
     expect(out).toMatch(/^ok \d+ - acceptance\/text: /m);
   });
 
@@ -57,7 +57,7 @@ describe('the conformance cases as a library', () => {
       const [edit] = conformance({ url: stub.url, channel: STUB_CHANNEL, secret: STUB_SECRET, only: ['acceptance/edit'] });
       const err = await edit!.assert().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ConformanceError);
-      expect((err as Error).message).toMatch(/^acceptance\/edit: 1 deviation from the contract\nsend: POST \/apiaccess\/api\/instagram\/message\/chan-stub\n {2}expected 200 \{"resultMsg":"200"\}\n {2}got {6}500 application\/json .*\n {2}spec {5}#\/components\/responses\/PushAccepted$/);
+      expect((err as Error).message).toMatch(/^acceptance\/edit: 1 deviation from the contract\nsend: POST http:\/\/127\.0\.0\.1:\d+\/apiaccess\/api\/instagram\/message\/chan-stub\n {2}expected 200 \{"resultMsg":"200"\}\n {2}got {6}500 application\/json .*\n {2}spec {5}#\/components\/responses\/PushAccepted$/);
       expect((await edit!.run()).verdict).toBe('fail');
     } finally {
       await stub.close();
@@ -75,8 +75,13 @@ describe('the conformance cases as a library', () => {
   it('reports an unreachable receiver once, at the first request', async () => {
     const port = await freePort(); // nothing listens there any more
     const report = await runConformance({ url: `http://127.0.0.1:${port}`, channel: 'c', secret: 's', only: ['refusals'] });
-    expect(report.unreachable).toBe(`no answer from http://127.0.0.1:${port}: fetch failed (ECONNREFUSED)`);
+    expect(report.unreachable).toBe(`no answer from http://127.0.0.1:${port}/apiaccess/api/instagram/message/c: fetch failed (ECONNREFUSED)`);
     expect(report.cases).toEqual([]);
+    // The JUnit report of such a run is one failed case naming the cause, so CI shows why.
+    const xml = toJUnit(report);
+    expect(XMLValidator.validate(xml)).toBe(true);
+    expect(xml).toContain('<testcase name="receiver answers" classname="ig-push check.reachability"');
+    expect(xml).toContain(`<failure type="unreachable" message="no answer from http://127.0.0.1:${port}/apiaccess/api/instagram/message/c: fetch failed (ECONNREFUSED)">`);
   });
 
 
