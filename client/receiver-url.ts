@@ -8,6 +8,15 @@ const MARKER = '__igpush_chan_id__';
 
 export type UrlForm = 'base' | 'push' | 'push-channel' | 'template' | 'as-given';
 
+/** Each form in words, for reports and --verbose. */
+export const FORM_NAMES: Record<UrlForm, string> = {
+  base: 'a base URL',
+  push: 'the push URL',
+  'push-channel': 'the push URL of a channel',
+  template: 'a {chanId} template',
+  'as-given': "the receiver's own URL, used as given",
+};
+
 export const ACCEPTED_URL_FORMS = [
   'http://host:port                                     base URL: the contract paths are appended',
   `http://host:port${PUSH_PATH}                 push URL (deliveries routed by entry[].id)`,

@@ -10,7 +10,7 @@ import { caseLines, causeLines, summaryLine } from '../check/report.js';
 import { toJUnit } from '../check/junit.js';
 import { conformance, runConformance, type ConformanceCase, type ConformanceReport } from '../check/runner.js';
 import { spec } from '../check/spec.js';
-import { ReceiverUrlError, type ReceiverTarget } from '../receiver-url.js';
+import { FORM_NAMES, ReceiverUrlError, type ReceiverTarget } from '../receiver-url.js';
 import { COMMAND_EXIT_CODES, CliError, EXIT, exitCodesHelp } from './exit-codes.js';
 import { duration, headerOption, integer, jsonOption, secretOption, signatureOption, urlOption, verifyTokenAlias, verifyTokenOption, type SIGNATURES } from './options.js';
 import { printJsonLine, printLine } from './output.js';
@@ -97,7 +97,7 @@ async function confirm(cases: ConformanceCase[], target: string): Promise<void> 
 
 /** The resolved URLs, printed at the top of the report. */
 function urlLines(target: ReceiverTarget, accountChecked: boolean): string[] {
-  const lines = [`  --url ${target.given} read as ${target.form.replace('-', ' ')}`, `  deliveries and the handshake: ${target.url}`];
+  const lines = [`  --url ${target.given}: ${FORM_NAMES[target.form]}`, `  deliveries and the handshake: ${target.url}`];
   if (target.accountUrl && accountChecked) lines.push(`  by account ID:                ${target.accountUrl}`);
   if (target.channelUrl) lines.push(`  an unknown channel:           ${target.channelUrl('ig-push-check-RANDOM')}`);
   return lines;

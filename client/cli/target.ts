@@ -1,7 +1,7 @@
 // The receiver a command talks to, read from --url by the one function every command shares
 // (client/receiver-url.ts), and a push client that sends to exactly that URL whatever its form.
 import { createPushClient, type PushClient, type PushClientOptions } from '../push-client.js';
-import { PUSH_PATH, ReceiverUrlError, resolveReceiverUrl, type ReceiverTarget } from '../receiver-url.js';
+import { FORM_NAMES, PUSH_PATH, ReceiverUrlError, resolveReceiverUrl, type ReceiverTarget } from '../receiver-url.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { printLine } from './output.js';
 
@@ -18,7 +18,7 @@ export function receiverTarget(url: string | undefined, channel?: string): Recei
 
 /** `url form: …, requests go to …` for --verbose. */
 export function printTarget(target: ReceiverTarget, what = 'requests go to'): void {
-  printLine(`--url ${target.given} (${target.form.replace('-', ' ')}): ${what} ${target.url}`);
+  printLine(`--url ${target.given} (${FORM_NAMES[target.form]}): ${what} ${target.url}`);
 }
 
 /**

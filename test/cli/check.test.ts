@@ -34,7 +34,7 @@ describe('ig-push check against the reference server', () => {
     expect(lines[0]).toBe(`Checking ${server.url}/apiaccess/api/instagram/message/chan-a against spec ${JSON.parse(readFileSync('generated/openapi.json', 'utf8')).info.version}: 44 cases`);
     // The URLs as resolved from --url, at the top.
     expect(lines.slice(1, 5)).toEqual([
-      `  --url ${server.url} read as base`,
+      `  --url ${server.url}: a base URL`,
       `  deliveries and the handshake: ${server.url}/apiaccess/api/instagram/message/chan-a`,
       `  by account ID:                ${server.url}/apiaccess/api/instagram/message`,
       `  an unknown channel:           ${server.url}/apiaccess/api/instagram/message/ig-push-check-RANDOM`,

@@ -31,8 +31,8 @@ export interface SampleReceiver {
   close(): Promise<void>;
 }
 
-const page = (text: string) =>
-  `<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Error</title>\n</head>\n<body>\n<pre>${text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;')}<br> &nbsp; &nbsp;at verifyRequestSignature (/app/app.js:42:11)</pre>\n</body>\n</html>\n`;
+const page = (text: string, at: string) =>
+  `<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Error</title>\n</head>\n<body>\n<pre>${text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;')}<br> &nbsp; &nbsp;at ${at}</pre>\n</body>\n</html>\n`;
 
 export async function startSampleReceiver(faults: SampleFaults = {}): Promise<SampleReceiver> {
   const path = faults.path ?? '/webhook';
@@ -44,7 +44,8 @@ export async function startSampleReceiver(faults: SampleFaults = {}): Promise<Sa
   const hung = new Set<ServerResponse>();
 
   const refuse = (res: ServerResponse, status: number, text: string) => {
-    if (html) res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' }).end(page(text));
+    const at = status === 403 ? 'verifyRequestSignature (/app/app.js:42:11)' : 'readStream (/app/node_modules/raw-body/index.js:156:17)';
+    if (html) res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' }).end(page(text, at));
     else res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ resultMsg: text, code: status === 413 ? 'payload_too_large' : 'bad_signature', requestId: 'r', errors: [] }));
   };
 
