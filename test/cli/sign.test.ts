@@ -25,6 +25,12 @@ describe('ig-push sign', () => {
     expect(r.lines()).toEqual([{ file: '-', header: 'X-Hub-Signature-256', signature, signatures: { 'X-Hub-Signature-256': signature, 'X-Hub-Signature': await signLegacyPayload(fixtureBytes('batch.json'), 's3cret') } }]);
   });
 
+  it('prints the legacy one alone with --signature sha1 --json', async () => {
+    const r = await igPush(['sign', fixture('batch.json'), '--secret', 's', '--signature', 'sha1', '--json']);
+    const signature = await signLegacyPayload(fixtureBytes('batch.json'), 's');
+    expect(r.lines()).toEqual([{ file: fixture('batch.json'), header: 'X-Hub-Signature', signature, signatures: { 'X-Hub-Signature': signature } }]);
+  });
+
   it('exits 2 with a one-line error when no secret is given', async () => {
     const r = await igPush(['sign', fixture('text-message.json')], { env: { IG_PUSH_SECRET: '' } });
     expect(r.code).toBe(2);
