@@ -1,7 +1,7 @@
 // Public entry of `instagram-push-kit`: the client, the signature helpers and the contract's types.
 export { createPushClient, type PushClient, type PushClientOptions, type PushOptions, type VerifyOptions } from './push-client.js';
 export { PushError, isPushError } from './push-error.js';
-export { signPayload, verifyPayload, SIGNATURE_HEADER } from './signature.js';
+export { signPayload, signLegacyPayload, verifyPayload, SIGNATURE_HEADER, LEGACY_SIGNATURE_HEADER } from './signature.js';
 export { isRetryable, retryAfterMs } from './retry.js';
 export { VERSION, USER_AGENT } from './version.js';
 export type {

@@ -22,6 +22,11 @@ export interface PushClientOptions {
   fetch?: (request: Request) => Promise<Response>;
   /** Headers sent with every request. */
   headers?: Record<string, string>;
+  /**
+   * Also sign with the legacy `X-Hub-Signature` (sha1), as Meta does, for receivers that check only that
+   * one; `'only'` sends it alone (to test such a receiver). Default: the contract's header alone.
+   */
+  legacySignature?: boolean | 'only';
 }
 
 export interface PushOptions {
@@ -95,7 +100,7 @@ export function createPushClient(options: PushClientOptions): PushClient {
     ),
   });
   raw.use(userAgentMiddleware);
-  if (options.appSecret) raw.use(signingMiddleware(options.appSecret));
+  if (options.appSecret) raw.use(signingMiddleware(options.appSecret, { legacy: Boolean(options.legacySignature), sha256: options.legacySignature !== 'only' }));
 
   return {
     raw,

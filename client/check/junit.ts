@@ -14,7 +14,7 @@ const caseMs = (c: CaseResult) => c.requests.reduce((n, r) => n + r.ms, 0);
 
 function testcase(c: CaseResult): string {
   const open = `    <testcase name="${escape(c.id)}" classname="ig-push check.${c.group}" time="${seconds(caseMs(c))}"`;
-  const requests = c.requests.map((r) => `${r.step}: ${r.method} ${r.path} → ${r.status ?? r.error} (${r.ms} ms)`).join('\n');
+  const requests = c.requests.map((r) => `${r.step}: ${r.method} ${r.url} → ${r.status ?? r.error} (${r.ms} ms)`).join('\n');
   const out = requests ? `\n      <system-out>${escape(`${c.title}\n${requests}`)}</system-out>` : '';
   if (c.verdict === 'skip') return `${open}>\n      <skipped message="${escape(c.skipped ?? '')}"/>\n    </testcase>`;
   if (c.verdict === 'pass') return `${open}>${out}\n    </testcase>`;
@@ -23,8 +23,22 @@ function testcase(c: CaseResult): string {
   return `${open}>\n      <failure type="deviation" message="${escape(message)}">${escape(c.findings.map(describeFinding).join('\n'))}</failure>${out}\n    </testcase>`;
 }
 
+/** A run that reached nothing: one failed case naming the cause, so CI shows why. */
+function unreachableSuite(report: ConformanceReport): string {
+  return [
+    `  <testsuite name="reachability" tests="1" failures="1" errors="0" skipped="0" time="${seconds(report.summary.durationMs)}" timestamp="${report.startedAt}">`,
+    `    <testcase name="receiver answers" classname="ig-push check.reachability" time="${seconds(report.summary.durationMs)}">`,
+    `      <failure type="unreachable" message="${escape(report.unreachable!)}">${escape(`${report.unreachable}\nURL given: ${report.url.given}`)}</failure>`,
+    '    </testcase>',
+    '  </testsuite>',
+  ].join('\n');
+}
+
 /** The report as a JUnit XML document. */
 export function toJUnit(report: ConformanceReport): string {
+  if (report.unreachable) {
+    return ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="ig-push check" tests="1" failures="1" errors="0" skipped="0" time="${seconds(report.summary.durationMs)}">`, unreachableSuite(report), '</testsuites>', ''].join('\n');
+  }
   const groups = [...new Set(report.cases.map((c) => c.group))];
   const count = (cases: CaseResult[], verdict: CaseResult['verdict']) => cases.filter((c) => c.verdict === verdict).length;
   const suites = groups.map((group) => {

@@ -4,7 +4,7 @@ import { describeFinding, type CaseResult, type ConformanceReport } from './runn
 
 const MARK = { pass: 'ok', fail: 'fail', skip: 'skip' } as const;
 // The longest case ID, so the timings line up.
-const ID_WIDTH = 30;
+const ID_WIDTH = 34;
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -24,4 +24,21 @@ export function summaryLine(report: ConformanceReport): string {
   const latency = s.p50Ms === null ? 'no answers' : `p50 ${s.p50Ms} ms, p95 ${s.p95Ms} ms, max ${s.maxMs} ms`;
   const budget = s.overBudget === 0 ? `none over ${s.budgetMs} ms` : `${s.overBudget} over ${s.budgetMs} ms`;
   return `${plural(s.cases, 'case')}: ${s.passed} conform, ${s.failed} deviate, ${s.skipped} skipped; ${plural(s.requests, 'request')}: ${latency}, ${budget}`;
+}
+
+/** The table under the summary: cases by verdict, then the three most common causes of deviation. */
+export function causeLines(report: ConformanceReport): string[] {
+  const s = report.summary;
+  if (s.failed === 0) return [];
+  const width = String(Math.max(s.passed, s.failed, s.skipped)).length;
+  return [
+    '',
+    'verdict   cases',
+    `conform   ${String(s.passed).padStart(width)}`,
+    `deviate   ${String(s.failed).padStart(width)}`,
+    `skipped   ${String(s.skipped).padStart(width)}`,
+    '',
+    'most common causes:',
+    ...s.causes.map((c) => `  ${plural(c.cases, 'case').padEnd(9)} ${c.cause}`),
+  ];
 }

@@ -3,8 +3,9 @@
 // cases one by one for a test runner; `runConformance()` runs them all and says whether the receiver
 // could be reached at all.
 import { VERSION } from '../version.js';
-import { allCases, DEFAULT_BUDGET_MS, selectCases, type CaseSpec, type ConformanceOptions, type Group, type Step } from './cases.js';
-import { PUSH_PATH, spec } from './spec.js';
+import { withQuery, type ReceiverTarget } from '../receiver-url.js';
+import { allCases, DEFAULT_BUDGET_MS, selectCases, targetOf, type CaseSpec, type ConformanceOptions, type Group, type Step } from './cases.js';
+import { spec, TIMING_SPEC } from './spec.js';
 import { judge, type Finding, type Outcome } from './verdict.js';
 
 /** Sent with every request, so a receiver's logs tell conformance probes from Meta's deliveries. */
@@ -14,7 +15,8 @@ export const CHECK_USER_AGENT = `instagram-push-kit-check/${VERSION}`;
 export interface RequestRecord {
   step: string;
   method: 'GET' | 'POST';
-  path: string;
+  /** The full URL requested (the verify token masked). */
+  url: string;
   /** The answer's status; null when none came. */
   status: number | null;
   ms: number;
@@ -34,6 +36,8 @@ export interface CaseResult {
   skipped?: string;
   requests: RequestRecord[];
   findings: Finding[];
+  /** Set when the receiver answered this case, then answered nothing more: the run stops after it. */
+  stoppedAnswering?: boolean;
 }
 
 /** One conformance case, ready for a test runner: `it(c.id, () => c.assert())`. */
@@ -58,32 +62,24 @@ export class ConformanceError extends Error {
   }
 }
 
-/** A finding as a few lines: step and request, then expected, got and the spec location. */
+/** A finding as a few lines: step and request, then expected, got, the spec location, and what else is wrong. */
 export function describeFinding(f: Finding): string {
-  return [`${f.step}: ${f.request}`, `  expected ${f.expected}`, `  got      ${f.got}`, ...(f.detail ? [`  detail   ${f.detail}`] : []), `  spec     ${f.spec}`].join('\n');
+  return [
+    `${f.step}: ${f.request}`,
+    `  expected ${f.expected}`,
+    `  got      ${f.got}`,
+    ...(f.detail ? [`  detail   ${f.detail}`] : []),
+    `  spec     ${f.spec}`,
+    ...(f.also ?? []).map((a) => `  also     ${a}`),
+    ...(f.hint ? [`  hint     ${f.hint}`] : []),
+  ].join('\n');
 }
 
 interface Settings {
-  base: string;
+  target: ReceiverTarget;
   budgetMs: number;
   headers: Record<string, string>;
   fetch: typeof globalThis.fetch;
-}
-
-/** The base URL a push path is appended to; a push URL given whole is cut back to its base. */
-export function baseUrlOf(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new TypeError(`url "${url}" is not an absolute URL (e.g. http://127.0.0.1:8080)`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new TypeError(`url "${url}" must be http or https`);
-  const path = parsed.pathname.replace(/\/+$/, '');
-  parsed.pathname = path.endsWith(PUSH_PATH) ? path.slice(0, -PUSH_PATH.length) : path;
-  parsed.search = '';
-  parsed.hash = '';
-  return parsed.href.replace(/\/+$/, '');
 }
 
 function networkMessage(err: unknown): string {
@@ -98,7 +94,7 @@ async function send(step: Step, settings: Settings): Promise<Outcome> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   try {
-    const response = await settings.fetch(`${settings.base}${step.path}`, {
+    const response = await settings.fetch(step.url, {
       method: step.method,
       headers: { 'user-agent': CHECK_USER_AGENT, ...settings.headers, ...step.headers },
       body: step.body,
@@ -114,29 +110,71 @@ async function send(step: Step, settings: Settings): Promise<Outcome> {
   }
 }
 
+/** A request any running receiver answers at once (a handshake with a token no channel has), storing nothing. */
+function probeStep(target: ReceiverTarget): Step {
+  const query = { 'hub.mode': 'subscribe', 'hub.verify_token': 'ig-push-check-probe', 'hub.challenge': '1' };
+  return { name: 'still answering', method: 'GET', route: 'channel', url: withQuery(target.url, query), headers: {}, expect: { status: 401, describe: 'an answer', spec: TIMING_SPEC } };
+}
+
+/** The finding for a receiver that answered a case, then nothing more. */
+function stoppedFinding(request: string, why: string): Finding {
+  return {
+    step: 'still answering',
+    request,
+    expected: 'the receiver to keep answering after it answered this case',
+    got: `accepted, then stopped answering (${why})`,
+    spec: TIMING_SPEC,
+    hint: 'the receiver most likely crashed handling this delivery after answering it',
+  };
+}
+
 async function runCase(c: CaseSpec, settings: Settings): Promise<CaseResult> {
   const result: CaseResult = { id: c.id, group: c.group, title: c.title, stores: c.stores, verdict: 'pass', requests: [], findings: [] };
   if (c.skip) return { ...result, verdict: 'skip', skipped: c.skip };
+  let answeredBefore = false;
+  let last: Outcome | undefined;
   for (const step of await c.steps()) {
     const outcome = await send(step, settings);
-    const record: RequestRecord = { step: step.name, method: step.method, path: step.shown ?? step.path, status: outcome.kind === 'answer' ? outcome.answer.status : null, ms: outcome.ms };
+    last = outcome;
+    const record: RequestRecord = { step: step.name, method: step.method, url: step.shown ?? step.url, status: outcome.kind === 'answer' ? outcome.answer.status : null, ms: outcome.ms };
     if (outcome.kind !== 'answer') record.error = outcome.kind === 'timeout' ? 'timeout' : outcome.message;
     result.requests.push(record);
+    if (c.stores && answeredBefore && outcome.kind === 'network') {
+      // It answered this case's delivery, and now refuses connections: it died of it.
+      result.findings.push(stoppedFinding(`${step.method} ${step.url}`, outcome.message));
+      result.stoppedAnswering = true;
+      break;
+    }
+    answeredBefore ||= outcome.kind === 'answer';
     const findings = judge(step, outcome, settings.budgetMs);
-    result.findings.push(...findings);
-    // The rest of a case (a redelivery, another route) stands on this step: after a deviation it would
-    // only repeat it.
-    if (findings.length) break;
+    // One finding per cause: a redelivery answered like the delivery adds nothing to read.
+    result.findings.push(...findings.filter((f) => !result.findings.some((seen) => seen.expected === f.expected && seen.got === f.got)));
+    // The rest of a case (a redelivery, another route) stands on this step being accepted: after a wrong
+    // status it would only repeat it. A right status with a body off the contract goes on, so the faults
+    // that matter more (a refused redelivery, a crash) are not hidden behind it.
+    if (outcome.kind !== 'answer' || outcome.answer.status !== step.expect.status) break;
+  }
+  // A receiver may answer a delivery and then die handling it: ask once more before the next case, so
+  // the case that killed it is the one reported, even when it is the last case of the run.
+  if (c.stores && !result.stoppedAnswering && last?.kind === 'answer') {
+    const probe = probeStep(settings.target);
+    const outcome = await send(probe, settings);
+    if (outcome.kind !== 'answer') {
+      const why = outcome.kind === 'timeout' ? `no answer within ${settings.budgetMs} ms` : outcome.message;
+      result.requests.push({ step: probe.name, method: 'GET', url: probe.url, status: null, ms: outcome.ms, error: outcome.kind === 'timeout' ? 'timeout' : outcome.message });
+      result.findings.push(stoppedFinding(`GET ${probe.url}`, why));
+      result.stoppedAnswering = true;
+    }
   }
   result.verdict = result.findings.length ? 'fail' : 'pass';
   return result;
 }
 
 function settingsOf(options: ConformanceOptions): Settings {
-  if (!options.channel) throw new TypeError('channel is required: the channel ID the receiver knows');
+  const target = targetOf(options);
   const budgetMs = options.budgetMs ?? DEFAULT_BUDGET_MS;
   if (!Number.isInteger(budgetMs) || budgetMs < 1) throw new RangeError('budgetMs must be a whole number of milliseconds ≥ 1');
-  return { base: baseUrlOf(options.url), budgetMs, headers: options.headers ?? {}, fetch: options.fetch ?? globalThis.fetch };
+  return { target, budgetMs, headers: options.headers ?? {}, fetch: options.fetch ?? globalThis.fetch };
 }
 
 /**
@@ -149,7 +187,7 @@ function settingsOf(options: ConformanceOptions): Settings {
  */
 export function conformance(options: ConformanceOptions): ConformanceCase[] {
   const settings = settingsOf(options);
-  return selectCases(allCases(options), options.only).map((c) => ({
+  return selectCases(allCases(options, settings.target), options.only).map((c) => ({
     id: c.id,
     group: c.group,
     title: c.title,
@@ -177,24 +215,42 @@ export interface Summary {
   /** Requests with no answer within the budget. */
   overBudget: number;
   durationMs: number;
+  /** The three most common causes of deviation, most cases first. */
+  causes: { cause: string; cases: number }[];
 }
 
 export interface ConformanceReport {
-  /** The push URL of the channel checked. */
+  /** Where deliveries and the handshake went (the URL given, resolved). */
   target: string;
+  /** The URL given, and the form it was read as. */
+  url: { given: string; form: ReceiverTarget['form']; accountUrl?: string };
   /** `info.version` of the spec the answers were held to. */
   specVersion: string;
   startedAt: string;
   cases: CaseResult[];
   summary: Summary;
-  /** Set when the receiver could not be reached at all: the run stopped at the first request. */
+  /** Set when no request of the run got an answer (no connection, or none within the budget): the run stopped at the first case. */
   unreachable?: string;
+  /** The case after which the receiver answered nothing more: the run stopped there. */
+  stoppedAnsweringAfter?: string;
 }
 
 /** The nearest-rank percentile of sorted values. */
 export function percentile(sorted: number[], p: number): number | null {
   if (sorted.length === 0) return null;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/** The most common causes of deviation: the same expectation met by the same answer, most cases first. */
+export function commonCauses(cases: CaseResult[], top = 3): { cause: string; cases: number }[] {
+  const counts = new Map<string, number>();
+  for (const c of cases) {
+    const f = c.findings[0];
+    if (!f) continue;
+    const cause = `expected ${f.expected}, got ${f.got.length > 80 ? `${f.got.slice(0, 80)}…` : f.got}`;
+    counts.set(cause, (counts.get(cause) ?? 0) + 1);
+  }
+  return [...counts].map(([cause, n]) => ({ cause, cases: n })).sort((a, b) => b.cases - a.cases).slice(0, top);
 }
 
 export function summarize(cases: CaseResult[], budgetMs: number, durationMs: number): Summary {
@@ -212,12 +268,15 @@ export function summarize(cases: CaseResult[], budgetMs: number, durationMs: num
     budgetMs,
     overBudget: requests.filter((r) => r.error === 'timeout').length,
     durationMs,
+    causes: commonCauses(cases),
   };
 }
 
 /**
  * Runs every case (or those `only` selects), one after another, calling `onResult` as each ends. When
- * the very first requests get no connection at all, the run stops there and `unreachable` says why.
+ * the first case that sends anything gets no answer at all (no connection, or none within the budget),
+ * the run stops there and `unreachable` says why; when the receiver stops answering after a case, the
+ * run stops after that case and `stoppedAnsweringAfter` names it.
  */
 export async function runConformance(options: ConformanceOptions, hooks: { onResult?: (result: CaseResult) => void } = {}): Promise<ConformanceReport> {
   const settings = settingsOf(options);
@@ -226,24 +285,32 @@ export async function runConformance(options: ConformanceOptions, hooks: { onRes
   const started = performance.now();
   const results: CaseResult[] = [];
   let unreachable: string | undefined;
+  let stoppedAnsweringAfter: string | undefined;
   let answered = false;
   for (const c of cases) {
     const result = await c.run();
-    const refused = result.requests.filter((r) => r.status === null && r.error !== 'timeout');
-    if (!answered && result.requests.length > 0 && refused.length === result.requests.length) {
-      unreachable = `no answer from ${settings.base}: ${refused[0]!.error}`;
+    const unanswered = result.requests.filter((r) => r.status === null);
+    if (!answered && result.requests.length > 0 && unanswered.length === result.requests.length) {
+      const first = unanswered[0]!;
+      unreachable = `no answer from ${settings.target.url}: ${first.error === 'timeout' ? `none within ${settings.budgetMs} ms` : first.error}`;
       break;
     }
-    answered ||= result.requests.some((r) => r.status !== null || r.error === 'timeout');
+    answered ||= result.requests.some((r) => r.status !== null);
     results.push(result);
     hooks.onResult?.(result);
+    if (result.stoppedAnswering) {
+      stoppedAnsweringAfter = result.id;
+      break;
+    }
   }
   return {
-    target: `${settings.base}${PUSH_PATH}/${encodeURIComponent(options.channel)}`,
+    target: settings.target.url,
+    url: { given: settings.target.given, form: settings.target.form, ...(settings.target.accountUrl ? { accountUrl: settings.target.accountUrl } : {}) },
     specVersion: String(spec.info?.version ?? ''),
     startedAt: startedAt.toISOString(),
     cases: results,
     summary: summarize(results, settings.budgetMs, Math.round(performance.now() - started)),
     ...(unreachable ? { unreachable } : {}),
+    ...(stoppedAnsweringAfter ? { stoppedAnsweringAfter } : {}),
   };
 }

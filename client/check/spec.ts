@@ -12,7 +12,9 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 type Json = Record<string, any>;
 export const spec: Json = bundledSpec;
 
-export const PUSH_PATH = '/apiaccess/api/instagram/message';
+import { PUSH_PATH } from '../receiver-url.js';
+
+export { PUSH_PATH };
 
 /** The two path variants: routed by `entry[].id`, or to the channel the path names. */
 export type Route = 'account' | 'channel';

@@ -5,26 +5,28 @@ import { writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_BODY_LIMIT, DEFAULT_BUDGET_MS, GROUPS, type ConformanceOptions } from '../check/cases.js';
-import { caseLines, summaryLine } from '../check/report.js';
+import { DEFAULT_BODY_LIMIT, DEFAULT_BUDGET_MS, GROUPS, targetOf, type ConformanceOptions } from '../check/cases.js';
+import { caseLines, causeLines, summaryLine } from '../check/report.js';
 import { toJUnit } from '../check/junit.js';
-import { baseUrlOf, conformance, runConformance, type ConformanceCase } from '../check/runner.js';
-import { spec, PUSH_PATH } from '../check/spec.js';
-import { CliError, EXIT, EXIT_CODES_HELP } from './exit-codes.js';
-import { receiverUrl } from './input.js';
-import { headerOption, integer, jsonOption, secretOption, urlOption } from './options.js';
+import { conformance, runConformance, type ConformanceCase, type ConformanceReport } from '../check/runner.js';
+import { spec } from '../check/spec.js';
+import { FORM_NAMES, ReceiverUrlError, type ReceiverTarget } from '../receiver-url.js';
+import { COMMAND_EXIT_CODES, CliError, EXIT, exitCodesHelp } from './exit-codes.js';
+import { duration, headerOption, integer, jsonOption, secretOption, signatureOption, urlOption, verifyTokenAlias, verifyTokenOption, type SIGNATURES } from './options.js';
 import { printJsonLine, printLine } from './output.js';
 
 interface CheckOptions {
   url: string;
-  channel: string;
+  channel?: string;
   secret?: string;
+  token?: string;
   verifyToken?: string;
   accountId?: string;
   only?: string[];
   budget: number;
   bodyLimit: number;
   header: Record<string, string>;
+  signature: (typeof SIGNATURES)[number];
   json?: boolean;
   junit?: string;
   yes?: boolean;
@@ -37,16 +39,22 @@ function list(text: string): string[] {
 }
 
 const CHECK_HELP = `
-Cases:
-  handshake   the right verify token gets the challenge back exactly; a wrong token or hub.mode is refused
-  acceptance  every kind of delivery Meta sends (the spec's named examples), signed, with fresh mids and
-              current times: 200 {"resultMsg":"200"}, again 200 when redelivered, and with --account-id
-              also on the path without {chanId}. These store events on the target.
-  refusals    missing or wrong signature, malformed JSON, wrong content type, unknown channel, oversize
-              body: each refused with the status and error code the spec names. These store nothing.
+Cases (what each group sends):
+  handshake   GET requests only, storing nothing: the right verify token gets the challenge back exactly; a
+              wrong token, a wrong hub.mode, and a handshake without each hub.* parameter are refused.
+  acceptance  POSTs every kind of delivery Meta sends (the spec's named examples), signed, with fresh mids and
+              current times, then the largest delivery the limits allow and an event of an unknown kind:
+              200 {"resultMsg":"200"}, again 200 when redelivered, and with --account-id also on the path
+              without {chanId}. These store events on the target. After each, a handshake with a wrong
+              token checks the receiver still answers.
+  refusals    POSTs deliveries the receiver must refuse: no signature, only the legacy sha1 signature, a
+              wrong sha256 beside a valid sha1, malformed JSON, text/plain, an unknown channel, one byte over
+              --body-limit. A conforming receiver stores none of them; one that ignores signatures stores
+              the signature cases' delivery (its text says it must be refused).
 Every answer is also held to the spec (status listed, content type, body schema) and to the time Meta
-allows. A deviation is reported with what the spec expects, what came back and the spec location, and
-makes the exit code 1.
+allows. A deviation is reported once per case, with what the spec expects, what came back (an HTML body as
+its text) and the spec location, and makes the exit code 1. With no answer at all, the exit code is 3 and
+--junit still writes one failed case naming the cause.
 `;
 
 export function registerCheck(program: Command): void {
@@ -54,18 +62,20 @@ export function registerCheck(program: Command): void {
     .command('check')
     .description('hold a receiver to the contract: handshake, every kind of delivery, refusals, timing')
     .addOption(urlOption())
-    .addOption(new Option('--channel <id>', 'the channel ID the receiver knows (deliveries go to /message/{chanId})').makeOptionMandatory())
+    .addOption(new Option('--channel <id>', 'the channel ID the receiver knows (not needed when --url names it, or is the receiver\'s own URL)'))
     .addOption(secretOption())
-    .addOption(new Option('--verify-token <token>', "the channel's verify token (the handshake cases need it)").env('IG_PUSH_VERIFY_TOKEN'))
+    .addOption(signatureOption())
+    .addOption(verifyTokenOption())
+    .addOption(verifyTokenAlias())
     .addOption(new Option('--account-id <id>', "the channel's Instagram account ID: entries carry it, and the path without {chanId} is checked too"))
     .addOption(new Option('--only <list>', `run only these groups (${GROUPS.join(', ')}) or case IDs, comma-separated`).argParser(list))
-    .addOption(new Option('--budget <ms>', 'the longest an answer may take').argParser(integer(1)).default(DEFAULT_BUDGET_MS, `${DEFAULT_BUDGET_MS}, what Meta allows`))
-    .addOption(new Option('--body-limit <bytes>', "the receiver's body limit: the oversize case sends one byte more").argParser(integer(1)).default(DEFAULT_BODY_LIMIT))
+    .addOption(new Option('--budget <duration>', 'the longest an answer may take: 800ms, 5s (a bare number is milliseconds)').argParser(duration(1)).default(DEFAULT_BUDGET_MS, `5s, what Meta allows`))
+    .addOption(new Option('--body-limit <bytes>', "the receiver's body limit: the oversize case sends one byte more, the largest delivery 1 KiB less").argParser(integer(1)).default(DEFAULT_BODY_LIMIT))
     .addOption(headerOption())
     .addOption(jsonOption())
     .addOption(new Option('--junit <file>', 'also write the report as JUnit XML, for CI'))
     .addOption(new Option('--yes', 'go ahead without asking, although acceptance cases store events on the target'))
-    .addHelpText('after', CHECK_HELP + EXIT_CODES_HELP)
+    .addHelpText('after', CHECK_HELP + exitCodesHelp(COMMAND_EXIT_CODES.check))
     .action(async (options: CheckOptions) => {
       process.exitCode = await check(options);
     });
@@ -85,30 +95,49 @@ async function confirm(cases: ConformanceCase[], target: string): Promise<void> 
   }
 }
 
+/** The resolved URLs, printed at the top of the report. */
+function urlLines(target: ReceiverTarget, accountChecked: boolean): string[] {
+  const lines = [`  --url ${target.given}: ${FORM_NAMES[target.form]}`, `  deliveries and the handshake: ${target.url}`];
+  if (target.accountUrl && accountChecked) lines.push(`  by account ID:                ${target.accountUrl}`);
+  if (target.channelUrl) lines.push(`  an unknown channel:           ${target.channelUrl('ig-push-check-RANDOM')}`);
+  return lines;
+}
+
+async function writeJUnit(file: string | undefined, report: ConformanceReport): Promise<void> {
+  if (!file) return;
+  try {
+    await writeFile(file, toJUnit(report));
+  } catch (err) {
+    throw new CliError(`cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, EXIT.usage);
+  }
+}
+
 async function check(options: CheckOptions): Promise<number> {
-  receiverUrl(options.url);
   const conformanceOptions: ConformanceOptions = {
     url: options.url,
     channel: options.channel,
     secret: options.secret || undefined,
-    verifyToken: options.verifyToken || undefined,
+    verifyToken: options.token || options.verifyToken || undefined,
     accountId: options.accountId,
     only: options.only,
     budgetMs: options.budget,
     bodyLimit: options.bodyLimit,
     headers: options.header,
+    signatures: options.signature,
   };
   let cases: ConformanceCase[];
+  let target: ReceiverTarget;
   try {
+    target = targetOf(conformanceOptions);
     cases = conformance(conformanceOptions);
   } catch (err) {
-    throw new CliError((err as Error).message, EXIT.usage);
+    throw new CliError(`${err instanceof ReceiverUrlError ? '--url ' : ''}${(err as Error).message}`, EXIT.usage);
   }
-  const target = `${baseUrlOf(options.url)}${PUSH_PATH}/${encodeURIComponent(options.channel)}`;
-  if (!options.yes && cases.some((c) => c.stores && !c.skip)) await confirm(cases, target);
+  if (!options.yes && cases.some((c) => c.stores && !c.skip)) await confirm(cases, target.url);
   if (!options.json) {
-    printLine(`Checking ${target} against spec ${spec.info.version}: ${cases.length} case${cases.length === 1 ? '' : 's'}`);
-    if (options.accountId === undefined && cases.some((c) => c.group === 'acceptance')) printLine('(without --account-id, the path without {chanId} is not checked)');
+    printLine(`Checking ${target.url} against spec ${spec.info.version}: ${cases.length} case${cases.length === 1 ? '' : 's'}`);
+    for (const line of urlLines(target, options.accountId !== undefined)) printLine(line);
+    if (options.accountId === undefined && target.accountUrl && cases.some((c) => c.group === 'acceptance')) printLine('  (without --account-id, the path without {chanId} is not checked)');
   }
   const report = await runConformance(conformanceOptions, {
     onResult: (result) => {
@@ -116,15 +145,14 @@ async function check(options: CheckOptions): Promise<number> {
       else for (const line of caseLines(result)) printLine(line);
     },
   });
+  // The JUnit file first: CI shows why even when nothing answered.
+  await writeJUnit(options.junit, report);
   if (report.unreachable) throw new CliError(report.unreachable, EXIT.unreachable);
-  if (options.json) printJsonLine({ summary: { target: report.target, specVersion: report.specVersion, ...report.summary } });
-  else printLine(summaryLine(report));
-  if (options.junit) {
-    try {
-      await writeFile(options.junit, toJUnit(report));
-    } catch (err) {
-      throw new CliError(`cannot write ${options.junit}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, EXIT.usage);
-    }
+  if (options.json) printJsonLine({ summary: { target: report.target, url: report.url, specVersion: report.specVersion, ...(report.stoppedAnsweringAfter ? { stoppedAnsweringAfter: report.stoppedAnsweringAfter } : {}), ...report.summary } });
+  else {
+    if (report.stoppedAnsweringAfter) printLine(`stopped: the receiver answered ${report.stoppedAnsweringAfter}, then nothing more; the cases after it did not run`);
+    printLine(summaryLine(report));
+    for (const line of causeLines(report)) printLine(line);
   }
   return report.summary.failed > 0 ? EXIT.rejected : EXIT.ok;
 }

@@ -22,20 +22,10 @@ export async function readInputs(names: string[]): Promise<InputFile[]> {
       try {
         return { name, bytes: name === '-' ? await readStdin() : new Uint8Array(await readFile(name)) };
       } catch (err) {
-        throw new CliError(`cannot read ${name}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, EXIT.usage);
+        const code = (err as NodeJS.ErrnoException).code;
+        const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (code ?? (err as Error).message);
+        throw new CliError(`cannot read ${name}: ${why}`, EXIT.usage);
       }
     }),
   );
-}
-
-/** The URL option checked once: an absolute http(s) URL, or exit 2. */
-export function receiverUrl(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new CliError(`--url "${text}" is not an absolute URL (e.g. http://127.0.0.1:8080)`, EXIT.usage);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError(`--url "${text}" must be http or https`, EXIT.usage);
-  return text;
 }

@@ -1,12 +1,12 @@
 // `ig-push send`: push payload files to a receiver, byte for byte, with a line per file and a summary.
 import type { Command } from 'commander';
-import { createPushClient } from '../push-client.js';
 import { isPushError } from '../push-error.js';
 import type { ErrorBody } from '../types.js';
-import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
-import { readInputs, receiverUrl } from './input.js';
-import { channelOption, headerOption, jsonOption, retriesOption, secretOption, timeoutOption, urlOption } from './options.js';
-import { mark, printJsonLine, printLine } from './output.js';
+import { COMMAND_EXIT_CODES, EXIT, exitCodesHelp } from './exit-codes.js';
+import { readInputs } from './input.js';
+import { channelOption, headerOption, jsonOption, retriesOption, secretOption, signatureOption, timeoutOption, urlOption, verboseOption, type SIGNATURES } from './options.js';
+import { failureText, mark, printJsonLine, printLine } from './output.js';
+import { printTarget, receiverTarget, targetClient } from './target.js';
 
 interface SendOptions {
   url: string;
@@ -15,6 +15,8 @@ interface SendOptions {
   header: Record<string, string>;
   retries: number;
   timeout: number;
+  signature: (typeof SIGNATURES)[number];
+  verbose?: boolean;
   json?: boolean;
 }
 
@@ -41,20 +43,23 @@ export function registerSend(program: Command): void {
     .addOption(urlOption())
     .addOption(channelOption())
     .addOption(secretOption())
+    .addOption(signatureOption())
     .addOption(headerOption())
     .addOption(retriesOption())
     .addOption(timeoutOption())
     .addOption(jsonOption())
-    .addHelpText('after', EXIT_CODES_HELP)
+    .addOption(verboseOption())
+    .addHelpText('after', exitCodesHelp(COMMAND_EXIT_CODES.send, ['IG_PUSH_SECRET', 'IG_PUSH_URL']))
     .action(async (files: string[], options: SendOptions) => {
       process.exitCode = await send(files, options);
     });
 }
 
 async function send(names: string[], options: SendOptions): Promise<number> {
-  const baseUrl = receiverUrl(options.url);
+  const target = receiverTarget(options.url, options.channel);
   const inputs = await readInputs(names);
-  const client = createPushClient({ baseUrl, appSecret: options.secret, headers: options.header, retries: options.retries, timeoutMs: options.timeout });
+  if (options.verbose && !options.json) printTarget(target, 'deliveries go to');
+  const client = targetClient(target, { appSecret: options.secret, headers: options.header, retries: options.retries, timeoutMs: options.timeout, legacySignature: legacyOf(options.signature) });
   const results: SendResult[] = [];
   for (const { name, bytes } of inputs) {
     // The file's bytes are sent (and signed) unchanged rather than parsed and re-serialised: a captured
@@ -63,11 +68,11 @@ async function send(names: string[], options: SendOptions): Promise<number> {
     const started = performance.now();
     let result: SendResult;
     try {
-      await client.pushRaw(bytes, { chanId: options.channel });
+      await client.pushRaw(bytes, { chanId: target.channel });
       result = { file: name, ok: true, status: 200, ms: Math.round(performance.now() - started) };
     } catch (err) {
       if (!isPushError(err)) throw err;
-      result = { file: name, ok: false, status: err.status, attempts: err.attempts, ms: Math.round(performance.now() - started), message: err.message, error: err.body };
+      result = { file: name, ok: false, status: err.status, attempts: err.attempts, ms: Math.round(performance.now() - started), message: failureText(err), error: err.body };
     }
     results.push(result);
     if (options.json) printJsonLine(result);
@@ -91,4 +96,9 @@ function progressLine(r: SendResult): string {
   if (r.ok) return `${mark('ok')} ${r.file}  200 (${r.ms} ms)`;
   const tries = (r.attempts ?? 1) > 1 && r.status !== 0 ? ` [${r.attempts} attempts]` : '';
   return `${mark(r.status === 0 ? 'error' : 'fail')} ${r.file}  ${r.message}${tries}`;
+}
+
+/** The client's legacy-signature option for --signature. */
+export function legacyOf(which: (typeof SIGNATURES)[number]): boolean | 'only' {
+  return which === 'sha1' ? 'only' : which === 'both';
 }

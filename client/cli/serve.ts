@@ -2,7 +2,7 @@
 // only when this command runs: a user who only sends deliveries never installs the server.
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { CliError, EXIT, EXIT_CODES_HELP } from './exit-codes.js';
+import { COMMAND_EXIT_CODES, CliError, EXIT, exitCodesHelp } from './exit-codes.js';
 import { portOption } from './options.js';
 
 export const SERVER_PACKAGE = 'instagram-push-kit-server';
@@ -38,7 +38,7 @@ export function registerServe(program: Command): void {
     .addOption(new Option('--host <host>', 'interface to listen on').env('HOST').default('127.0.0.1'))
     .addOption(new Option('--config <file>', 'channels configuration file (JSON)').env('CONFIG'))
     .addOption(new Option('--data-dir <dir>', 'where the inbox database lives (default ./data)').env('DATA_DIR'))
-    .addHelpText('after', EXIT_CODES_HELP)
+    .addHelpText('after', exitCodesHelp(COMMAND_EXIT_CODES.serve, []))
     .action(async (options: ServeCliOptions) => {
       const { serve } = await loadServer();
       try {

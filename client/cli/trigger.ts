@@ -4,16 +4,15 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { deliveryKind, deliveryKinds, freshDelivery, metaJson, type Kind } from '../check/deliveries.js';
-import { baseUrlOf } from '../check/runner.js';
-import { PUSH_PATH } from '../check/spec.js';
-import { createPushClient } from '../push-client.js';
+import { signedHeaders } from '../check/cases.js';
 import { isPushError } from '../push-error.js';
-import { SIGNATURE_HEADER, signPayload } from '../signature.js';
 import type { ErrorBody } from '../types.js';
-import { CliError, EXIT, EXIT_CODES_HELP } from './exit-codes.js';
-import { receiverUrl } from './input.js';
-import { channelOption, headerOption, integer, jsonOption, retriesOption, secretOption, timeoutOption } from './options.js';
-import { mark, printJsonLine, printLine } from './output.js';
+import { COMMAND_EXIT_CODES, CliError, EXIT, exitCodesHelp } from './exit-codes.js';
+import { channelOption, headerOption, integer, jsonOption, retriesOption, secretOption, signatureOption, timeoutOption, URL_HELP, verboseOption, type SIGNATURES } from './options.js';
+import { failureText, mark, printJsonLine, printLine } from './output.js';
+import { legacyOf } from './send.js';
+import { didYouMean } from './suggest.js';
+import { printTarget, receiverTarget, targetClient } from './target.js';
 
 interface TriggerOptions {
   list?: boolean;
@@ -26,6 +25,8 @@ interface TriggerOptions {
   header: Record<string, string>;
   retries: number;
   timeout: number;
+  signature: (typeof SIGNATURES)[number];
+  verbose?: boolean;
   json?: boolean;
 }
 
@@ -50,16 +51,18 @@ export function registerTrigger(program: Command): void {
     .argument('[kind]', 'the kind of event: text, image, reaction, edit, standby, batch… (--list names them all)')
     .addOption(new Option('--list', 'list the kinds, one line each'))
     .addOption(new Option('--count <n>', 'send this many, each with its own mid and time').argParser(integer(1)).default(1))
-    .addOption(new Option('--url <url>', 'base URL of the receiver, e.g. http://127.0.0.1:8080').env('IG_PUSH_URL'))
+    .addOption(new Option('--url <url>', URL_HELP).env('IG_PUSH_URL'))
     .addOption(channelOption())
     .addOption(secretOption())
+    .addOption(signatureOption())
     .addOption(new Option('--account-id <id>', "put the entries under this Instagram account ID (what routing without --channel goes by)"))
     .addOption(new Option('--dry-run', 'send nothing: print the delivery, its signature and a curl line'))
     .addOption(headerOption())
     .addOption(retriesOption())
     .addOption(timeoutOption())
     .addOption(jsonOption())
-    .addHelpText('after', EXIT_CODES_HELP)
+    .addOption(verboseOption())
+    .addHelpText('after', exitCodesHelp(COMMAND_EXIT_CODES.trigger, ['IG_PUSH_SECRET', 'IG_PUSH_URL']))
     .action(async (name: string | undefined, options: TriggerOptions) => {
       if (options.list) return void list(options.json);
       process.exitCode = await trigger(name, options);
@@ -81,15 +84,14 @@ const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 async function trigger(name: string | undefined, options: TriggerOptions): Promise<number> {
   if (name === undefined) throw new CliError('name a kind to send (ig-push trigger --list names them)', EXIT.usage);
   const kind = deliveryKind(name);
-  if (!kind) throw new CliError(`unknown kind "${name}" (ig-push trigger --list names them)`, EXIT.usage);
-  if (!options.url) throw new CliError("required option '--url <url>' not specified", EXIT.usage);
-  const base = baseUrlOf(receiverUrl(options.url));
-  const url = `${base}${PUSH_PATH}${options.channel === undefined ? '' : `/${encodeURIComponent(options.channel)}`}`;
+  if (!kind) throw new CliError(`unknown kind "${name}"${didYouMean(name, deliveryKinds().map((k) => k.name))} (ig-push trigger --list names them)`, EXIT.usage);
+  const target = receiverTarget(options.url, options.channel);
   if (options.dryRun) {
-    for (let i = 0; i < options.count; i++) await dryRun(kind, url, options, i > 0);
+    for (let i = 0; i < options.count; i++) await dryRun(kind, target.url, options, i > 0);
     return EXIT.ok;
   }
-  const client = createPushClient({ baseUrl: base, appSecret: options.secret || undefined, headers: options.header, retries: options.retries, timeoutMs: options.timeout });
+  if (options.verbose && !options.json) printTarget(target, 'deliveries go to');
+  const client = targetClient(target, { appSecret: options.secret || undefined, headers: options.header, retries: options.retries, timeoutMs: options.timeout, legacySignature: legacyOf(options.signature) });
   const results: TriggerResult[] = [];
   for (let i = 0; i < options.count; i++) {
     const { delivery, mids } = freshDelivery(kind.value, { accountId: options.accountId });
@@ -97,11 +99,11 @@ async function trigger(name: string | undefined, options: TriggerOptions): Promi
     let result: TriggerResult;
     try {
       // The exact bytes Meta would send; the client signs these bytes and sends them unchanged.
-      await client.pushRaw(metaJson(delivery), { chanId: options.channel });
+      await client.pushRaw(metaJson(delivery), { chanId: target.channel });
       result = { kind: kind.name, ok: true, status: 200, ms: Math.round(performance.now() - started), mids };
     } catch (err) {
       if (!isPushError(err)) throw err;
-      result = { kind: kind.name, ok: false, status: err.status, ms: Math.round(performance.now() - started), mids, attempts: err.attempts, message: err.message, error: err.body };
+      result = { kind: kind.name, ok: false, status: err.status, ms: Math.round(performance.now() - started), mids, attempts: err.attempts, message: failureText(err), error: err.body };
     }
     results.push(result);
     if (options.json) printJsonLine(result);
@@ -124,10 +126,12 @@ function resultLine(r: TriggerResult): string {
 
 async function dryRun(kind: Kind, url: string, options: TriggerOptions, separate: boolean): Promise<void> {
   const body = metaJson(freshDelivery(kind.value, { accountId: options.accountId }).delivery);
-  const signature = options.secret ? await signPayload(body, options.secret) : undefined;
-  const headers: Record<string, string> = { 'Content-Type': 'application/json', ...(signature ? { [SIGNATURE_HEADER]: signature } : {}), ...options.header };
+  const signed = await signedHeaders(body, options.secret || undefined, options.signature);
+  const { 'content-type': _contentType, ...signatures } = signed;
+  const signature = signatures['X-Hub-Signature-256'] ?? signatures['X-Hub-Signature'];
+  const headers: Record<string, string> = { 'Content-Type': 'application/json', ...signatures, ...options.header };
   const curl = ['curl -sS -X POST', shellQuote(url), ...Object.entries(headers).map(([k, v]) => `-H ${shellQuote(`${k}: ${v}`)}`), '--data-binary', shellQuote(body)].join(' ');
-  if (options.json) return printJsonLine({ kind: kind.name, url, signature: signature ?? null, body, curl });
+  if (options.json) return printJsonLine({ kind: kind.name, url, signature: signature ?? null, signatures, body, curl });
   if (separate) printLine();
   printLine(`POST ${url}`);
   for (const [k, v] of Object.entries(headers)) printLine(`${k}: ${v}`);

@@ -1,7 +1,7 @@
 // `ig-push validate`: check delivery files against the bundled spec, offline, naming each problem's path.
 import type { Command } from 'commander';
 import { createDeliveryValidator } from './delivery-validator.js';
-import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
+import { COMMAND_EXIT_CODES, EXIT, exitCodesHelp } from './exit-codes.js';
 import { readInputs } from './input.js';
 import { jsonOption } from './options.js';
 import { mark, printJsonLine, printLine } from './output.js';
@@ -12,7 +12,7 @@ export function registerValidate(program: Command): void {
     .description('validate delivery files (- for standard input) against the spec bundled with this package, offline')
     .argument('<file...>', 'JSON delivery files, or - for standard input')
     .addOption(jsonOption())
-    .addHelpText('after', EXIT_CODES_HELP)
+    .addHelpText('after', exitCodesHelp(COMMAND_EXIT_CODES.validate, []))
     .action(async (names: string[], options: { json?: boolean }) => {
       const inputs = await readInputs(names);
       const check = createDeliveryValidator();

@@ -124,7 +124,7 @@ describe('ig-push trigger against the reference server', () => {
     const before = await storedIds();
     expect(await igPush(['trigger', 'selfie', '--url', server.url])).toMatchObject({ code: 2, stdout: '', stderr: 'ig-push: unknown kind "selfie" (ig-push trigger --list names them)\n' });
     expect(await igPush(['trigger', '--url', server.url])).toMatchObject({ code: 2, stderr: 'ig-push: name a kind to send (ig-push trigger --list names them)\n' });
-    expect(await igPush(['trigger', 'text'])).toMatchObject({ code: 2, stderr: "ig-push: required option '--url <url>' not specified\n" });
+    expect(await igPush(['trigger', 'text'])).toMatchObject({ code: 2, stderr: "ig-push: required option '--url <url>' not specified (or set IG_PUSH_URL)\n" });
     expect((await itemsSince(before)).length).toBe(0);
   });
 });
@@ -134,14 +134,16 @@ describe('ig-push trigger --dry-run', () => {
     const before = await storedIds();
     const r = await igPush(['trigger', 'non_ascii', '--dry-run', '--url', server.url, '--channel', 'chan-a', '--secret', 'k']);
     expect(r.code, r.stderr).toBe(0);
-    const [request, type, signature, blank, body, blank2, curl] = r.stdout.trim().split('\n');
+    const [request, type, signature, legacy, blank, body, blank2, curl] = r.stdout.trim().split('\n');
     expect([request, type, blank, blank2]).toEqual([`POST ${server.url}/apiaccess/api/instagram/message/chan-a`, 'Content-Type: application/json', '', '']);
     expect(body).toMatch(/^[\x20-\x7e]+$/); // ASCII only
     expect(body).toContain('"text":"Caf\\u00e9 \\u2615 \\/ na\\u00efve \\ud83d\\ude00"');
     expect(body).toContain('"url":"https:\\/\\/lookaside.fbsbx.com\\/ig_messaging_cdn\\/');
     expect(JSON.parse(body!).entry[0].messaging[0].message.text).toBe('Café ☕ / naïve 😀');
     expect(signature).toBe(`X-Hub-Signature-256: sha256=${createHmac('sha256', 'k').update(body!).digest('hex')}`);
-    expect(curl).toBe(`curl -sS -X POST '${server.url}/apiaccess/api/instagram/message/chan-a' -H 'Content-Type: application/json' -H '${signature}' --data-binary '${body}'`);
+    // Both signatures over the same bytes, as Meta sends them.
+    expect(legacy).toBe(`X-Hub-Signature: sha1=${createHmac('sha1', 'k').update(body!).digest('hex')}`);
+    expect(curl).toBe(`curl -sS -X POST '${server.url}/apiaccess/api/instagram/message/chan-a' -H 'Content-Type: application/json' -H '${signature}' -H '${legacy}' --data-binary '${body}'`);
     expect((await itemsSince(before)).length).toBe(0);
   });
 

@@ -46,6 +46,6 @@ describe('ig-push validate', () => {
     const r = await igPush(['validate', fixture('text-message.json'), 'test/fixtures/cli/missing.json']);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('ig-push: cannot read test/fixtures/cli/missing.json: ENOENT\n');
+    expect(r.stderr).toBe('ig-push: cannot read test/fixtures/cli/missing.json: no such file\n');
   });
 });

@@ -38,6 +38,6 @@ describe('ig-push verify', () => {
     expect(unreachable.code).toBe(3);
     expect(unreachable.lines()[0]).toMatchObject({ ok: false, status: 0 });
     const noToken = await igPush(['verify', '--url', server.url]);
-    expect(noToken).toMatchObject({ code: 2, stderr: "ig-push: required option '--token <token>' not specified\n" });
+    expect(noToken).toMatchObject({ code: 2, stderr: "ig-push: required option '--token <token>' not specified (or set IG_PUSH_VERIFY_TOKEN)\n" });
   });
 });

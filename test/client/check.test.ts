@@ -16,7 +16,7 @@ import {
   toJUnit,
   type ConformanceReport,
 } from '../../client/check/index.js';
-import { baseUrlOf, percentile } from '../../client/check/runner.js';
+import { percentile } from '../../client/check/runner.js';
 import { ACCOUNT_A, SECRET_A, testConfig } from '../support/channels.js';
 import { freePort } from '../support/process.js';
 import { startTestServer } from '../support/server.js';
@@ -46,8 +46,8 @@ describe('the conformance cases as a library', () => {
     child.stderr.on('data', (d) => (out += d));
     const code = await new Promise((resolve) => child.on('close', resolve));
     expect(code, out).toBe(0);
-    expect(out).toMatch(/^# tests 10$/m);
-    expect(out).toMatch(/^# pass 10$/m);
+    expect(out).toMatch(/^# tests 14$/m);
+    expect(out).toMatch(/^# pass 14$/m);
     expect(out).toMatch(/^ok \d+ - acceptance\/text: /m);
   });
 
@@ -57,7 +57,7 @@ describe('the conformance cases as a library', () => {
       const [edit] = conformance({ url: stub.url, channel: STUB_CHANNEL, secret: STUB_SECRET, only: ['acceptance/edit'] });
       const err = await edit!.assert().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ConformanceError);
-      expect((err as Error).message).toMatch(/^acceptance\/edit: 1 deviation from the contract\nsend: POST \/apiaccess\/api\/instagram\/message\/chan-stub\n {2}expected 200 \{"resultMsg":"200"\}\n {2}got {6}500 application\/json .*\n {2}spec {5}#\/components\/responses\/PushAccepted$/);
+      expect((err as Error).message).toMatch(/^acceptance\/edit: 1 deviation from the contract\nsend: POST http:\/\/127\.0\.0\.1:\d+\/apiaccess\/api\/instagram\/message\/chan-stub\n {2}expected 200 \{"resultMsg":"200"\}\n {2}got {6}500 application\/json .*\n {2}spec {5}#\/components\/responses\/PushAccepted$/);
       expect((await edit!.run()).verdict).toBe('fail');
     } finally {
       await stub.close();
@@ -75,15 +75,15 @@ describe('the conformance cases as a library', () => {
   it('reports an unreachable receiver once, at the first request', async () => {
     const port = await freePort(); // nothing listens there any more
     const report = await runConformance({ url: `http://127.0.0.1:${port}`, channel: 'c', secret: 's', only: ['refusals'] });
-    expect(report.unreachable).toBe(`no answer from http://127.0.0.1:${port}: fetch failed (ECONNREFUSED)`);
+    expect(report.unreachable).toBe(`no answer from http://127.0.0.1:${port}/apiaccess/api/instagram/message/c: fetch failed (ECONNREFUSED)`);
     expect(report.cases).toEqual([]);
+    // The JUnit report of such a run is one failed case naming the cause, so CI shows why.
+    const xml = toJUnit(report);
+    expect(XMLValidator.validate(xml)).toBe(true);
+    expect(xml).toContain('<testcase name="receiver answers" classname="ig-push check.reachability"');
+    expect(xml).toContain(`<failure type="unreachable" message="no answer from http://127.0.0.1:${port}/apiaccess/api/instagram/message/c: fetch failed (ECONNREFUSED)">`);
   });
 
-  it('takes a base URL with a path prefix, or the push URL whole', () => {
-    expect(baseUrlOf('https://gw.example/tenant-1/')).toBe('https://gw.example/tenant-1');
-    expect(baseUrlOf('https://tenant.example/apiaccess/api/instagram/message?x=1')).toBe('https://tenant.example');
-    expect(baseUrlOf('http://127.0.0.1:8080')).toBe('http://127.0.0.1:8080');
-  });
 
   it('computes nearest-rank percentiles', () => {
     expect(percentile([], 50)).toBeNull();
@@ -155,13 +155,14 @@ describe('the JUnit report', () => {
     const nasty = 'a <b> & "c" \'d\' \u0000\u0007\u001b ]]> \ud83d\ude00';
     const report: ConformanceReport = {
       target: 'http://x/apiaccess/api/instagram/message/c&d',
+      url: { given: 'http://x', form: 'base' },
       specVersion: '2.1.0',
       startedAt: new Date(0).toISOString(),
       cases: [
-        { id: 'acceptance/text', group: 'acceptance', title: nasty, stores: true, verdict: 'fail', requests: [{ step: 'send', method: 'POST', path: '/p?a=1&b=2', status: 500, ms: 3 }], findings: [{ step: 'send', request: 'POST /p', expected: '200', got: `500 text/html ${nasty}`, spec: '#/x', detail: nasty }] },
+        { id: 'acceptance/text', group: 'acceptance', title: nasty, stores: true, verdict: 'fail', requests: [{ step: 'send', method: 'POST', url: 'http://x/p?a=1&b=2', status: 500, ms: 3 }], findings: [{ step: 'send', request: 'POST /p', expected: '200', got: `500 text/html ${nasty}`, spec: '#/x', detail: nasty }] },
         { id: 'handshake/challenge-echoed', group: 'handshake', title: 't', stores: false, verdict: 'skip', skipped: nasty, requests: [], findings: [] },
       ],
-      summary: { cases: 2, passed: 0, failed: 1, skipped: 1, requests: 1, p50Ms: 3, p95Ms: 3, maxMs: 3, budgetMs: 5000, overBudget: 0, durationMs: 4 },
+      summary: { cases: 2, passed: 0, failed: 1, skipped: 1, requests: 1, p50Ms: 3, p95Ms: 3, maxMs: 3, budgetMs: 5000, overBudget: 0, durationMs: 4, causes: [] },
     };
     const xml = toJUnit(report);
     expect(XMLValidator.validate(xml)).toBe(true);

@@ -265,12 +265,12 @@ afterAll(async () => {
 describe('instagram-push-kit (client/)', () => {
   it('ships the compiled client with its types, the ig-push and check bundles (with their licences) and the /server re-export, nothing else', () => {
     const paths = client.files.map((f) => f.path);
-    for (const p of ['package.json', 'README.md', 'dist/client/index.js', 'dist/client/index.d.ts', 'dist/generated/schema.d.ts', 'dist/ig-push.js', 'dist/ig-push.js.LICENSE.txt', 'dist/check.js', 'dist/client/check/index.d.ts', 'server.js', 'server.d.ts']) {
+    for (const p of ['package.json', 'README.md', 'bin/ig-push.js', 'dist/client/index.js', 'dist/client/index.d.ts', 'dist/generated/schema.d.ts', 'dist/ig-push.js', 'dist/ig-push.js.LICENSE.txt', 'dist/check.js', 'dist/client/check/index.d.ts', 'server.js', 'server.d.ts']) {
       expect(paths).toContain(p);
     }
-    expect(paths.filter((p) => !/^(dist\/(client|generated)\/|dist\/(ig-push|check)\.js(\.LICENSE\.txt)?$|server\.(js|d\.ts)$|package\.json$|README\.md$)/.test(p))).toEqual([]);
+    expect(paths.filter((p) => !/^(bin\/ig-push\.js$|dist\/(client|generated)\/|dist\/(ig-push|check)\.js(\.LICENSE\.txt)?$|server\.(js|d\.ts)$|package\.json$|README\.md$)/.test(p))).toEqual([]);
     expect(paths.filter((p) => /\.map$|\.tsbuildinfo$|(?<!\.d)\.ts$/.test(p))).toEqual([]);
-    expect(client.files.find((f) => f.path === 'dist/ig-push.js')!.mode & 0o111).not.toBe(0);
+    expect(client.files.find((f) => f.path === 'bin/ig-push.js')!.mode & 0o111).not.toBe(0);
     console.info(`client tarball: ${client.size} bytes packed, ${client.unpackedSize} unpacked, ${client.files.length} files`);
   });
 
@@ -319,7 +319,7 @@ describe('instagram-push-kit (client/)', () => {
     const r = runNode(node, [bin, 'validate', '--json', bad], { cwd: clientApp });
     expect(r.status, r.stderr).toBe(1);
     expect(JSON.parse(r.stdout).problems).toEqual([{ path: '/entry/0/time', message: 'must be number' }]);
-    expect(runNode(node, [bin, 'sign', bad, '--secret', 'k'], { cwd: clientApp }).stdout.trim()).toMatch(/^sha256=[0-9a-f]{64}$/);
+    expect(runNode(node, [bin, 'sign', bad, '--secret', 'k'], { cwd: clientApp }).stdout.trim()).toMatch(/^X-Hub-Signature-256: sha256=[0-9a-f]{64}\nX-Hub-Signature: sha1=[0-9a-f]{40}$/);
   }, 120_000);
 
   it('`ig-push serve` without the server package: exit 2 and one line saying how to install it', () => {

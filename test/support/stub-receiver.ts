@@ -58,6 +58,7 @@ async function handle(fault: Fault, accepted: string[], req: IncomingMessage, re
     if (channel !== STUB_CHANNEL) return fail(res, 404, 'unknown_channel', 'No channel is configured with this ID.');
     const q = url.searchParams;
     if (q.get('hub.mode') !== 'subscribe') return fail(res, 400, 'bad_request', 'hub.mode must be "subscribe".');
+    if (!q.has('hub.verify_token') || !q.has('hub.challenge')) return fail(res, 400, 'bad_request', 'hub.verify_token and hub.challenge are required.');
     if (q.get('hub.verify_token') !== STUB_VERIFY_TOKEN) return fail(res, 401, 'bad_verify_token', 'Wrong verify token.');
     const challenge = q.get('hub.challenge') ?? '';
     res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(fault === 'other-challenge' ? '1158201444' : challenge);
