@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { Channel } from './channels.js';
+import { destinationSchema, toDestination, type Destination, type RawDestination } from './relay/destinations.js';
 
 /** A secret given inline, or as a reference: `{"env": "NAME"}` or `{"file": "/path"}`. */
 type SecretRef = string | { env: string } | { file: string };
@@ -11,6 +12,10 @@ export interface ServerConfig {
   channels: Channel[];
   inboxToken?: string;
   databaseUrl?: string;
+  /** Every channel's forwarding destinations (server/relay/); empty when none is configured. */
+  destinations: Destination[];
+  /** Guards the relay's actions (replay, pause, resume). */
+  adminToken?: string;
 }
 
 export class ConfigError extends Error {
@@ -46,11 +51,13 @@ const schema = {
           appSecret: secret,
           verifyToken: secret,
           enabled: { type: 'boolean' },
+          destinations: { type: 'array', maxItems: 16, items: destinationSchema(secret) },
         },
       },
     },
     inboxToken: secret,
     databaseUrl: secret,
+    adminToken: secret,
   },
 };
 
@@ -83,7 +90,13 @@ export function parseConfig(text: string, env: Record<string, string | undefined
     const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`);
     throw new ConfigError(problems.slice(0, 5).join('; '));
   }
-  const doc = raw as { channels: (Omit<Channel, 'appSecret' | 'verifyToken' | 'enabled'> & { appSecret?: SecretRef; verifyToken?: SecretRef; enabled?: boolean })[]; inboxToken?: SecretRef; databaseUrl?: SecretRef };
+  const doc = raw as {
+    channels: (Omit<Channel, 'appSecret' | 'verifyToken' | 'enabled'> & { appSecret?: SecretRef; verifyToken?: SecretRef; enabled?: boolean; destinations?: RawDestination[] })[];
+    inboxToken?: SecretRef;
+    databaseUrl?: SecretRef;
+    adminToken?: SecretRef;
+  };
+  const destinations: Destination[] = [];
   const ids = new Set<string>();
   const accounts = new Set<string>();
   const channels = doc.channels.map((c, i) => {
@@ -93,6 +106,17 @@ export function parseConfig(text: string, env: Record<string, string | undefined
       if (accounts.has(c.accountId)) throw new ConfigError(`/channels/${i}/accountId: account ID "${c.accountId}" is used by two channels`);
       accounts.add(c.accountId);
     }
+    (c.destinations ?? []).forEach((d, j) => {
+      const where = `/channels/${i}/destinations/${j}`;
+      let destination: Destination;
+      try {
+        destination = toDestination(d, c.id, j, resolveSecret(d.appSecret as SecretRef | undefined, `${where}/appSecret`, env));
+      } catch (err) {
+        throw err instanceof ConfigError ? err : new ConfigError(`${where}/${(err as Error).message}`);
+      }
+      if (destinations.some((x) => x.id === destination.id)) throw new ConfigError(`${where}/id: destination ID "${destination.id}" is used twice`);
+      destinations.push(destination);
+    });
     return {
       id: c.id,
       accountId: c.accountId,
@@ -105,6 +129,8 @@ export function parseConfig(text: string, env: Record<string, string | undefined
     channels,
     inboxToken: resolveSecret(doc.inboxToken, '/inboxToken', env),
     databaseUrl: resolveSecret(doc.databaseUrl, '/databaseUrl', env),
+    destinations,
+    adminToken: resolveSecret(doc.adminToken, '/adminToken', env),
   };
 }
 

@@ -3,6 +3,7 @@
 import type { Server } from 'node:http';
 import { isIPv6 } from 'node:net';
 import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createApp } from './app.js';
@@ -10,6 +11,8 @@ import { ConfigError, loadConfigFile } from './config.js';
 import { LOOPBACK_HOSTS } from './host-check.js';
 import { createHttpServer, DEFAULT_HTTP_LIMITS, type HttpServerLimits } from './http-server.js';
 import { openInbox } from './inbox/open-inbox.js';
+import type { ForwarderOptions } from './relay/forwarder.js';
+import { startRelay } from './relay/start-relay.js';
 import { createLogger, type Logger } from './logger.js';
 import { parseDuration, startRetention } from './retention.js';
 import { trackConnections } from './shutdown.js';
@@ -25,6 +28,8 @@ export interface ServeOptions {
   env?: Record<string, string | undefined>;
   /** Install SIGTERM/SIGINT handlers (the CLI and `npm start` do; tests do not). */
   handleSignals?: boolean;
+  /** Overrides of the relay's forwarder (the tests' retry policy, breaker, poll). */
+  relay?: Partial<ForwarderOptions>;
 }
 
 export interface RunningServer {
@@ -96,13 +101,17 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   // loopback (a web page elsewhere cannot rebind its name here); a configured server answers any Host.
   const allowedHosts = config ? undefined : sandboxAllowedHosts(host);
   const databaseUrl = env.DATABASE_URL ?? config?.databaseUrl;
-  const inbox = openInbox({
+  const dataDir = options.dataDir ?? env.DATA_DIR ?? './data';
+  const store = openInbox({
     databaseUrl,
     poolSize,
-    dataDir: options.dataDir ?? env.DATA_DIR ?? './data',
+    dataDir,
     // A database restart drops idle connections; the pool replaces them on the next request.
     onIdleError: (err) => logger.warn({ err: err.message }, 'inbox database connection lost; reconnecting on demand'),
   });
+  // The relay's triggers are installed before the server listens, so no stored event misses its forwarding.
+  const relay = startRelay({ destinations: config?.destinations ?? [], sqliteFile: databaseUrl ? undefined : resolve(dataDir, 'inbox.sqlite'), logger, forwarder: options.relay });
+  const inbox = relay ? relay.wrap(store) : store;
   if (!(await inbox.ready())) logger.warn('the inbox store is not reachable yet: pushes answer 500 and /readyz 503 until it is');
   const app = createApp({
     inbox,
@@ -138,6 +147,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       app.endStreams();
       await drained;
       await retention?.stop();
+      await relay?.stop();
       await inbox.close();
       logger.info('stopped');
     })());
