@@ -12,8 +12,8 @@ export interface ServerConfig {
   channels: Channel[];
   inboxToken?: string;
   databaseUrl?: string;
-  /** Every channel's forwarding destinations (server/relay/); empty when none is configured. */
-  destinations: Destination[];
+  /** Every channel's forwarding destinations (server/relay/); absent when none is configured. */
+  destinations?: Destination[];
   /** Guards the relay's actions (replay, pause, resume). */
   adminToken?: string;
 }
@@ -129,7 +129,7 @@ export function parseConfig(text: string, env: Record<string, string | undefined
     channels,
     inboxToken: resolveSecret(doc.inboxToken, '/inboxToken', env),
     databaseUrl: resolveSecret(doc.databaseUrl, '/databaseUrl', env),
-    destinations,
+    ...(destinations.length > 0 ? { destinations } : {}),
     adminToken: resolveSecret(doc.adminToken, '/adminToken', env),
   };
 }
