@@ -26,6 +26,7 @@ import { compilePushValidators } from './push-validator.js';
 import { securityHeaders } from './security-headers.js';
 import { loadBundledSpec, type OpenApiDocument } from './spec.js';
 import { specValidator } from './validator.js';
+import { relayGuard, relayRoutes, type RelayApi } from './relay/routes.js';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export const DEFAULT_MAX_DEPTH = 32;
@@ -58,6 +59,10 @@ export interface AppOptions {
    */
   allowedHosts?: readonly string[];
   /** Extra routes mounted before the contract (the inbox console adds its page and feed here). */
+  /** The relay's API (server/relay/routes.ts); without it /relay/* answers 404. */
+  relay?: RelayApi;
+  /** Guards the relay's actions. */
+  adminToken?: string;
   extraRoutes?: (app: Express, deps: { inbox: Inbox; refusals: RefusalLog; inboxToken?: string; logger: Logger }) => void;
 }
 
@@ -114,12 +119,14 @@ export function createApp(options: AppOptions): ReferenceApp {
   // body is never read, and the answer closes the connection (connection-guard.ts).
   app.post(PUSH_PATHS, resolvePathChannel(set), rawBody(bodyOptions), authenticatePush(set, bodyOptions.maxDepth));
   app.use('/inbox', requireInboxToken(options.inboxToken));
+  app.use('/relay', relayGuard(options.inboxToken, options.adminToken));
   app.use(specValidator(spec, { validateResponses: options.validateResponses ?? true }));
   app.post(PUSH_PATHS, storePush(options.inbox));
   app.get(PUSH_PATHS, handshake(set));
   // Stored rows that cannot be served within the contract are listed apart, never a 500 for the page.
   const servable = createServable({ spec, logger });
   app.get('/inbox/messages', listMessages(options.inbox, servable));
+  if (options.relay) app.use(relayRoutes(options.relay));
   const streams = new Set<Response>();
   app.get('/inbox/events', inboxFeed({ inbox: options.inbox, refusals, pollMs: options.feedPollMs, streams, logger, serveItem: servable.item }));
   app.endStreams = () => {

@@ -117,6 +117,8 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     inbox,
     channels: config?.channels,
     inboxToken: config?.inboxToken,
+    adminToken: config?.adminToken,
+    relay: relay && { outbox: relay.outbox, circuits: () => relay.forwarder.circuits() },
     logger,
     bodyLimit,
     validateResponses: env.VALIDATE_RESPONSES !== 'false',
