@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { registerCheck } from './check.js';
 import { CliError, EXIT, EXIT_CODES_HELP } from './exit-codes.js';
+import { registerRelay } from './relay.js';
 import { registerSend } from './send.js';
 import { registerServe } from './serve.js';
 import { registerSign } from './sign.js';
@@ -27,6 +28,7 @@ export function createProgram(): Command {
   registerCheck(program);
   registerTrigger(program);
   registerServe(program);
+  registerRelay(program);
   return program;
 }
 
