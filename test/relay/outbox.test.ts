@@ -79,6 +79,14 @@ describe('sqlite outbox', () => {
     expect((await outbox.claim('x', 9001, 20_000, 5)).map((c) => c.eventId)).toEqual([1, 2]);
   });
 
+  it('makes a claimed forward due again when its lease ends unrecorded (a crash mid-send)', async () => {
+    const { inbox, outbox } = store([dest('x')]);
+    await inbox.append([ev('a', 'm1')], new Date());
+    expect((await outbox.claim('x', 1000, 5000, 5)).map((c) => c.eventId)).toEqual([1]);
+    expect(await outbox.claim('x', 4999, 9000, 5)).toEqual([]);
+    expect((await outbox.claim('x', 5000, 9000, 5)).map((c) => [c.eventId, c.attempts])).toEqual([[1, 1]]);
+  });
+
   it('pauses and resumes a destination, and knows no unknown one', async () => {
     const { outbox } = store([dest('x')]);
     expect(await outbox.paused('x')).toBe(false);
