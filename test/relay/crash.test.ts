@@ -18,7 +18,7 @@ describe('relay crash safety', () => {
       JSON.stringify({ channels: [{ id: 'chan-a', accountId: RELAY_ACCOUNT, appSecret: RELAY_SECRET, destinations: [{ url: dest.pushUrl, appSecret: DEST_SECRET, timeout: '1s', concurrency: 8 }] }], inboxToken: TOKEN }),
     );
     const env = { CONFIG: config, DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn' };
-    const first = await spawnServer(env);
+    const first = await spawnServer(env, [], 60_000);
     const acked: string[] = [];
     let stop = false;
     const worker = async (w: number) => {
@@ -40,7 +40,7 @@ describe('relay crash safety', () => {
     const before = new Set(await dest.mids());
     expect(acked.length).toBeGreaterThan(5);
 
-    const second = await spawnServer({ ...env, PORT: first.url.split(':').pop()! });
+    const second = await spawnServer({ ...env, PORT: first.url.split(":").pop()! }, [], 60_000);
     try {
       // In-flight forwards wait out their lease (timeout + 5 s) before they are sent again.
       const stored = await waitFor('every acknowledged event at the destination', async () => {
