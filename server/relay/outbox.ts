@@ -3,7 +3,6 @@
 // pause switch. The forwarder, the API and retention see it only through this interface.
 
 export type ForwardState = 'pending' | 'retrying' | 'delivered' | 'dead';
-export const FORWARD_STATES: readonly ForwardState[] = ['pending', 'retrying', 'delivered', 'dead'];
 
 /** An event claimed for one attempt, with what the delivery is built from. */
 export interface ClaimedForward {
