@@ -1,5 +1,6 @@
 // Crash safety: kill -9 the relay (a real child process) while it takes pushes and forwards them, start
 // it again, and every event it acknowledged reaches the destination, stored there exactly once.
+import Database from 'better-sqlite3';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +50,17 @@ describe('relay crash safety', () => {
       }, 40_000);
       console.info(`relay crash: ${acked.length} acknowledged, ${before.size} forwarded before SIGKILL, ${stored.length} stored at the destination after restart`);
       expect(new Set(stored).size).toBe(stored.length);
+      // The only repeats are the attempts in flight at the kill (concurrency 8): every other attempt started
+      // was recorded with its outcome. Checked once every forward is settled.
+      const db = new Database(join(dir, 'data', 'inbox.sqlite'), { readonly: true });
+      const counts = () => db.prepare("SELECT COUNT(*) AS forwards, SUM(attempts) AS started, SUM(state = 'delivered') AS delivered, (SELECT COUNT(*) FROM relay_attempts) AS recorded FROM relay_forwards").get() as { forwards: number; started: number; delivered: number; recorded: number };
+      const settled = await waitFor('every forward delivered', () => {
+        const c = counts();
+        return c.delivered === c.forwards ? c : undefined;
+      }, 40_000);
+      db.close();
+      console.info(`relay crash: ${settled.forwards} forwards, ${settled.started} attempts started, ${settled.recorded} recorded`);
+      expect(settled.started - settled.recorded).toBeLessThanOrEqual(8);
     } finally {
       second.child.kill('SIGTERM');
       await second.exited;
