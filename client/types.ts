@@ -42,3 +42,11 @@ export type InboxFeedItem = Schemas['InboxFeedItem'];
 export type InboxRates = Schemas['InboxRates'];
 /** A request the reference server refused, as its live feed reports it. */
 export type Refusal = Schemas['Refusal'];
+/** One event's forwarding to one destination, as the reference server's relay lists it. */
+export type RelayForward = Schemas['RelayForward'];
+/** One attempt of a forward. */
+export type RelayAttempt = Schemas['RelayAttempt'];
+/** A page of forwards. */
+export type RelayForwardPage = Schemas['RelayForwardPage'];
+/** A relay destination's state and backlog. */
+export type RelayDestination = Schemas['RelayDestination'];

@@ -225,6 +225,134 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/relay/destinations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Destinations and their backlog (reference server only)
+         * @description **Not part of the provider's API.** Each configured destination: paused or not, its circuit, its
+         *     forwards by state and the age of its oldest waiting event. Read with the inbox token.
+         */
+        get: operations["listRelayDestinations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/relay/destinations/{destinationId}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause a destination (reference server only)
+         * @description **Not part of the provider's API.** Stops forwarding to the destination, for every instance and across restarts; its events keep being stored and wait. Guarded by the admin token.
+         */
+        post: operations["pauseRelayDestination"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/relay/destinations/{destinationId}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay a destination's dead events (reference server only)
+         * @description **Not part of the provider's API.** Makes every dead forward of the destination due now (only those of
+         *     events received in [`since`, `until`) when given), with a fresh maximum age. Each is sent again with
+         *     its original bytes, signed afresh. Guarded by the admin token. The request has no body.
+         */
+        post: operations["replayRelayDestination"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/relay/destinations/{destinationId}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume a destination (reference server only)
+         * @description **Not part of the provider's API.** Forwards to the destination again, oldest waiting event first, at its rate limit. Guarded by the admin token.
+         */
+        post: operations["resumeRelayDestination"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/relay/events/{eventId}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay one event (reference server only)
+         * @description **Not part of the provider's API.** Makes the event's forwards (to every destination, or to the one
+         *     named) due now with a fresh maximum age, whatever their state. Guarded by the admin token. The request
+         *     has no body. A replay while an attempt is in flight can send the event twice; the destination's
+         *     dedupe by `mid` absorbs it.
+         */
+        post: operations["replayRelayEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/relay/forwards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List forwarded deliveries (reference server only)
+         * @description **Not part of the provider's API.** The relay's forwards, newest event first: one per stored event and
+         *     configured destination, with its state and its newest attempts. Filters combine. Read with the inbox
+         *     token. Answers are never cached.
+         */
+        get: operations["listRelayForwards"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -707,6 +835,119 @@ export interface components {
             type: "refused";
         };
         /**
+         * RelayAttempt
+         * @description One attempt to forward an event to a destination.
+         */
+        RelayAttempt: {
+            /**
+             * Format: date-time
+             * @description When the attempt started.
+             */
+            at: string;
+            /** @description Why it did not count as delivered (the receiver's error body or the network error, cut short); null when delivered. */
+            error: string | null;
+            /** @description Milliseconds from sending to the answer (or the failure). */
+            latencyMs: number;
+            /** @description The destination's HTTP status; null when no answer came (network error, timeout). */
+            status: number | null;
+        };
+        /**
+         * RelayDestination
+         * @description A destination's state as the relay sees it.
+         */
+        RelayDestination: {
+            /** @description The channel whose events it receives. */
+            channel: string;
+            /**
+             * @description `open` after failures in a row: one probe per interval until it answers again.
+             * @enum {string}
+             */
+            circuit: "closed" | "open";
+            /** @description Forwards by state. */
+            counts: {
+                /** @description Given up (replay sends them again). */
+                dead: number;
+                /** @description Delivered. */
+                delivered: number;
+                /** @description Not attempted yet. */
+                pending: number;
+                /** @description Waiting for another attempt. */
+                retrying: number;
+            };
+            /** @description The destination's ID from the configuration. */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When forwarding started for the oldest event not yet delivered or dead; null when none waits.
+             */
+            oldestPendingAt: string | null;
+            /** @description True while an operator has paused it (`POST …/pause`); its events wait, nothing is lost. */
+            paused: boolean;
+        };
+        /**
+         * RelayDestinationList
+         * @description Every configured destination.
+         */
+        RelayDestinationList: {
+            /** @description The destinations, by ID. */
+            items: components["schemas"]["RelayDestination"][];
+        };
+        /**
+         * RelayForward
+         * @description One stored event's forwarding to one destination.
+         */
+        RelayForward: {
+            /** @description Attempts started so far. */
+            attempts: number;
+            /** @description The channel the event was stored for. */
+            channel: string;
+            /**
+             * Format: date-time
+             * @description When forwarding started (the event's receipt, or its last replay); the maximum age counts from here.
+             */
+            createdAt: string;
+            /** @description The destination's ID from the configuration. */
+            destination: string;
+            /** @description The event's `id` in the inbox (`GET /inbox/messages`). */
+            eventId: string;
+            /** @description Why the last attempt did not deliver, cut short. */
+            lastError: string | null;
+            /** @description The last attempt's HTTP status, null when none answered. */
+            lastStatus: number | null;
+            /**
+             * Format: date-time
+             * @description When the next attempt is due (pending and retrying only).
+             */
+            nextAttemptAt: string | null;
+            /** @description The newest attempts, newest first. */
+            recentAttempts: components["schemas"]["RelayAttempt"][];
+            /**
+             * @description `pending`: not attempted yet (or replayed); `retrying`: an attempt failed and another is due at
+             *     `nextAttemptAt`; `delivered`: the destination answered 200 with the contract's body; `dead`: refused
+             *     in a way resending cannot cure, or still failing at the destination's maximum age.
+             * @enum {string}
+             */
+            state: "pending" | "retrying" | "delivered" | "dead";
+        };
+        /**
+         * RelayForwardPage
+         * @description Forwarded deliveries, newest event first.
+         */
+        RelayForwardPage: {
+            /** @description The forwards, newest event first. */
+            items: components["schemas"]["RelayForward"][];
+            /** @description Pass as `before` to read older forwards; absent on the last page. */
+            nextBefore?: string;
+        };
+        /**
+         * RelayReplayed
+         * @description What a replay made due again.
+         */
+        RelayReplayed: {
+            /** @description Forwards made due now, each to be sent again with its original bytes, signed afresh. */
+            replayed: number;
+        };
+        /**
          * ReplyTo
          * @description What the message replies to; the provider's example repeats this key, once for each member.
          */
@@ -877,6 +1118,24 @@ export interface components {
                 "application/json": components["schemas"]["PushAccepted"];
             };
         };
+        /** @description The destination's state after the action. */
+        RelayDestination: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["RelayDestination"];
+            };
+        };
+        /** @description How many forwards were made due again. */
+        RelayReplayed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["RelayReplayed"];
+            };
+        };
         /** @description The request (its headers, or its body) did not arrive within the receiver's time limit (10 s for the headers, 30 s for the whole request on the reference server). Nothing was stored; the connection is closed. Meta expects an answer within about 5 s, so a sender that trips this is stalled: send again. */
         RequestTimeout: {
             headers: {
@@ -1003,6 +1262,16 @@ export interface components {
          * @example blue jacket
          */
         InboxSearch: string;
+        /**
+         * @description Only forwards to this destination.
+         * @example contact-center
+         */
+        RelayDestinationFilter: string;
+        /**
+         * @description A destination's ID from the configuration.
+         * @example contact-center
+         */
+        RelayDestinationId: string;
     };
     requestBodies: {
         /**
@@ -1304,6 +1573,168 @@ export interface operations {
             };
             405: components["responses"]["MethodNotAllowed"];
             503: components["responses"]["NotReady"];
+        };
+    };
+    listRelayDestinations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The destinations. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RelayDestinationList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    pauseRelayDestination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A destination's ID from the configuration.
+                 * @example contact-center
+                 */
+                destinationId: components["parameters"]["RelayDestinationId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["RelayDestination"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    replayRelayDestination: {
+        parameters: {
+            query?: {
+                /** @description Only events received at or after this time. */
+                since?: string;
+                /** @description Only events received before this time. */
+                until?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description A destination's ID from the configuration.
+                 * @example contact-center
+                 */
+                destinationId: components["parameters"]["RelayDestinationId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["RelayReplayed"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    resumeRelayDestination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A destination's ID from the configuration.
+                 * @example contact-center
+                 */
+                destinationId: components["parameters"]["RelayDestinationId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["RelayDestination"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    replayRelayEvent: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only forwards to this destination.
+                 * @example contact-center
+                 */
+                destination?: components["parameters"]["RelayDestinationFilter"];
+            };
+            header?: never;
+            path: {
+                /** @description The event's `id` in the inbox. */
+                eventId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["RelayReplayed"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listRelayForwards: {
+        parameters: {
+            query?: {
+                /** @description Only forwards of events older than this event ID (a page's `nextBefore`). */
+                before?: string;
+                /**
+                 * @description Only events stored for this channel ID.
+                 * @example chan-a
+                 */
+                channel?: components["parameters"]["InboxChannel"];
+                /**
+                 * @description Only forwards to this destination.
+                 * @example contact-center
+                 */
+                destination?: components["parameters"]["RelayDestinationFilter"];
+                /**
+                 * @description Most events in one page. A page may hold fewer: it also ends early (with `truncated: true`) when the
+                 *     next event would pass the page's byte budget (4 MiB of the events' JSON text by default).
+                 * @example 50
+                 */
+                limit?: components["parameters"]["InboxLimit"];
+                /** @description Only forwards in this state. */
+                state?: "pending" | "retrying" | "delivered" | "dead";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of forwards. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RelayForwardPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
         };
     };
 }

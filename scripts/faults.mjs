@@ -76,6 +76,21 @@ const faults = [
     patches: [['server/inbox/store-health.ts', '    if (this.writable) return Promise.resolve(true);', '    return Promise.resolve(true);']],
     tests: ['test/inbox/store-health.test.ts', 'test/inbox/readiness.test.ts'],
   },
+  {
+    name: '(r1) the relay marks an event delivered before the destination answered 200',
+    patches: [['server/relay/forwarder.ts', '      const result = await (this.options.send ?? httpSend)(d, bytes);', "      void (this.options.send ?? httpSend)(d, bytes);\n      const result = { status: 200, body: '{\"resultMsg\":\"200\"}', retryAfter: null, latencyMs: 0 };"]],
+    tests: ['test/relay/forwarding.test.ts'],
+  },
+  {
+    name: '(r2) a relay retry sends different bytes than the first attempt',
+    patches: [['server/relay/forwarder.ts', '    const bytes = deliveryBytes(forward);', "    const bytes = Buffer.from(`${deliveryBytes(forward).toString('utf8')}${' '.repeat(forward.attempts)}`);"]],
+    tests: ['test/relay/forwarding.test.ts'],
+  },
+  {
+    name: '(r3) a relay lease never expires (a crash mid-send strands the event)',
+    patches: [['server/relay/sqlite-outbox.ts', 'UPDATE relay_forwards SET next_at = @leaseUntil,', 'UPDATE relay_forwards SET next_at = 9007199254740991 + 0 * @leaseUntil,']],
+    tests: ['test/relay/outbox.test.ts'],
+  },
 ];
 
 function scratchCopy() {

@@ -28,6 +28,7 @@ import { loadBundledSpec, type OpenApiDocument } from './contract/spec.js';
 import { specValidator } from './contract/validator.js';
 import { countRefusals, countResponses, inboxRates, metricsEndpoint } from './metrics/routes.js';
 import { createServerMetrics, type ServerMetrics } from './metrics/server-metrics.js';
+import { relayGuard, relayRoutes, type RelayApi } from './relay/routes.js';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export const DEFAULT_MAX_DEPTH = 32;
@@ -68,6 +69,10 @@ export interface AppOptions {
   /** Serves GET /metrics on this app's port for `Authorization: Bearer <metricsToken>`; unset, /metrics is 404. */
   metricsToken?: string;
   /** Extra routes mounted before the contract (the inbox console adds its page and feed here). */
+  /** The relay's API (server/relay/routes.ts); without it /relay/* answers 404. */
+  relay?: RelayApi;
+  /** Guards the relay's actions. */
+  adminToken?: string;
   extraRoutes?: (app: Express, deps: { inbox: Inbox; refusals: RefusalLog; inboxToken?: string; logger: Logger }) => void;
 }
 
@@ -131,6 +136,7 @@ export function createApp(options: AppOptions): ReferenceApp {
   // body is never read, and the answer closes the connection (http/connection-guard.ts).
   app.post(PUSH_PATHS, resolvePathChannel(set), rawBody(bodyOptions), authenticatePush(set, bodyOptions.maxDepth));
   app.use('/inbox', requireInboxToken(options.inboxToken));
+  app.use('/relay', relayGuard(options.inboxToken, options.adminToken));
   app.use(specValidator(spec, { validateResponses: options.validateResponses ?? true }));
   app.post(PUSH_PATHS, storePush(options.inbox, pushAccepted));
   app.get(PUSH_PATHS, handshake(set));
@@ -138,6 +144,7 @@ export function createApp(options: AppOptions): ReferenceApp {
   const servable = createServable({ spec, logger });
   app.get('/inbox/messages', listMessages(options.inbox, servable, { pageMaxBytes: options.pageMaxBytes, searchConcurrency: options.searchConcurrency }));
   app.get('/inbox/rates', inboxRates(metrics));
+  if (options.relay) app.use(relayRoutes(options.relay));
   const streams = new Set<Response>();
   app.get('/inbox/events', inboxFeed({ inbox: options.inbox, refusals, pollMs: options.feedPollMs, pageMaxBytes: options.pageMaxBytes, streams, logger, serveItem: servable.item }));
   metrics.watch({ streamsOpen: () => streams.size, refusalLogEntries: () => refusals.size, refusalLogBytes: () => refusals.bytes });

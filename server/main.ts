@@ -3,6 +3,7 @@
 import type { Server } from 'node:http';
 import { isIPv6 } from 'node:net';
 import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
 import { COMMAND, parseCommandLine, parsePort, USAGE, UsageError, type CommandLineOptions } from './run/command-line.js';
@@ -15,6 +16,8 @@ import { chooseLogFormat, prettyStream, type LogFormat } from './run/pretty-log.
 import { parseDuration, startRetention } from './run/retention.js';
 import { trackConnections } from './run/shutdown.js';
 import { readLimits } from './read/read-limits.js';
+import type { ForwarderOptions } from './relay/forwarder.js';
+import { startRelay } from './relay/start-relay.js';
 import { FEED_KEEP_ALIVE_MS } from './routes/feed.js';
 import { SERVER_VERSION } from './run/version.js';
 import { startMetricsListener } from './metrics/listener.js';
@@ -32,6 +35,8 @@ export interface ServeOptions {
   env?: Record<string, string | undefined>;
   /** Install SIGTERM/SIGINT handlers (the CLI and `npm start` do; tests do not). */
   handleSignals?: boolean;
+  /** Overrides of the relay's forwarder (the tests' retry policy, breaker, poll). */
+  relay?: Partial<ForwarderOptions>;
 }
 
 export interface RunningServer {
@@ -111,17 +116,21 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const metricsPort = env.METRICS_PORT ? Number(env.METRICS_PORT) : undefined;
   if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort < 65536)) throw new ConfigError(`METRICS_PORT "${env.METRICS_PORT}" is not a port number`);
   const metrics = createServerMetrics({ channelIds: config?.channels.map((c) => c.id) });
-  const inbox = openInbox({
+  const dataDir = options.dataDir ?? env.DATA_DIR ?? './data';
+  const store = openInbox({
     observer: metrics.store,
     databaseUrl,
     poolSize,
     readPoolSize: reads.readPoolSize,
     readStatementTimeoutMs: reads.readStatementTimeoutMs,
-    dataDir: options.dataDir ?? env.DATA_DIR ?? './data',
+    dataDir,
     // A database restart drops idle connections; the pool replaces them on the next request.
     onIdleError: (err) => logger.warn({ err: err.message }, 'inbox database connection lost; reconnecting on demand'),
     logger,
   });
+  // The relay's triggers are installed before the server listens, so no stored event misses its forwarding.
+  const relay = startRelay({ destinations: config?.destinations ?? [], sqliteFile: databaseUrl ? undefined : resolve(dataDir, 'inbox.sqlite'), logger, forwarder: options.relay });
+  const inbox = relay ? relay.wrap(store) : store;
   if (!(await inbox.ready())) logger.warn('the inbox store is not reachable yet: pushes answer 500 and /readyz 503 until it is');
   const app = createApp({
     inbox,
@@ -129,6 +138,8 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     inboxToken: config?.inboxToken,
     metrics,
     metricsToken: config?.metricsToken,
+    adminToken: config?.adminToken,
+    relay: relay && { outbox: relay.outbox, circuits: () => relay.forwarder.circuits() },
     logger,
     bodyLimit,
     validateResponses: env.VALIDATE_RESPONSES !== 'false',
@@ -166,6 +177,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       await metricsListener?.close();
       metrics.stop();
       await retention?.stop();
+      await relay?.stop();
       await inbox.close();
       logger.info('stopped');
     })());

@@ -4,6 +4,7 @@ import { VERSION } from '../version.js';
 import { registerCheck } from './check.js';
 import { CliError, EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import { registerInit } from './init.js';
+import { registerRelay } from './relay.js';
 import { registerSend } from './send.js';
 import { registerServe } from './serve.js';
 import { registerSign } from './sign.js';
@@ -29,6 +30,7 @@ export function createProgram(): Command {
   registerTrigger(program);
   registerServe(program);
   registerInit(program);
+  registerRelay(program);
   return program;
 }
 

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import type { Channel } from '../push/channels.js';
 import { closestName } from './closest-name.js';
+import { destinationSchema, toDestination, type Destination, type RawDestination } from '../relay/destinations.js';
 
 /** A secret given inline, or as a reference: `{"env": "NAME"}` or `{"file": "/path"}`. */
 type SecretRef = string | { env: string } | { file: string };
@@ -18,6 +19,10 @@ export interface ServerConfig {
   databaseUrl?: string;
   /** Bearer token for GET /metrics on the main port (server/metrics/). */
   metricsToken?: string;
+  /** Every channel's forwarding destinations (server/relay/); absent when none is configured. */
+  destinations?: Destination[];
+  /** Guards the relay's actions (replay, pause, resume). */
+  adminToken?: string;
 }
 
 export class ConfigError extends Error {
@@ -53,12 +58,14 @@ const schema = {
           appSecret: secret,
           verifyToken: secret,
           enabled: { type: 'boolean' },
+          destinations: { type: 'array', maxItems: 16, items: destinationSchema(secret) },
         },
       },
     },
     inboxToken: secret,
     databaseUrl: secret,
     metricsToken: secret,
+    adminToken: secret,
   },
 };
 
@@ -101,7 +108,14 @@ export function parseConfig(text: string, env: Record<string, string | undefined
     const problems = (validate.errors ?? []).map(problem);
     throw new ConfigError(problems.slice(0, 5).join('; '));
   }
-  const doc = raw as { channels: (Omit<Channel, 'appSecret' | 'verifyToken' | 'enabled'> & { appSecret?: SecretRef; verifyToken?: SecretRef; enabled?: boolean })[]; inboxToken?: SecretRef; databaseUrl?: SecretRef; metricsToken?: SecretRef };
+  const doc = raw as {
+    channels: (Omit<Channel, 'appSecret' | 'verifyToken' | 'enabled'> & { appSecret?: SecretRef; verifyToken?: SecretRef; enabled?: boolean; destinations?: RawDestination[] })[];
+    inboxToken?: SecretRef;
+    databaseUrl?: SecretRef;
+    metricsToken?: SecretRef;
+    adminToken?: SecretRef;
+  };
+  const destinations: Destination[] = [];
   const ids = new Set<string>();
   const accounts = new Set<string>();
   const channels = doc.channels.map((c, i) => {
@@ -111,6 +125,17 @@ export function parseConfig(text: string, env: Record<string, string | undefined
       if (accounts.has(c.accountId)) throw new ConfigError(`/channels/${i}/accountId: account ID "${c.accountId}" is used by two channels`);
       accounts.add(c.accountId);
     }
+    (c.destinations ?? []).forEach((d, j) => {
+      const where = `/channels/${i}/destinations/${j}`;
+      let destination: Destination;
+      try {
+        destination = toDestination(d, c.id, j, resolveSecret(d.appSecret as SecretRef | undefined, `${where}/appSecret`, env));
+      } catch (err) {
+        throw err instanceof ConfigError ? err : new ConfigError(`${where}/${(err as Error).message}`);
+      }
+      if (destinations.some((x) => x.id === destination.id)) throw new ConfigError(`${where}/id: destination ID "${destination.id}" is used twice`);
+      destinations.push(destination);
+    });
     return {
       id: c.id,
       accountId: c.accountId,
@@ -124,6 +149,8 @@ export function parseConfig(text: string, env: Record<string, string | undefined
     inboxToken: resolveSecret(doc.inboxToken, '/inboxToken', env),
     databaseUrl: resolveSecret(doc.databaseUrl, '/databaseUrl', env),
     metricsToken: resolveSecret(doc.metricsToken, '/metricsToken', env),
+    ...(destinations.length > 0 ? { destinations } : {}),
+    adminToken: resolveSecret(doc.adminToken, '/adminToken', env),
   };
 }
 

@@ -1,0 +1,72 @@
+// `ig-push relay status | replay | pause | resume`: the reference server's relay, over its API.
+import { Option, type Command } from 'commander';
+import { isPushError } from '../push-error.js';
+import { createRelayClient, type RelayClient } from '../relay-client.js';
+import type { RelayDestination } from '../types.js';
+import { CliError, EXIT } from './exit-codes.js';
+import { receiverTarget } from './target.js';
+import { jsonOption, urlOption } from './options.js';
+import { printJsonLine, printLine } from './output.js';
+
+interface RelayOptions {
+  url: string;
+  token?: string;
+  json?: boolean;
+}
+
+const tokenOption = () => new Option('--token <token>', 'bearer token: the inbox token for status, the admin token for the actions').env('IG_PUSH_TOKEN');
+
+/** The relay API lives at the server's root: any URL form every command takes names that server. */
+const serverOrigin = (url: string) => new URL(receiverTarget(url).url).origin;
+
+/** Runs one call; a refusal exits 1, no answer 3, each with the server's one-line reason. */
+async function run<T>(options: RelayOptions, call: (client: RelayClient) => Promise<T>, print: (value: T) => string): Promise<void> {
+  const client = createRelayClient({ baseUrl: serverOrigin(options.url), token: options.token });
+  let value: T;
+  try {
+    value = await call(client);
+  } catch (err) {
+    if (!isPushError(err)) throw err;
+    throw new CliError(err.message, err.status === 0 ? EXIT.unreachable : EXIT.rejected);
+  }
+  if (options.json) printJsonLine(value);
+  else printLine(print(value));
+}
+
+function describe(d: RelayDestination): string {
+  const c = d.counts;
+  const state = d.paused ? 'paused' : d.circuit === 'open' ? 'circuit open' : 'running';
+  const oldest = d.oldestPendingAt ? `, oldest waiting since ${d.oldestPendingAt}` : '';
+  return `${d.id} (${d.channel}): ${state}; ${c.pending} pending, ${c.retrying} retrying, ${c.delivered} delivered, ${c.dead} dead${oldest}`;
+}
+
+export function registerRelay(program: Command): void {
+  const relay = program.command('relay').description("inspect and act on the reference server's relay: status, replay, pause, resume");
+  const common = (c: Command) => c.addOption(urlOption()).addOption(tokenOption()).addOption(jsonOption());
+
+  common(relay.command('status').description('each destination: paused or not, circuit, forwards by state, oldest waiting event')).action(async (options: RelayOptions) => {
+    await run(options, (c) => c.destinations(), (items) => (items.length ? items.map(describe).join('\n') : 'no destinations configured'));
+  });
+
+  common(relay.command('replay').description("send a destination's dead events again (or one event with --event)"))
+    .argument('[destination]', 'destination ID')
+    .option('--event <id>', 'replay this event (to every destination, or to the one named)')
+    .option('--since <time>', 'only events received at or after this ISO time')
+    .option('--until <time>', 'only events received before this ISO time')
+    .action(async (destination: string | undefined, options: RelayOptions & { event?: string; since?: string; until?: string }) => {
+      if (options.event === undefined && destination === undefined) throw new CliError('name a destination, or an event with --event', EXIT.usage);
+      await run(
+        options,
+        (c) => (options.event !== undefined ? c.replayEvent(options.event, destination) : c.replayDead(destination!, { since: options.since, until: options.until })),
+        (n) => `${n} forward${n === 1 ? '' : 's'} due again`,
+      ).then(() => undefined);
+    });
+
+  for (const action of ['pause', 'resume'] as const) {
+    common(relay.command(action).description(`${action} forwarding to a destination`))
+      .argument('<destination>', 'destination ID')
+      .action(async (destination: string, options: RelayOptions) => {
+        await run(options, (c) => c[action](destination), describe);
+      });
+  }
+}

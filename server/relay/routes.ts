@@ -1,0 +1,80 @@
+// The relay's HTTP API (openapi/paths/relay_*.yaml): reading forwards and destinations with the inbox
+// token, replaying and pausing with the admin token. The guard runs before the spec validator, as the
+// inbox's does, so an unauthorised caller learns nothing from validation errors.
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { sameSecret } from '../push/channels.js';
+import { notFound, unauthorized } from '../contract/errors.js';
+import { requireInboxToken } from '../routes/inbox.js';
+import type { ForwardState, Outbox } from './outbox.js';
+
+export interface RelayApi {
+  outbox: Outbox;
+  adminToken?: string;
+  /** Each destination's circuit (forwarder.ts). */
+  circuits(): Record<string, 'closed' | 'open'>;
+}
+
+/** GETs need the inbox token (when one is configured); every action needs the admin token, always. */
+export function relayGuard(inboxToken: string | undefined, adminToken: string | undefined) {
+  const read = requireInboxToken(inboxToken);
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (req.method !== 'POST') return read(req, res, next);
+    const header = req.headers.authorization ?? '';
+    const given = /^bearer /i.test(header) ? header.slice('bearer '.length) : '';
+    if (adminToken === undefined || !sameSecret(given, adminToken)) {
+      const why = adminToken === undefined ? 'no admin token is configured' : 'missing or wrong bearer token';
+      throw unauthorized('unauthorized', 'Send the admin token (adminToken in the configuration) as "Authorization: Bearer <token>".', [{ path: '/headers/authorization', message: why }]);
+    }
+    next();
+  };
+}
+
+const one = (req: Request, name: string) => (typeof req.query[name] === 'string' ? (req.query[name] as string) : undefined);
+
+/** The handlers, mounted after the spec validator: every parameter has been checked against the spec. */
+export function relayRoutes(api: RelayApi): Router {
+  const router = Router({ strict: true, caseSensitive: true });
+  const { outbox } = api;
+  router.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+  const destination = async (id: string) => {
+    const found = (await outbox.status()).find((d) => d.id === id);
+    if (!found) throw notFound('not_found', `No destination is configured with the ID "${id}".`, [{ path: '/path/destinationId', message: 'unknown destination' }]);
+    return { ...found, circuit: api.circuits()[id] ?? 'closed' };
+  };
+
+  router.get('/relay/forwards', async (req, res) => {
+    const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
+    const before = one(req, 'before');
+    const items = await outbox.list({ state: one(req, 'state') as ForwardState | undefined, destination: one(req, 'destination'), channel: one(req, 'channel'), before: before === undefined ? undefined : Number(before), limit });
+    res.json({ items, ...(items.length === limit ? { nextBefore: items.at(-1)!.eventId } : {}) });
+  });
+  router.get('/relay/destinations', async (_req, res) => {
+    const circuits = api.circuits();
+    res.json({ items: (await outbox.status()).map((d) => ({ ...d, circuit: circuits[d.id] ?? 'closed' })) });
+  });
+  for (const [action, paused] of [['pause', true], ['resume', false]] as const) {
+    router.post(`/relay/destinations/:destinationId/${action}`, async (req, res) => {
+      const id = req.params.destinationId as string;
+      await destination(id);
+      await outbox.setPaused(id, paused);
+      res.json(await destination(id));
+    });
+  }
+  router.post('/relay/destinations/:destinationId/replay', async (req, res) => {
+    const id = req.params.destinationId as string;
+    await destination(id);
+    const since = one(req, 'since');
+    const until = one(req, 'until');
+    const replayed = await outbox.replayDead({ destination: id, since: since ? new Date(since) : undefined, until: until ? new Date(until) : undefined }, Date.now());
+    res.json({ replayed });
+  });
+  router.post('/relay/events/:eventId/replay', async (req, res) => {
+    const replayed = await outbox.replayEvent(Number(req.params.eventId), one(req, 'destination'));
+    if (replayed === 0) throw notFound('not_found', `No forward of event ${req.params.eventId as string} matches.`, [{ path: '/path/eventId', message: 'no such forward' }]);
+    res.json({ replayed });
+  });
+  return router;
+}

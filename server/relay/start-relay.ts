@@ -1,0 +1,84 @@
+// Wires the relay into a running server: opens the outbox beside the SQLite inbox, starts the
+// forwarder, and wakes it whenever the inbox stores events. A server without destinations gets none
+// of it (and a store that once had destinations is told it has none, so nothing waits on them).
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { ConfigError } from '../run/config.js';
+import type { Inbox } from '../inbox/inbox.js';
+import { compilePushValidators } from '../push/push-validator.js';
+import { loadBundledSpec } from '../contract/spec.js';
+import type { Destination } from './destinations.js';
+import { Forwarder, type ForwarderOptions, type ValidateDelivery } from './forwarder.js';
+import type { Outbox } from './outbox.js';
+import { hasRelaySchema, SqliteOutbox } from './sqlite-outbox.js';
+
+export interface RelayOptions {
+  destinations: Destination[];
+  /** The SQLite inbox's file; undefined when the store is PostgreSQL. */
+  sqliteFile?: string;
+  logger: Logger;
+  /** Overrides for the tests (send, retry policy, breaker, poll). */
+  forwarder?: Partial<ForwarderOptions>;
+}
+
+export interface Relay {
+  outbox: Outbox;
+  forwarder: Forwarder;
+  /** Wraps the inbox so each append wakes the forwarder once its events are committed. */
+  wrap(inbox: Inbox): Inbox;
+  stop(): Promise<void>;
+}
+
+/** Checks a delivery against the push operation's request body in the bundled spec. */
+export function contractValidator(): ValidateDelivery {
+  const validators = compilePushValidators(loadBundledSpec());
+  return (delivery) => {
+    const errors = validators.body(delivery);
+    return errors ? errors.slice(0, 3).map((e) => `${e.path} ${e.message}`).join('; ') : null;
+  };
+}
+
+/** Clears the destinations a store once had, when the configuration names none now. */
+function forgetDestinations(file: string): void {
+  if (!existsSync(file)) return;
+  const db = new Database(file);
+  try {
+    if (hasRelaySchema(db)) new SqliteOutbox(file, []).close();
+  } finally {
+    db.close();
+  }
+}
+
+export function startRelay(options: RelayOptions): Relay | undefined {
+  if (options.destinations.length === 0) {
+    if (options.sqliteFile) forgetDestinations(options.sqliteFile);
+    return undefined;
+  }
+  if (!options.sqliteFile) throw new ConfigError('destinations need the embedded SQLite store for now; the relay does not run on PostgreSQL yet');
+  const outbox = new SqliteOutbox(options.sqliteFile, options.destinations);
+  const forwarder = new Forwarder({ outbox, destinations: options.destinations, validate: contractValidator(), logger: options.logger, ...options.forwarder });
+  return {
+    outbox,
+    forwarder,
+    wrap(inbox) {
+      const append: Inbox['append'] = async (events, receivedAt) => {
+        const result = await inbox.append(events, receivedAt);
+        if (result.stored > 0) forwarder.wake();
+        return result;
+      };
+      // A proxy, not a copy: every other method (including ones added later) reaches the store itself.
+      return new Proxy(inbox, {
+        get(target, key) {
+          if (key === 'append') return append;
+          const value = Reflect.get(target, key, target) as unknown;
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+    },
+    async stop() {
+      await forwarder.stop();
+      await outbox.close();
+    },
+  };
+}
