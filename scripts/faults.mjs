@@ -63,8 +63,13 @@ const faults = [
   },
   {
     name: '(g) the server reads on after a refusal (no Connection: close)',
-    patches: [['server/connection-guard.ts', "  if (!res.headersSent && bodyLeftUnread(req)) res.setHeader('Connection', 'close');", '  void bodyLeftUnread;']],
+    patches: [['server/connection-guard.ts', '  if (!res.headersSent && bodyLeftUnread(req)) {', '  if (!res.headersSent && bodyLeftUnread(req) && false) {']],
     tests: ['test/server/refusal-cost.test.ts'],
+  },
+  {
+    name: '(g2) the server closes at once after a 413 instead of lingering (the client sees EPIPE, not the 413)',
+    patches: [['server/connection-guard.ts', '    lingerAfterAnswer(req, linger);\n', '']],
+    tests: ['test/server/lingering-close.test.ts'],
   },
 ];
 
