@@ -71,6 +71,11 @@ const faults = [
     patches: [['server/connection-guard.ts', '    lingerAfterAnswer(req, linger);\n', '']],
     tests: ['test/server/lingering-close.test.ts'],
   },
+  {
+    name: '(h) pipelined requests are all answered at once, however many answers wait unread',
+    patches: [['server/http-server.ts', '    boundPipelining(handler, pipelining),', '    handler,']],
+    tests: ['test/server/pipelining.test.ts'],
+  },
 ];
 
 function scratchCopy() {
