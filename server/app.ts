@@ -14,6 +14,7 @@ import type { Inbox } from './inbox/inbox.js';
 import { createLogger } from './logger.js';
 import { RefusalLog } from './refusal-log.js';
 import { requestId } from './request-id.js';
+import { toOriginForm } from './request-target.js';
 import { consoleRoutes } from './routes/console.js';
 import { inboxFeed } from './routes/feed.js';
 import { handshake } from './routes/handshake.js';
@@ -128,19 +129,20 @@ export function createApp(options: AppOptions): ReferenceApp {
   app.use((_req: Request, _res: Response, next: NextFunction) => next(new ApiError(404, 'not_found', 'Nothing is served at this path. Check the request path.')));
   app.use(errorHandler({ logger, refusals, isWarmUp: (req) => req.headers['x-warm-up'] === warmUpNonce }));
 
-  if (options.fastPush ?? true) {
-    const hot = fastPush({ set, inbox: options.inbox, validators: compilePushValidators(spec), body: bodyOptions, logger, hostAllowed: hostAllowed(options.allowedHosts) });
-    // Express 5's app function calls app.handle for every request: wrapping it puts the hot path in
-    // front of Express, whoever serves the app (main.ts, a test's server, a user's own).
-    const expressHandle = (app as unknown as { handle: ExpressHandle }).handle.bind(app);
-    (app as unknown as { handle: ExpressHandle }).handle = (req, res, next) => {
-      const taken = hot(req, res, (err) => {
-        if (err !== undefined) handedOver.set(req, err);
-        expressHandle(req, res, next);
-      });
-      if (!taken) expressHandle(req, res, next);
-    };
-  }
+  const hot = (options.fastPush ?? true)
+    ? fastPush({ set, inbox: options.inbox, validators: compilePushValidators(spec), body: bodyOptions, logger, hostAllowed: hostAllowed(options.allowedHosts) })
+    : undefined;
+  // Express 5's app function calls app.handle for every request: wrapping it puts the hot path (and the
+  // target's normal form) in front of Express, whoever serves the app (main.ts, a test's server, a user's own).
+  const expressHandle = (app as unknown as { handle: ExpressHandle }).handle.bind(app);
+  (app as unknown as { handle: ExpressHandle }).handle = (req, res, next) => {
+    toOriginForm(req);
+    const taken = hot?.(req, res, (err) => {
+      if (err !== undefined) handedOver.set(req, err);
+      expressHandle(req, res, next);
+    });
+    if (!taken) expressHandle(req, res, next);
+  };
 
   app.warmUp = async () => {
     const { default: http } = await import('node:http');

@@ -114,8 +114,9 @@ export function errorHandler({ logger, refusals, isWarmUp }: ErrorHandlerDeps) {
     } else if (!warmUp) {
       logger.info({ requestId, status: apiError.status, code: apiError.code }, 'request refused');
     }
-    // The console's own requests (the inbox routes) are not deliveries: keep them out of its timeline.
-    if (apiError.status < 500 && !warmUp && !req.path.startsWith('/inbox')) {
+    // Only requests aimed at the push operations are refused deliveries: the console's own reads, a
+    // browser's /robots.txt or /apple-touch-icon.png, any other path, stay out of its timeline.
+    if (apiError.status < 500 && !warmUp && PUSH_PATH.test(req.path)) {
       refusals.add({
         at: new Date().toISOString(),
         method: req.method,
