@@ -58,6 +58,8 @@ export interface AppOptions {
    * every Host. serve() restricts the open sandbox to loopback names (DNS rebinding).
    */
   allowedHosts?: readonly string[];
+  /** Refusals are logged as the first of each reason, then a count per reason every this many ms (default 10 s). */
+  refusalLogIntervalMs?: number;
   /** Extra routes mounted before the contract (the inbox console adds its page and feed here). */
   extraRoutes?: (app: Express, deps: { inbox: Inbox; refusals: RefusalLog; inboxToken?: string; logger: Logger }) => void;
 }
@@ -127,7 +129,7 @@ export function createApp(options: AppOptions): ReferenceApp {
     for (const res of streams) res.end();
   };
   app.use((_req: Request, _res: Response, next: NextFunction) => next(new ApiError(404, 'not_found', 'Nothing is served at this path. Check the request path.')));
-  app.use(errorHandler({ logger, refusals, isWarmUp: (req) => req.headers['x-warm-up'] === warmUpNonce }));
+  app.use(errorHandler({ logger, refusals, isWarmUp: (req) => req.headers['x-warm-up'] === warmUpNonce, refusalLogIntervalMs: options.refusalLogIntervalMs }));
 
   const hot = (options.fastPush ?? true)
     ? fastPush({ set, inbox: options.inbox, validators: compilePushValidators(spec), body: bodyOptions, logger, hostAllowed: hostAllowed(options.allowedHosts) })

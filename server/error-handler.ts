@@ -6,6 +6,7 @@ import { malformedChanId } from './channels.js';
 import { ApiError, internalError } from './errors.js';
 import { StoreUnavailableError } from './inbox/inbox.js';
 import type { Refusal, RefusalLog } from './refusal-log.js';
+import { refusalReporter } from './refusal-summary.js';
 
 interface ValidatorError {
   status?: number;
@@ -94,9 +95,12 @@ export interface ErrorHandlerDeps {
   refusals: RefusalLog;
   /** Requests that must not be recorded (the app's own warm-up). */
   isWarmUp?: (req: Request) => boolean;
+  /** Refusals are logged as the first of each reason, then a count per reason every this many ms (refusal-summary.ts). */
+  refusalLogIntervalMs?: number;
 }
 
-export function errorHandler({ logger, refusals, isWarmUp }: ErrorHandlerDeps) {
+export function errorHandler({ logger, refusals, isWarmUp, refusalLogIntervalMs }: ErrorHandlerDeps) {
+  const reportRefusal = refusalReporter(logger, refusalLogIntervalMs);
   // Express recognises error handlers by their four parameters.
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const apiError = toApiError(err);
@@ -112,7 +116,7 @@ export function errorHandler({ logger, refusals, isWarmUp }: ErrorHandlerDeps) {
         validatorResponse ? 'response broke the spec; answered 500 instead' : 'request failed',
       );
     } else if (!warmUp) {
-      logger.info({ requestId, status: apiError.status, code: apiError.code }, 'request refused');
+      reportRefusal({ requestId, status: apiError.status, code: apiError.code });
     }
     // Only requests aimed at the push operations are refused deliveries: the console's own reads, a
     // browser's /robots.txt or /apple-touch-icon.png, any other path, stay out of its timeline.
