@@ -76,6 +76,16 @@ const faults = [
     patches: [['server/http-server.ts', '    boundPipelining(handler, pipelining),', '    handler,']],
     tests: ['test/server/pipelining.test.ts'],
   },
+  {
+    name: '(i) the operational routes answer any letter case and a trailing slash',
+    patches: [['server/routes/ops.ts', '  const router = Router({ strict: true, caseSensitive: true });', '  const router = Router();']],
+    tests: ['test/server/exact-routes.test.ts'],
+  },
+  {
+    name: '(j) every refusal logged on its own line again',
+    patches: [['server/refusal-summary.ts', '    if (seen) {', '    if (seen && false) {']],
+    tests: ['test/server/refusal-summary.test.ts'],
+  },
 ];
 
 function scratchCopy() {
