@@ -785,8 +785,10 @@ export interface components {
         };
         /**
          * Refusal
-         * @description One refused request as the server remembers it. The signature header and any secret are never kept;
-         *     the body is kept as received, cut so that it takes at most 64 KiB once escaped as JSON.
+         * @description One refused request aimed at a push path (a delivery or a subscription handshake) as the server
+         *     remembers it; requests to other paths (a browser's `/robots.txt`, a mistyped route) are not kept.
+         *     The signature header and any secret are never kept; the body is kept as received, cut so that it
+         *     takes at most 64 KiB once escaped as JSON.
          */
         Refusal: {
             /**

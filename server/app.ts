@@ -14,6 +14,7 @@ import type { AppendResult, Inbox } from './inbox/inbox.js';
 import { createLogger } from './run/logger.js';
 import { RefusalLog } from './read/refusal-log.js';
 import { requestId } from './http/request-id.js';
+import { toOriginForm } from './http/request-target.js';
 import { consoleRoutes } from './routes/console.js';
 import { inboxFeed } from './routes/feed.js';
 import { handshake } from './routes/handshake.js';
@@ -68,6 +69,8 @@ export interface AppOptions {
   metrics?: ServerMetrics;
   /** Serves GET /metrics on this app's port for `Authorization: Bearer <metricsToken>`; unset, /metrics is 404. */
   metricsToken?: string;
+  /** Refusals are logged as the first of each reason, then a count per reason every this many ms (default 10 s). */
+  refusalLogIntervalMs?: number;
   /** Extra routes mounted before the contract (the inbox console adds its page and feed here). */
   /** The relay's API (server/relay/routes.ts); without it /relay/* answers 404. */
   relay?: RelayApi;
@@ -154,26 +157,27 @@ export function createApp(options: AppOptions): ReferenceApp {
   };
   app.use((_req: Request, _res: Response, next: NextFunction) => next(new ApiError(404, 'not_found', 'Nothing is served at this path. Check the request path.')));
   app.use(countRefusals(metrics));
-  app.use(errorHandler({ logger, refusals, isWarmUp }));
+  app.use(errorHandler({ logger, refusals, isWarmUp, refusalLogIntervalMs: options.refusalLogIntervalMs }));
 
   // Pushes the hot path answers never reach Express, where every other response is counted.
   const fastAccepted = (channels: Channel[] | Channel, result: AppendResult) => {
     pushAccepted(channels, result);
     metrics.requests.pushOk.value++;
   };
-  if (options.fastPush ?? true) {
-    const hot = fastPush({ set, inbox: options.inbox, validators: compilePushValidators(spec), body: bodyOptions, logger, hostAllowed: hostAllowed(options.allowedHosts), onAccepted: fastAccepted });
-    // Express 5's app function calls app.handle for every request: wrapping it puts the hot path in
-    // front of Express, whoever serves the app (main.ts, a test's server, a user's own).
-    const expressHandle = (app as unknown as { handle: ExpressHandle }).handle.bind(app);
-    (app as unknown as { handle: ExpressHandle }).handle = (req, res, next) => {
-      const taken = hot(req, res, (err) => {
-        if (err !== undefined) handedOver.set(req, err);
-        expressHandle(req, res, next);
-      });
-      if (!taken) expressHandle(req, res, next);
-    };
-  }
+  const hot = (options.fastPush ?? true)
+    ? fastPush({ set, inbox: options.inbox, validators: compilePushValidators(spec), body: bodyOptions, logger, hostAllowed: hostAllowed(options.allowedHosts), onAccepted: fastAccepted })
+    : undefined;
+  // Express 5's app function calls app.handle for every request: wrapping it puts the hot path (and the
+  // target's normal form) in front of Express, whoever serves the app (main.ts, a test's server, a user's own).
+  const expressHandle = (app as unknown as { handle: ExpressHandle }).handle.bind(app);
+  (app as unknown as { handle: ExpressHandle }).handle = (req, res, next) => {
+    toOriginForm(req);
+    const taken = hot?.(req, res, (err) => {
+      if (err !== undefined) handedOver.set(req, err);
+      expressHandle(req, res, next);
+    });
+    if (!taken) expressHandle(req, res, next);
+  };
 
   app.warmUp = async () => {
     const { default: http } = await import('node:http');

@@ -15,9 +15,27 @@ function handshakeQuery(mode: string | null): string {
   return `?${p.toString()}&hub.verify_token=${VERIFY_TOKEN_PLACEHOLDER}`;
 }
 
-/** POSIX single quotes: nothing inside is special except the quote itself, closed, escaped and reopened. */
+/**
+ * Characters a terminal acts on when they are pasted (C0 and C1 controls, DEL: Ctrl-C, Ctrl-U, ESC
+ * sequences, a newline that runs what came before), and those that make a line read other than it runs
+ * (bidi overrides, line and paragraph separators). A refused body is the sender's bytes, unchecked.
+ */
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+const UNSAFE_ALL = new RegExp(UNSAFE.source, 'g');
+
+function escapeUnsafe(c: string): string {
+  const code = c.charCodeAt(0);
+  return code < 0x80 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * POSIX single quotes: nothing inside is special except the quote itself, closed, escaped and reopened.
+ * A string holding a character of UNSAFE is quoted as $'…' (bash, zsh, ksh, POSIX 2024) with each such
+ * character escaped, so the pasted command holds no raw control character and does what it shows.
+ */
 export function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
+  if (!UNSAFE.test(s)) return `'${s.replace(/'/g, `'\\''`)}'`;
+  return `$'${s.replace(/[\\']/g, (c) => `\\${c}`).replace(UNSAFE_ALL, escapeUnsafe)}'`;
 }
 
 /** The delivery an accepted event came in, rebuilt around the one event the inbox stored. */

@@ -7,6 +7,7 @@ import { ApiError, internalError } from '../contract/errors.js';
 import { StoreUnavailableError } from '../inbox/inbox.js';
 import type { Refusal, RefusalLog } from '../read/refusal-log.js';
 import { storeErrorCode } from '../inbox/store-health.js';
+import { refusalReporter } from '../read/refusal-summary.js';
 
 interface ValidatorError {
   status?: number;
@@ -95,9 +96,12 @@ export interface ErrorHandlerDeps {
   refusals: RefusalLog;
   /** Requests that must not be recorded (the app's own warm-up). */
   isWarmUp?: (req: Request) => boolean;
+  /** Refusals are logged as the first of each reason, then a count per reason every this many ms (refusal-summary.ts). */
+  refusalLogIntervalMs?: number;
 }
 
-export function errorHandler({ logger, refusals, isWarmUp }: ErrorHandlerDeps) {
+export function errorHandler({ logger, refusals, isWarmUp, refusalLogIntervalMs }: ErrorHandlerDeps) {
+  const reportRefusal = refusalReporter(logger, refusalLogIntervalMs);
   // Express recognises error handlers by their four parameters.
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const apiError = toApiError(err);
@@ -122,10 +126,11 @@ export function errorHandler({ logger, refusals, isWarmUp }: ErrorHandlerDeps) {
         validatorResponse ? 'response broke the spec; answered 500 instead' : 'request failed',
       );
     } else if (!warmUp) {
-      logger.info({ requestId, status: apiError.status, code: apiError.code }, 'request refused');
+      reportRefusal({ requestId, status: apiError.status, code: apiError.code });
     }
-    // The console's own requests (the inbox routes) are not deliveries: keep them out of its timeline.
-    if (apiError.status < 500 && !warmUp && !req.path.startsWith('/inbox')) {
+    // Only requests aimed at the push operations are refused deliveries: the console's own reads, a
+    // browser's /robots.txt or /apple-touch-icon.png, any other path, stay out of its timeline.
+    if (apiError.status < 500 && !warmUp && PUSH_PATH.test(req.path)) {
       refusals.add({
         at: new Date().toISOString(),
         method: req.method,

@@ -11,6 +11,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { answerClientError } from './client-errors.js';
+import { boundPipelining, DEFAULT_PIPELINE_LIMITS, type PipelineLimits } from './pipelining.js';
 
 export interface HttpServerLimits {
   /** The request line and headers must arrive within this (ms) of the request's first byte (or of the connection, for its first request); else 408 and close. */
@@ -53,10 +54,12 @@ export function connectionsCheckingInterval(limits: Pick<HttpServerLimits, 'head
 export interface HttpServerOptions {
   limits: HttpServerLimits;
   logger: Logger;
+  /** What a connection may hold for answers its client is not reading (pipelining.ts). */
+  pipelining?: PipelineLimits;
 }
 
 /** A node:http server answering with `handler`, not yet listening. */
-export function createHttpServer(handler: RequestListener, { limits, logger }: HttpServerOptions): Server {
+export function createHttpServer(handler: RequestListener, { limits, logger, pipelining = DEFAULT_PIPELINE_LIMITS }: HttpServerOptions): Server {
   const server = createServer(
     {
       headersTimeout: limits.headersTimeoutMs,
@@ -65,7 +68,7 @@ export function createHttpServer(handler: RequestListener, { limits, logger }: H
       // Read once, when the server starts listening: setting the property later has no effect.
       connectionsCheckingInterval: connectionsCheckingInterval(limits),
     },
-    handler,
+    boundPipelining(handler, pipelining),
   );
   // Socket inactivity while a request is in flight or an answer is being written (keepAliveTimeout covers
   // the wait between requests). Every write resets it, so a stream that writes is never idle.

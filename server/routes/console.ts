@@ -3,7 +3,8 @@
 // feed with it. The icon is served at /favicon.ico, where browsers ask for it on every page of this
 // server (the docs too): a 404 there would be logged as a refusal and listed in the console.
 import { existsSync, readFileSync } from 'node:fs';
-import { Router, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
+import { lazyAsset, sendAsset } from '../contract/static-asset.js';
 
 /**
  * The console needs nothing but its own script and stylesheet, and it holds the inbox token: no inline
@@ -13,29 +14,29 @@ export const CONSOLE_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 const ASSETS: Record<string, { file: string; type: string }> = {
-  '/inbox': { file: 'index.html', type: 'text/html' },
-  '/inbox/': { file: 'index.html', type: 'text/html' },
-  '/inbox/console.js': { file: 'console.js', type: 'text/javascript' },
-  '/inbox/console.css': { file: 'console.css', type: 'text/css' },
+  '/inbox': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/inbox/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/inbox/console.js': { file: 'console.js', type: 'text/javascript; charset=utf-8' },
+  '/inbox/console.css': { file: 'console.css', type: 'text/css; charset=utf-8' },
   '/favicon.ico': { file: 'favicon.ico', type: 'image/x-icon' },
 };
 
-/** `dir` is the built console folder (dist/console). Files are read once, on first request. */
+/** `dir` is the built console folder (dist/console). Files are read and compressed once, on first request. */
 export function consoleRoutes(dir: URL): Router {
-  const router = Router();
-  const cache = new Map<string, Buffer>();
+  // Exact paths, as for the contract's: no other letter case, no trailing slash (but /inbox/).
+  const router = Router({ strict: true, caseSensitive: true });
+  const assets = new Map<string, ReturnType<typeof lazyAsset>>();
   for (const [path, { file, type }] of Object.entries(ASSETS)) {
-    router.get(path, (_req, res: Response) => {
-      const url = new URL(file, dir);
-      if (!cache.has(file) && existsSync(url)) cache.set(file, readFileSync(url));
-      const content = cache.get(file);
+    const url = new URL(file, dir);
+    if (!assets.has(file)) assets.set(file, lazyAsset(() => (existsSync(url) ? readFileSync(url) : undefined), type));
+    const asset = assets.get(file)!;
+    router.get(path, async (req: Request, res: Response) => {
+      const content = await asset();
       if (!content) {
         res.status(503).type('text/plain').send('The inbox console is not built: run `npm run build`.');
         return;
       }
-      res.setHeader('Content-Security-Policy', CONSOLE_CSP);
-      res.setHeader('Cache-Control', 'no-cache');
-      res.type(type).send(content);
+      sendAsset(req, res, content, { 'Content-Security-Policy': CONSOLE_CSP, 'Cache-Control': 'no-cache' });
     });
   }
   return router;

@@ -4,6 +4,7 @@ import { Router, type Request, type Response } from 'express';
 import { ApiError } from '../contract/errors.js';
 import type { Inbox } from '../inbox/inbox.js';
 import type { OpenApiDocument } from '../contract/spec.js';
+import { lazyAsset, sendAsset } from '../contract/static-asset.js';
 
 /** Served pages load scripts, styles, images and data from this server only. */
 export const PAGE_CSP =
@@ -22,8 +23,9 @@ export interface OpsDeps {
 const notReady = (code: 'internal_error' | 'store_unavailable', resultMsg: string) => new ApiError(503, code, resultMsg, [], { 'Cache-Control': 'no-store' });
 
 export function opsRoutes({ inbox, spec, docsFile, isWarm }: OpsDeps): Router {
-  const router = Router();
-  const specJson = JSON.stringify(spec);
+  // Exact paths, as for the contract's: no trailing slash (but /docs/), no other letter case.
+  const router = Router({ strict: true, caseSensitive: true });
+  const specJson = lazyAsset(() => JSON.stringify(spec), 'application/json; charset=utf-8');
   router.get('/healthz', (_req: Request, res: Response) => {
     res.json({ status: 'ok' });
   });
@@ -34,19 +36,18 @@ export function opsRoutes({ inbox, spec, docsFile, isWarm }: OpsDeps): Router {
     res.setHeader('Cache-Control', 'no-store');
     res.json({ status: 'ready' });
   });
-  router.get('/openapi.json', (_req: Request, res: Response) => {
-    res.type('application/json').send(specJson);
+  router.get('/openapi.json', async (req: Request, res: Response) => {
+    sendAsset(req, res, (await specJson())!, { 'Cache-Control': 'no-cache' });
   });
-  let docs: string | undefined;
-  router.get(['/docs', '/docs/'], (_req: Request, res: Response) => {
-    docs ??= existsSync(docsFile) ? readFileSync(docsFile, 'utf8') : undefined;
-    if (!docs) {
+  const docs = lazyAsset(() => (existsSync(docsFile) ? readFileSync(docsFile) : undefined), 'text/html; charset=utf-8');
+  router.get(['/docs', '/docs/'], async (req: Request, res: Response) => {
+    const page = await docs();
+    if (!page) {
       res.status(503).type('text/plain').send('The docs page is not built: run `npm run build` (or `npm run docs`).');
       return;
     }
     // Belt and braces: the page may load nothing from off the machine, whatever Redoc tries.
-    res.setHeader('Content-Security-Policy', PAGE_CSP);
-    res.type('text/html').send(docs);
+    sendAsset(req, res, page, { 'Content-Security-Policy': PAGE_CSP, 'Cache-Control': 'no-cache' });
   });
   return router;
 }

@@ -1,6 +1,9 @@
 // `ig-push send`: files pushed to a receiver byte for byte, a line per file, a summary, exit codes.
 import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SECRET_A, testConfig } from '../support/channels.js';
 import { freePort } from '../support/process.js';
@@ -53,6 +56,16 @@ describe('ig-push send', () => {
     const r = await igPush(['send', fixture('text-message.json'), '--url', server.url, '--channel', 'chan-a', '--secret', 'wrong']);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^fail {2}test\/fixtures\/cli\/text-message\.json {2}401 bad_signature: /m);
+  });
+
+  it('exits 1 with the 413 and its error body for a 12 MiB file, sending it once (a 413 is never retried)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ipk-send-'));
+    const file = join(dir, 'huge.json');
+    writeFileSync(file, `{"object":"instagram","entry":[],"pad":"${' '.repeat(12 * 1024 * 1024)}"}`);
+    const r = await igPush(['send', '--json', file, '--url', server.url, '--channel', 'chan-a', '--secret', SECRET_A, '--retries', '2', '-H', 'x-contract-probe: invalid']);
+    rmSync(dir, { recursive: true, force: true });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.lines()[0]).toMatchObject({ ok: false, status: 413, attempts: 1, error: { code: 'payload_too_large' }, message: expect.stringMatching(/^413 payload_too_large: /) });
   });
 
   it('exits 3 when the receiver is unreachable, after the retries asked for', async () => {

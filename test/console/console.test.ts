@@ -410,7 +410,7 @@ describe('the console modules', () => {
   it('quotes curl arguments so any body is safe to paste into a shell', () => {
     const body = `it's $(rm -rf /) \`x\` "q" \\ \n done`;
     const quoted = shellQuote(body);
-    const r = spawnSync('sh', ['-c', `printf %s ${quoted}`], { encoding: 'utf8' });
+    const r = spawnSync('bash', ['-c', `printf %s ${quoted}`], { encoding: 'utf8' });
     expect(r.stdout).toBe(body);
   });
 

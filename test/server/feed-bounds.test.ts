@@ -204,7 +204,7 @@ async function startFeedServer(deps: Partial<FeedDeps> = {}): Promise<FeedServer
   const app = express();
   app.use(requestId(logger));
   app.get('/inbox/events', inboxFeed({ inbox, refusals, streams, pollMs: 20, logger, ...deps }));
-  app.post('/refuse', express.raw({ type: () => true, limit: 2 * MiB }), (req, _res, next) => {
+  app.post('/apiaccess/api/instagram/message/refuse', express.raw({ type: () => true, limit: 2 * MiB }), (req, _res, next) => {
     req.rawBody = req.body as Buffer;
     next(badRequest('invalid_json', 'The request body is not valid JSON.'));
   });
@@ -219,7 +219,7 @@ async function startFeedServer(deps: Partial<FeedDeps> = {}): Promise<FeedServer
     refusals,
     streams,
     async refuse(body) {
-      const r = await fetch(`${url}/refuse`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body as BodyInit });
+      const r = await fetch(`${url}/apiaccess/api/instagram/message/refuse`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body as BodyInit });
       expect(r.status).toBe(400);
       return ((await r.json()) as { requestId: string }).requestId;
     },
