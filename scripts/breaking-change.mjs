@@ -19,6 +19,6 @@ if (r.status === 0) {
   const report = (r.stdout || '').trim();
   console.error(`breaking-change guard: ${current} breaks clients of ${released} and info.version's major was not raised.`);
   console.error(report.slice(0, 4000) || r.stderr);
-  console.error('Either make the change compatible, or raise the major version (and release it: see README, "Releasing a spec version").');
+  console.error('Either make the change compatible, or raise the major version (and release it: see CONTRIBUTING.md, "Releasing a spec version").');
   process.exit(1);
 }

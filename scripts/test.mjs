@@ -13,7 +13,7 @@ const steps = [
   ['vitest', [bin('vitest/vitest.mjs'), 'run', '--coverage', ...process.argv.slice(2)]],
 ];
 steps.push(['breaking-change guard', ['scripts/breaking-change.mjs']]);
-// A notice, never a failure: the mutation run takes too long for every run (README, "Test strength").
+// A notice, never a failure: the mutation run takes too long for every run (CONTRIBUTING.md, "Test strength").
 steps.push(['mutation score record', ['scripts/mutation.mjs', 'status']]);
 
 for (const [label, args] of steps) {

@@ -44,9 +44,9 @@ export function nextCommands(file: string, channel: string, port: number, secret
   const target = `--url ${url} --channel ${channel} --secret ${secrets.appSecret}`;
   return {
     start: `${port === 8080 ? '' : `PORT=${port} `}CONFIG=${shellWord(file)} npm start`,
-    trigger: `ig-push trigger text ${target}`,
+    trigger: `npx ig-push trigger text ${target}`,
     console: `${url}/inbox#token=${secrets.inboxToken}`,
-    check: `ig-push check ${target} --verify-token ${secrets.verifyToken} --yes`,
+    check: `npx ig-push check ${target} --token ${secrets.verifyToken} --yes`,
   };
 }
 

@@ -75,8 +75,8 @@ describe('the five-minute walkthrough: init → npm start → trigger text → t
 
     // 3. ig-push trigger text …
     const trigger = printed(init.stdout, 'send an event:');
-    expect(trigger.slice(0, 3)).toEqual(['ig-push', 'trigger', 'text']);
-    const sent = await run([builtCli, ...trigger.slice(1)], work);
+    expect(trigger.slice(0, 4)).toEqual(['npx', 'ig-push', 'trigger', 'text']);
+    const sent = await run([builtCli, ...trigger.slice(2)], work);
     expect(sent.code, sent.stderr).toBe(0);
     expect(sent.stdout).toMatch(/^ok {4}text {2}200 /);
 
@@ -92,9 +92,9 @@ describe('the five-minute walkthrough: init → npm start → trigger text → t
 
     // 5. ig-push check … --yes
     const check = printed(init.stdout, 'check the receiver:');
-    expect(check.slice(0, 2)).toEqual(['ig-push', 'check']);
+    expect(check.slice(0, 3)).toEqual(['npx', 'ig-push', 'check']);
     expect(check.at(-1)).toBe('--yes');
-    const checked = await run([builtCli, ...check.slice(1)], work);
+    const checked = await run([builtCli, ...check.slice(2)], work);
     expect(checked.code, checked.stdout + checked.stderr).toBe(0);
     const summary = /(\d+) cases: (\d+) conform, (\d+) deviate, (\d+) skipped/.exec(checked.stdout);
     expect(summary, checked.stdout).not.toBeNull();
@@ -119,7 +119,7 @@ describe('ig-push init', () => {
     expect(out.verifyToken).toMatch(/^[\w-]{32}$/);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(out.next.start).toBe(`CONFIG=${file} npm start`);
-    expect(out.next.check).toBe(`ig-push check --url http://127.0.0.1:8080 --channel chan-a --secret ${out.appSecret} --verify-token ${out.verifyToken} --yes`);
+    expect(out.next.check).toBe(`npx ig-push check --url http://127.0.0.1:8080 --channel chan-a --secret ${out.appSecret} --token ${out.verifyToken} --yes`);
   });
 
   it('never overwrites a file without --force, and overwrites it with --force', async () => {

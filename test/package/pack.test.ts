@@ -8,7 +8,7 @@
 //   start it, it answers the provider page's example push with 200 and serves the docs and the console,
 //   and an app using createApp through both import paths compiles and runs.
 // The server on Node 22 and 24 needs better-sqlite3 compiled for each (about 2 minutes each here), so it
-// runs only with PACK_SERVER_ON_ALL_MAJORS=1 (see the README's "Node versions").
+// runs only with PACK_SERVER_ON_ALL_MAJORS=1 (see CONTRIBUTING.md, "Node versions").
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
@@ -376,7 +376,7 @@ describe('instagram-push-kit-server (server/)', () => {
     expect(resultLine(r.stdout)).toEqual({ accepted: { resultMsg: '200' }, refused: 'bad_signature', stored: ['packed-1'], samePackage: true });
   });
 
-  // A release check, registered only when asked for (README, "Releasing"): compiling the addon for each
+  // A release check, registered only when asked for (CONTRIBUTING.md, "Releasing a spec version"): compiling the addon for each
   // other Node takes minutes, too long for every run, and a skipped test would only be noise.
   if (serverOnAllMajors && canFetchNode) it.each(Object.keys(OTHER_NODES))(
     'runs on Node %s too, with better-sqlite3 compiled for it (PACK_SERVER_ON_ALL_MAJORS=1)',
