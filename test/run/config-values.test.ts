@@ -85,7 +85,7 @@ describe('channels', () => {
 describe('a mistyped key', () => {
   it('names the key, the closest allowed one and every allowed key, wherever it is', () => {
     expect(refusal({ channels: [{ id: 'a', appSecert: 'x' }] })).toBe(
-      '/channels/0 has an unknown key "appSecert" (did you mean "appSecret"? allowed: id, accountId, appSecret, verifyToken, enabled)',
+      '/channels/0 has an unknown key "appSecert" (did you mean "appSecret"? allowed: id, accountId, appSecret, verifyToken, enabled, destinations)',
     );
     expect(refusal({ chanels: [] })).toMatch(/^\/ must have required property 'channels'; \/ has an unknown key "chanels" \(did you mean "channels"\?/);
     expect(refusal({ channels: [{ id: 'a', VerifyTokn: 'x' }] })).toMatch(/unknown key "VerifyTokn" \(did you mean "verifyToken"\?/);
@@ -102,7 +102,7 @@ describe('the document', () => {
   it('names the document itself as / when the problem is at its top', () => {
     expect(refusal({})).toBe("/ must have required property 'channels'");
     expect(refusal([])).toBe('/ must be object');
-    expect(refusal({ channels: [], inboxTokn: 'x' })).toBe('/ has an unknown key "inboxTokn" (did you mean "inboxToken"? allowed: channels, inboxToken, databaseUrl)');
+    expect(refusal({ channels: [], inboxTokn: 'x' })).toBe('/ has an unknown key "inboxTokn" (did you mean "inboxToken"? allowed: channels, inboxToken, databaseUrl, metricsToken, adminToken)');
   });
 
   it('lists at most five problems, the first ones, separated by semicolons', () => {
