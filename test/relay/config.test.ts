@@ -54,7 +54,7 @@ describe('relay configuration', () => {
       /^\/channels\/1\/destinations\/0\/id: destination ID "d" is used twice/,
     );
     expect(refusal(withDestinations([{ url: 'https://x/', timeout: '10 seconds' }]))).toMatch(/timeout/);
-    expect(refusal(withDestinations([{ url: 'https://x/', retries: 3 }]))).toMatch(/must NOT have additional properties/);
+    expect(refusal(withDestinations([{ url: 'https://x/', retries: 3 }]))).toMatch(/destinations\/0 has an unknown key "retries"/);
     expect(refusal(withDestinations([{ url: 'https://x/', concurrency: 0 }]))).toMatch(/concurrency/);
     expect(refusal(withDestinations([{ url: 'https://x/', appSecret: { env: 'NOPE' } }]))).toMatch(/^\/channels\/0\/destinations\/0\/appSecret: environment variable NOPE is not set/);
   });
