@@ -22,6 +22,7 @@ import { FEED_KEEP_ALIVE_MS } from './routes/feed.js';
 import { SERVER_VERSION } from './run/version.js';
 import { startMetricsListener } from './metrics/listener.js';
 import { createServerMetrics } from './metrics/server-metrics.js';
+import { registerRelayMetrics } from './metrics/relay.js';
 
 export interface ServeOptions {
   port?: number;
@@ -131,6 +132,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   // The relay's triggers are installed before the server listens, so no stored event misses its forwarding.
   const relay = startRelay({ destinations: config?.destinations ?? [], sqliteFile: databaseUrl ? undefined : resolve(dataDir, 'inbox.sqlite'), logger, forwarder: options.relay });
   const inbox = relay ? relay.wrap(store) : store;
+  if (relay) registerRelayMetrics(metrics.registry, { status: () => relay.outbox.status(), circuits: () => relay.forwarder.circuits() });
   if (!(await inbox.ready())) logger.warn('the inbox store is not reachable yet: pushes answer 500 and /readyz 503 until it is');
   const app = createApp({
     inbox,

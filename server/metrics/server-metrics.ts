@@ -1,6 +1,6 @@
 // createServerMetrics: one registry per app (createApp may run many times in one process, so never
 // prom-client's global default registry), holding every metric the reference server exposes at /metrics.
-// The relay registers its own metrics on the same registry when it lands (see registerRelayMetrics).
+// The relay registers its own metrics on the same registry (metrics/relay.ts, registerRelayMetrics).
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { MinuteRing } from './minute-ring.js';
 import { PushMetrics, RequestMetrics } from './push.js';
@@ -95,8 +95,7 @@ export function createServerMetrics(options: ServerMetricsOptions = {}): ServerM
 }
 
 /**
- * Where the relay's metrics go once it lands (pending events per destination, oldest pending age,
- * attempts by outcome, dead events, circuit state): a function like this one, called with the app's
- * registry, with one pre-made label set per configured destination. Kept here so it has one home.
+ * How a part of the server adds its metrics to the app's registry: the relay's (forwards per
+ * destination and state, oldest pending age, paused, circuit state) do so in metrics/relay.ts.
  */
 export type RegisterRelayMetrics = (registry: Registry) => void;
