@@ -53,7 +53,7 @@ const faults = [
   },
   {
     name: '(e) the PostgreSQL reader pages by id alone, ignoring transactions still in flight',
-    patches: [['server/inbox/postgres-inbox.ts', '          AND txid < pg_snapshot_xmin(pg_current_snapshot())\n', '']],
+    patches: [['server/inbox/postgres-reads.ts', ' AND txid < pg_snapshot_xmin(pg_current_snapshot()) ${filters.sql}', ' ${filters.sql}']],
     tests: ['test/inbox/postgres.test.ts'],
   },
   {

@@ -111,9 +111,7 @@ export class PostgresInbox implements Inbox {
   }
 
   private async migrate(): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await this.inTransaction(async (client) => {
       // Instances starting together wait here one at a time; the lock ends with the transaction.
       await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
       await client.query('CREATE TABLE IF NOT EXISTS inbox_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
@@ -124,6 +122,15 @@ export class PostgresInbox implements Inbox {
         else await migration(client);
         await client.query('INSERT INTO inbox_migrations (version) VALUES ($1)', [v + 1]);
       }
+    });
+  }
+
+  /** Runs `work` in one transaction on a connection of its own: committed if it returns, else rolled back. */
+  private async inTransaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await work(client);
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -132,6 +139,7 @@ export class PostgresInbox implements Inbox {
       client.release();
     }
   }
+
 
   /** `name` makes it a prepared statement: each connection parses and plans it once, not on every call. */
   private async query<R extends pg.QueryResultRow>(text: string, values: unknown[], name?: string): Promise<pg.QueryResult<R>> {
@@ -248,22 +256,15 @@ export class PostgresInbox implements Inbox {
    * which no reader sees.
    */
   private async probeWrite(): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await this.inTransaction(async (client) => {
       const r = await client.query<{ id: string }>(
         `INSERT INTO inbox_events (dedupe_key, channel, event, received_at) VALUES ($1, '', '{}', now()) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
         [keyDigest(`readiness-probe-${randomUUID()}`)],
       );
       for (const row of r.rows) await client.query('DELETE FROM inbox_events WHERE id = $1', [row.id]);
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
+
 
   async prune(before: Date, max = 10_000): Promise<number> {
     const r = await this.query(
