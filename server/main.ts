@@ -11,6 +11,7 @@ import { ConfigError, loadConfigFile } from './run/config.js';
 import { LOOPBACK_HOSTS } from './http/host-check.js';
 import { createHttpServer, DEFAULT_HTTP_LIMITS, type HttpServerLimits } from './http/http-server.js';
 import { openInbox } from './inbox/open-inbox.js';
+import { PostgresInbox } from './inbox/postgres-inbox.js';
 import { createLogger, type Logger } from './run/logger.js';
 import { chooseLogFormat, prettyStream, type LogFormat } from './run/pretty-log.js';
 import { parseDuration, startRetention } from './run/retention.js';
@@ -130,7 +131,13 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     logger,
   });
   // The relay's triggers are installed before the server listens, so no stored event misses its forwarding.
-  const relay = startRelay({ destinations: config?.destinations ?? [], sqliteFile: databaseUrl ? undefined : resolve(dataDir, 'inbox.sqlite'), logger, forwarder: options.relay });
+  const relay = startRelay({
+    destinations: config?.destinations ?? [],
+    sqliteFile: databaseUrl ? undefined : resolve(dataDir, 'inbox.sqlite'),
+    postgres: store instanceof PostgresInbox ? { connectionString: databaseUrl!, ensureSchema: () => store.ensureSchema(), onIdleError: (err) => logger.warn({ err: err.message }, 'relay database connection lost; reconnecting on demand') } : undefined,
+    logger,
+    forwarder: options.relay,
+  });
   const inbox = relay ? relay.wrap(store) : store;
   if (relay) registerRelayMetrics(metrics.registry, { status: () => relay.outbox.status(), circuits: () => relay.forwarder.circuits() });
   if (!(await inbox.ready())) logger.warn('the inbox store is not reachable yet: pushes answer 500 and /readyz 503 until it is');

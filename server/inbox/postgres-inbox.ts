@@ -16,6 +16,7 @@ import { TurnBatch, type BatchObserver } from './turn-batch.js';
 import { StoreUnavailableError, type AppendResult, type Inbox, type ListQuery, type NewEvent } from './inbox.js';
 import { keyDigest } from './key-digest.js';
 import { MIGRATIONS } from './postgres-migrations.js';
+import { OPEN_STATES } from './postgres-relay-schema.js';
 import { pgText, PostgresReads } from './postgres-reads.js';
 import { StoreHealth, type StoreLogger } from './store-health.js';
 
@@ -101,8 +102,11 @@ export class PostgresInbox implements Inbox {
     });
   }
 
-  /** Applies pending migrations once; retried on the next call if the database was unreachable. */
-  private ensureSchema(): Promise<void> {
+  /**
+   * Applies pending migrations once; retried on the next call if the database was unreachable. Public
+   * for the relay's outbox, whose tables are migration 5 and must exist before it reads them.
+   */
+  ensureSchema(): Promise<void> {
     this.schema ??= this.migrate().catch((err) => {
       this.schema = undefined;
       throw new StoreUnavailableError('the inbox database is unreachable', { cause: err });
@@ -268,7 +272,10 @@ export class PostgresInbox implements Inbox {
 
   async prune(before: Date, max = 10_000): Promise<number> {
     const r = await this.query(
-      'DELETE FROM inbox_events WHERE id IN (SELECT id FROM inbox_events WHERE received_at < $1 ORDER BY id LIMIT $2)',
+      // Events still to be forwarded are passed over here (the relay's trigger would skip them anyway), so
+      // a backlog of them at the head cannot stall retention of the settled events behind it.
+      `DELETE FROM inbox_events WHERE id IN (SELECT id FROM inbox_events e WHERE received_at < $1
+         AND NOT EXISTS (SELECT 1 FROM relay_forwards f WHERE f.event_id = e.id AND f.${OPEN_STATES}) ORDER BY id LIMIT $2)`,
       [before, max],
     );
     return r.rowCount ?? 0;

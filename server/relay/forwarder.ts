@@ -143,7 +143,7 @@ export class Forwarder {
   private async attempt(lane: Lane, forward: ClaimedForward): Promise<void> {
     const d = lane.destination;
     const bytes = deliveryBytes(forward);
-    const base = { eventId: forward.eventId, destination: d.id };
+    const base = { eventId: forward.eventId, destination: d.id, lease: forward.lease };
     const problem = this.options.validate(JSON.parse(bytes.toString('utf8')));
     let record: AttemptRecord;
     if (problem) {

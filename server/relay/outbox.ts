@@ -16,6 +16,8 @@ export interface ClaimedForward {
   entryTime: number | null;
   /** The stored event's JSON text, exactly as stored: the same bytes on every attempt. */
   eventJson: string;
+  /** The claim's token, where the store shares forwards between instances (PostgreSQL). */
+  lease?: string;
 }
 
 /** One attempt's outcome and what it makes of the forward. */
@@ -30,6 +32,8 @@ export interface AttemptRecord {
   state: Exclude<ForwardState, 'pending'>;
   /** When a retrying forward is due again. */
   nextAt: number;
+  /** The claim's lease: the outcome is recorded only while the forward is still leased to it. */
+  lease?: string;
 }
 
 export interface Attempt {
@@ -80,6 +84,11 @@ export interface ReplayQuery {
 }
 
 export interface Outbox {
+  /**
+   * Ready to take events: schema and destinations in place. Every append waits for it, so no event is
+   * stored before its destinations are known; rejects while the store is unreachable.
+   */
+  open(): Promise<void>;
   /**
    * Takes up to `limit` due forwards of a destination, oldest event first, and leases them until
    * `leaseUntil`: a crash before their outcome is recorded makes them due again then.

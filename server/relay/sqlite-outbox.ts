@@ -105,6 +105,9 @@ export class SqliteOutbox implements Outbox {
     })();
   }
 
+  /** Opened in the constructor, synchronously, before the server listens. */
+  async open(): Promise<void> {}
+
   async claim(destination: string, now: number, leaseUntil: number, limit: number): Promise<ClaimedForward[]> {
     return this.db.transaction(() => {
       const rows = this.statements.claim!.all({ destination, now, leaseUntil, limit }) as { event_id: number; created_at: number; attempts: number }[];

@@ -1,6 +1,7 @@
-// Wires the relay into a running server: opens the outbox beside the SQLite inbox, starts the
-// forwarder, and wakes it whenever the inbox stores events. A server without destinations gets none
-// of it (and a store that once had destinations is told it has none, so nothing waits on them).
+// Wires the relay into a running server: opens the outbox beside the inbox (SQLite or PostgreSQL),
+// starts the forwarder, and wakes it whenever the inbox stores events. A server without destinations
+// gets none of it (and a SQLite store that once had destinations is told it has none, so nothing waits
+// on them; on PostgreSQL, where the destinations are shared, the instances that have them keep them).
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
@@ -11,12 +12,15 @@ import { loadBundledSpec } from '../contract/spec.js';
 import type { Destination } from './destinations.js';
 import { Forwarder, type ForwarderOptions, type ValidateDelivery } from './forwarder.js';
 import type { Outbox } from './outbox.js';
+import { PostgresOutbox } from './postgres-outbox.js';
 import { hasRelaySchema, SqliteOutbox } from './sqlite-outbox.js';
 
 export interface RelayOptions {
   destinations: Destination[];
   /** The SQLite inbox's file; undefined when the store is PostgreSQL. */
   sqliteFile?: string;
+  /** The PostgreSQL store: its URL, and its migrations (the outbox's tables are one of them). */
+  postgres?: { connectionString: string; ensureSchema: () => Promise<void>; onIdleError?: (err: Error) => void };
   logger: Logger;
   /** Overrides for the tests (send, retry policy, breaker, poll). */
   forwarder?: Partial<ForwarderOptions>;
@@ -50,19 +54,30 @@ function forgetDestinations(file: string): void {
   }
 }
 
+function openOutbox(options: RelayOptions): Outbox {
+  if (options.postgres) {
+    const outbox = new PostgresOutbox({ ...options.postgres, destinations: options.destinations });
+    // Started now so the first push does not wait for it; a failure here is retried by the next append.
+    outbox.open().catch((err: unknown) => options.logger.warn({ err: String(err) }, 'relay: the outbox database is not reachable yet; pushes answer 500 until it is'));
+    return outbox;
+  }
+  if (!options.sqliteFile) throw new ConfigError('the relay needs a store: the SQLite file or a PostgreSQL URL');
+  return new SqliteOutbox(options.sqliteFile, options.destinations);
+}
+
 export function startRelay(options: RelayOptions): Relay | undefined {
   if (options.destinations.length === 0) {
     if (options.sqliteFile) forgetDestinations(options.sqliteFile);
     return undefined;
   }
-  if (!options.sqliteFile) throw new ConfigError('destinations need the embedded SQLite store for now; the relay does not run on PostgreSQL yet');
-  const outbox = new SqliteOutbox(options.sqliteFile, options.destinations);
+  const outbox = openOutbox(options);
   const forwarder = new Forwarder({ outbox, destinations: options.destinations, validate: contractValidator(), logger: options.logger, ...options.forwarder });
   return {
     outbox,
     forwarder,
     wrap(inbox) {
       const append: Inbox['append'] = async (events, receivedAt) => {
+        await outbox.open();
         const result = await inbox.append(events, receivedAt);
         if (result.stored > 0) forwarder.wake();
         return result;

@@ -1,17 +1,24 @@
-// The SQLite outbox under the inbox: a forward per enabled destination written with the event, leases,
-// outcomes and attempts, listing and status, replay, pause, and RETENTION keeping what is still pending.
+// The relay's outbox under the inbox, on both stores: a forward per enabled destination written with the
+// event, leases, outcomes and attempts, listing and status, replay, pause, and RETENTION keeping what is
+// still pending. On PostgreSQL also: instances claiming at once never take the same forward, and an
+// outcome is recorded only by the lease's holder.
 import Database from 'better-sqlite3';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { NewEvent } from '../../server/inbox/inbox.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Inbox, NewEvent } from '../../server/inbox/inbox.js';
+import { PostgresInbox } from '../../server/inbox/postgres-inbox.js';
 import { SqliteInbox } from '../../server/inbox/sqlite-inbox.js';
 import type { Destination } from '../../server/relay/destinations.js';
+import type { Outbox } from '../../server/relay/outbox.js';
+import { PostgresOutbox } from '../../server/relay/postgres-outbox.js';
 import { SqliteOutbox } from '../../server/relay/sqlite-outbox.js';
 import { startRelay } from '../../server/relay/start-relay.js';
 import { pruneOnce } from '../../server/run/retention.js';
+import { startPgCluster, type PgCluster } from '../support/postgres.js';
 
 const dest = (id: string, channel = 'a', enabled = true): Destination => ({ id, channel, url: 'http://127.0.0.1:9/', enabled, timeoutMs: 1000, maxAgeMs: 60_000, concurrency: 1 });
 const ev = (channel: string, mid: string): NewEvent => ({ channel, mid, entryId: '1', entryTime: 2, event: { sender: { id: '1' }, message: { mid, text: 't' } }, dedupeKey: `${channel}/${mid}` });
@@ -21,17 +28,85 @@ afterEach(async () => {
   while (open.length) await open.pop()!.close();
 });
 
-function store(destinations: Destination[]) {
-  const file = join(mkdtempSync(join(tmpdir(), 'ipk-outbox-')), 'inbox.sqlite');
-  const inbox = new SqliteInbox({ file });
-  const outbox = new SqliteOutbox(file, destinations);
-  open.push(inbox, outbox);
-  return { file, inbox, outbox };
+interface Fixture {
+  inbox: Inbox;
+  outbox: Outbox;
+  /** Another outbox on the same store, as a restart (or a second instance) with these destinations. */
+  again(destinations: Destination[]): Outbox;
+  /** The forwards and the attempts log as stored. */
+  rows(): Promise<{ forwards: { event_id: number; state: string }[]; attempts: number }>;
 }
 
-describe('sqlite outbox', () => {
+let cluster: PgCluster;
+beforeAll(async () => {
+  cluster = await startPgCluster();
+}, 60_000);
+afterAll(() => cluster?.destroy());
+
+const stores: { name: string; store(destinations: Destination[]): Promise<Fixture> }[] = [
+  {
+    name: 'SQLite',
+    async store(destinations) {
+      const file = join(mkdtempSync(join(tmpdir(), 'ipk-outbox-')), 'inbox.sqlite');
+      const inbox = new SqliteInbox({ file });
+      const outbox = new SqliteOutbox(file, destinations);
+      open.push(inbox, outbox);
+      return {
+        inbox,
+        outbox,
+        again(d) {
+          const o = new SqliteOutbox(file, d);
+          open.push(o);
+          return o;
+        },
+        async rows() {
+          const db = new Database(file, { readonly: true });
+          try {
+            const forwards = db.prepare('SELECT event_id, state FROM relay_forwards ORDER BY event_id, destination').all() as { event_id: number; state: string }[];
+            return { forwards, attempts: (db.prepare('SELECT COUNT(*) AS n FROM relay_attempts').get() as { n: number }).n };
+          } finally {
+            db.close();
+          }
+        },
+      };
+    },
+  },
+  {
+    name: 'PostgreSQL',
+    async store(destinations) {
+      const connectionString = await cluster.createDatabase();
+      const inbox = new PostgresInbox({ connectionString });
+      const outboxOn = (d: Destination[]) => {
+        const o = new PostgresOutbox({ connectionString, destinations: d, ensureSchema: () => inbox.ensureSchema() });
+        open.push(o);
+        return o;
+      };
+      open.push(inbox);
+      const outbox = outboxOn(destinations);
+      await outbox.open();
+      return {
+        inbox,
+        outbox,
+        again: outboxOn,
+        async rows() {
+          const client = new pg.Client({ connectionString });
+          await client.connect();
+          try {
+            const forwards = (await client.query('SELECT event_id::int AS event_id, state FROM relay_forwards ORDER BY event_id, destination')).rows as { event_id: number; state: string }[];
+            return { forwards, attempts: Number((await client.query('SELECT COUNT(*) AS n FROM relay_attempts')).rows[0].n) };
+          } finally {
+            await client.end();
+          }
+        },
+      };
+    },
+  },
+];
+
+describe.each(stores)('$name outbox', ({ store: open$ }) => {
+  const store = (destinations: Destination[]) => open$(destinations);
   it('writes one pending forward per enabled destination of the channel, in the event own commit', async () => {
-    const { inbox, outbox } = store([dest('x'), dest('y'), dest('off', 'a', false), dest('z', 'b')]);
+    const { inbox, outbox } = await store([dest('x'), dest('y'), dest('off', 'a', false), dest('z', 'b')]);
     await inbox.append([ev('a', 'm1'), ev('b', 'm2'), ev('c', 'm3')], new Date('2026-12-01T00:00:00Z'));
     await inbox.append([ev('a', 'm1')], new Date()); // a duplicate: stored once, forwarded once
     const all = await outbox.list({ limit: 10 });
@@ -47,7 +122,7 @@ describe('sqlite outbox', () => {
   });
 
   it('leases claimed forwards oldest first until their outcome, records attempts, and replays', async () => {
-    const { inbox, outbox } = store([dest('x')]);
+    const { inbox, outbox } = await store([dest('x')]);
     await inbox.append([ev('a', 'm1'), ev('a', 'm2'), ev('a', 'm3')], new Date());
     const first = await outbox.claim('x', 1000, 5000, 2);
     expect(first.map((c) => [c.eventId, c.attempts, c.entryId, c.entryTime])).toEqual([
@@ -56,12 +131,13 @@ describe('sqlite outbox', () => {
     ]);
     expect(JSON.parse(first[0]!.eventJson).message.mid).toBe('m1');
     // Leased: not claimed again before the lease ends; the third is.
-    expect((await outbox.claim('x', 1001, 5000, 5)).map((c) => c.eventId)).toEqual([3]);
+    const second = await outbox.claim('x', 1001, 5000, 5);
+    expect(second.map((c) => c.eventId)).toEqual([3]);
     expect(await outbox.claim('x', 1002, 5000, 5)).toEqual([]);
     await outbox.record([
-      { eventId: 1, destination: 'x', at: 1500, status: 200, latencyMs: 4, error: null, state: 'delivered', nextAt: 0 },
-      { eventId: 2, destination: 'x', at: 1500, status: 401, latencyMs: 5, error: 'refused with 401: no', state: 'dead', nextAt: 0 },
-      { eventId: 3, destination: 'x', at: 1500, status: 503, latencyMs: 6, error: '503: later', state: 'retrying', nextAt: 9000 },
+      { eventId: 1, destination: 'x', at: 1500, status: 200, latencyMs: 4, error: null, state: 'delivered', nextAt: 0, lease: first[0]!.lease },
+      { eventId: 2, destination: 'x', at: 1500, status: 401, latencyMs: 5, error: 'refused with 401: no', state: 'dead', nextAt: 0, lease: first[1]!.lease },
+      { eventId: 3, destination: 'x', at: 1500, status: 503, latencyMs: 6, error: '503: later', state: 'retrying', nextAt: 9000, lease: second[0]!.lease },
     ]);
     // After a crash the lease runs out and the event is due again, with its attempt counted.
     expect((await outbox.claim('x', 9000, 20_000, 5)).map((c) => [c.eventId, c.attempts])).toEqual([[3, 1]]);
@@ -80,7 +156,7 @@ describe('sqlite outbox', () => {
   });
 
   it('makes a claimed forward due again when its lease ends unrecorded (a crash mid-send)', async () => {
-    const { inbox, outbox } = store([dest('x')]);
+    const { inbox, outbox } = await store([dest('x')]);
     await inbox.append([ev('a', 'm1')], new Date());
     expect((await outbox.claim('x', 1000, 5000, 5)).map((c) => c.eventId)).toEqual([1]);
     expect(await outbox.claim('x', 4999, 9000, 5)).toEqual([]);
@@ -88,7 +164,7 @@ describe('sqlite outbox', () => {
   });
 
   it('pauses and resumes a destination, and knows no unknown one', async () => {
-    const { outbox } = store([dest('x')]);
+    const { outbox } = await store([dest('x')]);
     expect(await outbox.paused('x')).toBe(false);
     expect(await outbox.setPaused('x', true)).toBe(true);
     expect(await outbox.paused('x')).toBe(true);
@@ -99,10 +175,10 @@ describe('sqlite outbox', () => {
   });
 
   it('kills the open forwards of a destination removed from the configuration, and forgets it', async () => {
-    const { file, inbox, outbox } = store([dest('x'), dest('y')]);
+    const { inbox, outbox, again: reopen } = await store([dest('x'), dest('y')]);
     await inbox.append([ev('a', 'm1')], new Date());
-    const again = new SqliteOutbox(file, [dest('y')]);
-    open.push(again);
+    const again = reopen([dest('y')]);
+    await again.open();
     expect((await again.list({ limit: 10 })).map((f) => [f.destination, f.state, f.lastError])).toEqual([
       ['x', 'dead', 'the destination was removed from the configuration'],
       ['y', 'pending', null],
@@ -111,20 +187,22 @@ describe('sqlite outbox', () => {
   });
 
   it('RETENTION never deletes an event still pending for a destination, and deletes it with its forwards once settled', async () => {
-    const { file, inbox, outbox } = store([dest('x')]);
+    const { inbox, outbox, rows } = await store([dest('x')]);
     const old = new Date(Date.now() - 10 * 86_400_000);
     await inbox.append([ev('a', 'm1'), ev('a', 'm2'), ev('quiet', 'm3')], old);
     await outbox.record([{ eventId: 1, destination: 'x', at: 1, status: 200, latencyMs: 1, error: null, state: 'delivered', nextAt: 0 }]);
     expect(await pruneOnce({ inbox, olderThanMs: 86_400_000, logger: silent })).toBe(2);
     expect((await inbox.list({ limit: 10 })).items.map((i) => i.mid)).toEqual(['m2']);
-    const db = new Database(file, { readonly: true });
-    expect(db.prepare('SELECT event_id, state FROM relay_forwards').all()).toEqual([{ event_id: 2, state: 'pending' }]);
-    expect(db.prepare('SELECT COUNT(*) AS n FROM relay_attempts').get()).toEqual({ n: 0 });
-    db.close();
+    expect(await rows()).toEqual({ forwards: [{ event_id: 2, state: 'pending' }], attempts: 0 });
   });
+});
 
+describe('SQLite relay start', () => {
   it('starts nothing without destinations, and tells a store that once had some that it has none', async () => {
-    const { file, inbox, outbox } = store([dest('x')]);
+    const file = join(mkdtempSync(join(tmpdir(), 'ipk-outbox-')), 'inbox.sqlite');
+    const inbox = new SqliteInbox({ file });
+    const outbox = new SqliteOutbox(file, [dest('x')]);
+    open.push(inbox, outbox);
     await outbox.close();
     open.splice(open.indexOf(outbox), 1);
     expect(startRelay({ destinations: [], sqliteFile: file, logger: silent })).toBeUndefined();
@@ -134,5 +212,77 @@ describe('sqlite outbox', () => {
     db.close();
     expect(startRelay({ destinations: [], sqliteFile: join(tmpdir(), 'ipk-none', 'inbox.sqlite'), logger: silent })).toBeUndefined();
     expect(() => startRelay({ destinations: [dest('x')], logger: silent })).toThrow(/SQLite/);
+  });
+});
+
+describe('PostgreSQL outbox shared by instances', () => {
+  const postgres = async (destinations: Destination[], instances: number) => {
+    const connectionString = await cluster.createDatabase();
+    const inbox = new PostgresInbox({ connectionString });
+    open.push(inbox);
+    const outboxes = Array.from({ length: instances }, () => {
+      const o = new PostgresOutbox({ connectionString, destinations, ensureSchema: () => inbox.ensureSchema() });
+      open.push(o);
+      return o;
+    });
+    await Promise.all(outboxes.map((o) => o.open()));
+    return { inbox, outboxes };
+  };
+
+  it('hands each forward to one instance only when three claim at once (FOR UPDATE SKIP LOCKED)', async () => {
+    const { inbox, outboxes } = await postgres([dest('x')], 3);
+    await inbox.append(Array.from({ length: 300 }, (_, i) => ev('a', `m${i}`)), new Date());
+    const taken: number[][] = outboxes.map(() => []);
+    await Promise.all(
+      outboxes.map(async (o, n) => {
+        for (;;) {
+          const claimed = await o.claim('x', 1000, 60_000, 7);
+          if (claimed.length === 0) return;
+          taken[n]!.push(...claimed.map((c) => c.eventId));
+        }
+      }),
+    );
+    const all = taken.flat().sort((a, b) => a - b);
+    expect(all).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+    // Each instance got a share: none waited for another's lock to clear.
+    expect(taken.filter((t) => t.length > 0).length).toBeGreaterThan(1);
+  });
+
+  it('records an outcome only for the lease holder: an instance that outlived its lease cannot overwrite the next', async () => {
+    const { inbox, outboxes } = await postgres([dest('x')], 2);
+    const [a, b] = outboxes as [PostgresOutbox, PostgresOutbox];
+    await inbox.append([ev('a', 'm1')], new Date());
+    const [stale] = await a.claim('x', 1000, 5000, 1);
+    const [fresh] = await b.claim('x', 5000, 9000, 1); // a's lease ran out: b takes the event over
+    expect(fresh!.lease).not.toBe(stale!.lease);
+    await a.record([{ eventId: 1, destination: 'x', at: 6000, status: null, latencyMs: 10, error: 'timed out', state: 'dead', nextAt: 0, lease: stale!.lease }]);
+    const [held] = await b.list({ limit: 1 });
+    expect(held).toMatchObject({ state: 'pending', attempts: 2, nextAttemptAt: new Date(9000).toISOString() });
+    expect(held!.recentAttempts.map((x) => x.error)).toEqual(['timed out']); // logged all the same
+    await b.record([{ eventId: 1, destination: 'x', at: 6100, status: 200, latencyMs: 3, error: null, state: 'delivered', nextAt: 0, lease: fresh!.lease }]);
+    expect((await a.list({ limit: 1 }))[0]).toMatchObject({ state: 'delivered', lastStatus: 200 });
+  });
+
+  it('has its tables and trigger from the inbox migrations, and waits for its destinations before an append', async () => {
+    const connectionString = await cluster.createDatabase();
+    const inbox = new PostgresInbox({ connectionString });
+    open.push(inbox);
+    // No destinations: events stored make no forwards, and nothing starts.
+    expect(startRelay({ destinations: [], postgres: { connectionString, ensureSchema: () => inbox.ensureSchema() }, logger: silent })).toBeUndefined();
+    await inbox.append([ev('a', 'before')], new Date());
+    const relay = startRelay({ destinations: [dest('x')], postgres: { connectionString, ensureSchema: () => inbox.ensureSchema() }, logger: silent, forwarder: { pollMs: 60_000 } })!;
+    open.push({ close: () => relay.stop() });
+    await relay.outbox.setPaused('x', true);
+    const wrapped = relay.wrap(inbox);
+    expect(await wrapped.append([ev('a', 'after'), ev('b', 'other')], new Date())).toEqual({ stored: 2, duplicates: 0 });
+    expect((await relay.outbox.list({ limit: 10 })).map((f) => [f.eventId, f.destination, f.state])).toEqual([['2', 'x', 'pending']]);
+  });
+
+  it('refuses appends while its database is unreachable, instead of storing events without their forwards', async () => {
+    const inbox = new PostgresInbox({ connectionString: 'postgres://nobody@127.0.0.1:1/none', connectTimeoutMs: 200 });
+    open.push(inbox);
+    const relay = startRelay({ destinations: [dest('x')], postgres: { connectionString: 'postgres://nobody@127.0.0.1:1/none', ensureSchema: () => inbox.ensureSchema() }, logger: silent, forwarder: { pollMs: 60_000 } })!;
+    open.push({ close: () => relay.stop() });
+    await expect(relay.wrap(inbox).append([ev('a', 'm1')], new Date())).rejects.toThrow(/relay could not reach its database/);
   });
 });

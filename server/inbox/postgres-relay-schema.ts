@@ -1,0 +1,59 @@
+// The relay's tables in the PostgreSQL store, applied as the inbox's migration 5 (postgres-migrations.ts).
+// One row per event and destination in relay_forwards, written by a trigger in the transaction that
+// stores the event; the attempts log; the destinations as configured, with their shared pause switch.
+// Times are milliseconds since the epoch (bigint), as the SQLite outbox keeps them, so the forwarder's
+// arithmetic is the same on both stores.
+
+/** Forwards still to be sent: pending or retrying. */
+export const OPEN_STATES = "state IN ('pending', 'retrying')";
+
+export const RELAY_SCHEMA = `
+CREATE TABLE relay_destinations (
+  id text PRIMARY KEY,
+  channel text NOT NULL,
+  enabled boolean NOT NULL,
+  paused boolean NOT NULL DEFAULT false
+);
+CREATE TABLE relay_forwards (
+  destination text NOT NULL,
+  event_id bigint NOT NULL REFERENCES inbox_events (id) ON DELETE CASCADE,
+  state text NOT NULL DEFAULT 'pending',
+  created_at bigint NOT NULL,
+  next_at bigint NOT NULL DEFAULT 0,
+  attempts integer NOT NULL DEFAULT 0,
+  last_status integer,
+  last_error text,
+  -- Who holds the forward's lease: a token per claim, so a worker whose lease ran out (and was taken
+  -- over by another instance) cannot overwrite the new holder's outcome.
+  lease text,
+  PRIMARY KEY (destination, event_id)
+);
+CREATE INDEX relay_forwards_open ON relay_forwards (destination, event_id) WHERE ${OPEN_STATES};
+CREATE INDEX relay_forwards_event ON relay_forwards (event_id);
+CREATE TABLE relay_attempts (
+  id bigserial PRIMARY KEY,
+  destination text NOT NULL,
+  event_id bigint NOT NULL REFERENCES inbox_events (id) ON DELETE CASCADE,
+  at bigint NOT NULL,
+  status integer,
+  latency_ms integer NOT NULL,
+  error text
+);
+CREATE INDEX relay_attempts_forward ON relay_attempts (destination, event_id, id);
+CREATE FUNCTION relay_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO relay_forwards (destination, event_id, created_at)
+    SELECT d.id, s.id, floor(extract(epoch FROM s.received_at) * 1000)::bigint
+      FROM stored s JOIN relay_destinations d ON d.channel = s.channel AND d.enabled;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER relay_outbox AFTER INSERT ON inbox_events REFERENCING NEW TABLE AS stored
+  FOR EACH STATEMENT EXECUTE FUNCTION relay_outbox();
+-- RETENTION never deletes an event still to be sent somewhere: the row is skipped, not an error.
+CREATE FUNCTION relay_keep_pending() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM relay_forwards WHERE event_id = OLD.id AND ${OPEN_STATES}) THEN RETURN NULL; END IF;
+  RETURN OLD;
+END $$;
+CREATE TRIGGER relay_keep_pending BEFORE DELETE ON inbox_events
+  FOR EACH ROW EXECUTE FUNCTION relay_keep_pending();`;

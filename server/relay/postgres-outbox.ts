@@ -1,0 +1,239 @@
+// The relay's outbox in the shared PostgreSQL store, for several instances forwarding together. Its
+// tables and the trigger that writes a forward with each stored event are the inbox's migration 5
+// (inbox/postgres-relay-schema.ts), so they exist before any instance stores an event.
+//
+// Sharing the work: a claim takes due rows with FOR UPDATE SKIP LOCKED (two instances claiming at the
+// same moment take different rows, neither waits) and leases them by moving next_at past the attempt's
+// timeout, stamped with a token of its own. In normal operation no row is claimed twice: the lease
+// outlives the attempt, which cannot outlast its timeout, so no heartbeat is needed. After a crash the
+// lease runs out and another instance sends the event again. An outcome is recorded only by the lease's
+// holder, so a worker that outlived its lease cannot overwrite the next holder's outcome. Leases are
+// read against each instance's clock: instances on several hosts need synchronised clocks (NTP).
+//
+// Its own small pool, apart from the inbox's write and read pools, so forwarding never takes a
+// connection a push is waiting for.
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { StoreUnavailableError } from '../inbox/inbox.js';
+import { OPEN_STATES } from '../inbox/postgres-relay-schema.js';
+import type { Destination } from './destinations.js';
+import type { Attempt, AttemptRecord, ClaimedForward, DestinationStatus, ForwardQuery, ForwardState, ForwardView, Outbox, ReplayQuery } from './outbox.js';
+
+/** Attempts shown per forward in the listing (the log keeps all of them). */
+const RECENT_ATTEMPTS = 5;
+
+export interface PostgresOutboxOptions {
+  connectionString: string;
+  destinations: Destination[];
+  /** Runs the inbox's migrations (the outbox's tables are one of them). */
+  ensureSchema: () => Promise<void>;
+  /** Connections (default 3): one lane's claim, the outcomes being recorded, and the API's reads. */
+  poolSize?: number;
+  onIdleError?: (err: Error) => void;
+}
+
+interface ForwardRow {
+  destination: string;
+  event_id: string;
+  state: ForwardState;
+  created_at: string;
+  next_at: string;
+  attempts: number;
+  last_status: number | null;
+  last_error: string | null;
+  channel: string;
+  recent: { at: string; status: number | null; latency_ms: number; error: string | null }[];
+}
+
+const iso = (ms: number | string) => new Date(Number(ms)).toISOString();
+
+export class PostgresOutbox implements Outbox {
+  private readonly pool: pg.Pool;
+  private opened: Promise<void> | undefined;
+
+  constructor(private readonly options: PostgresOutboxOptions) {
+    this.pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 3, connectionTimeoutMillis: 2000, query_timeout: 10_000, application_name: 'instagram-push-kit-relay' });
+    this.pool.on('error', (err) => options.onIdleError?.(err));
+  }
+
+  /**
+   * The schema, and the table of destinations made the configured ones, once; tried again on the next
+   * call while the database is unreachable. Every append waits for it (start-relay.ts), so no event is
+   * stored before its destinations are known.
+   */
+  open(): Promise<void> {
+    this.opened ??= this.sync().catch((err) => {
+      this.opened = undefined;
+      throw new StoreUnavailableError('the relay could not reach its database', { cause: err });
+    });
+    return this.opened;
+  }
+
+  /**
+   * Makes the table of destinations this configuration's. A destination no longer configured has its
+   * open forwards made dead, as on SQLite: every instance must run the same destinations (an instance
+   * with an older configuration that starts later would undo a newer one's additions).
+   */
+  private async sync(): Promise<void> {
+    await this.options.ensureSchema();
+    const { destinations } = this.options;
+    await this.inTransaction(async (client) => {
+      const ids = destinations.map((d) => d.id);
+      await client.query(
+        `UPDATE relay_forwards SET state = 'dead', last_error = 'the destination was removed from the configuration'
+          WHERE destination IN (SELECT id FROM relay_destinations WHERE NOT (id = ANY ($1::text[]))) AND ${OPEN_STATES}`,
+        [ids],
+      );
+      await client.query('DELETE FROM relay_destinations WHERE NOT (id = ANY ($1::text[]))', [ids]);
+      await client.query(
+        `INSERT INTO relay_destinations (id, channel, enabled) SELECT * FROM unnest($1::text[], $2::text[], $3::boolean[])
+           ON CONFLICT (id) DO UPDATE SET channel = excluded.channel, enabled = excluded.enabled`,
+        [ids, destinations.map((d) => d.channel), destinations.map((d) => d.enabled)],
+      );
+    });
+  }
+
+  private async inTransaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await work(client);
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  private async query<R extends pg.QueryResultRow>(text: string, values: unknown[], name?: string): Promise<R[]> {
+    await this.open();
+    return (await this.pool.query<R>({ text, values, name })).rows;
+  }
+
+  async claim(destination: string, now: number, leaseUntil: number, limit: number): Promise<ClaimedForward[]> {
+    const lease = randomUUID();
+    const rows = await this.query<{ event_id: string; created_at: string; attempts: number; entry_id: string | null; entry_time: number | null; event: string }>(
+      `WITH due AS (
+         SELECT destination, event_id FROM relay_forwards
+          WHERE destination = $1 AND ${OPEN_STATES} AND next_at <= $2
+          ORDER BY event_id LIMIT $4 FOR UPDATE SKIP LOCKED),
+       taken AS (
+         UPDATE relay_forwards f SET next_at = $3, attempts = f.attempts + 1, lease = $5
+           FROM due WHERE f.destination = due.destination AND f.event_id = due.event_id
+         RETURNING f.event_id, f.created_at, f.attempts)
+       SELECT t.event_id, t.created_at, t.attempts, e.entry_id, e.entry_time, e.event::text AS event
+         FROM taken t JOIN inbox_events e ON e.id = t.event_id ORDER BY t.event_id`,
+      [destination, now, leaseUntil, limit, lease],
+      'ipk_relay_claim',
+    );
+    return rows.map((r) => ({
+      eventId: Number(r.event_id),
+      destination,
+      createdAt: Number(r.created_at),
+      attempts: r.attempts - 1,
+      entryId: r.entry_id,
+      entryTime: r.entry_time,
+      eventJson: r.event,
+      lease,
+    }));
+  }
+
+  async record(records: AttemptRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const column = <K extends keyof AttemptRecord>(key: K) => records.map((r) => r[key] ?? null);
+    // One statement for the whole batch: the attempts logged, and each forward's outcome where the
+    // lease is still the recorder's (a forward replayed meanwhile has no lease: its replay stands).
+    await this.query(
+      `WITH r AS (
+         SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::int[], $5::int[], $6::text[], $7::text[], $8::bigint[], $9::text[])
+           AS r(destination, event_id, at, status, latency_ms, error, state, next_at, lease)),
+       logged AS (
+         INSERT INTO relay_attempts (destination, event_id, at, status, latency_ms, error)
+           SELECT destination, event_id, at, status, latency_ms, error FROM r)
+       UPDATE relay_forwards f SET state = r.state, next_at = r.next_at, last_status = r.status, last_error = r.error, lease = NULL
+         FROM r WHERE f.destination = r.destination AND f.event_id = r.event_id AND f.lease IS NOT DISTINCT FROM r.lease`,
+      [column('destination'), column('eventId'), column('at'), column('status'), column('latencyMs'), column('error'), column('state'), column('nextAt'), column('lease')],
+      'ipk_relay_record',
+    );
+  }
+
+  async paused(destination: string): Promise<boolean> {
+    const rows = await this.query<{ paused: boolean }>('SELECT paused FROM relay_destinations WHERE id = $1', [destination], 'ipk_relay_paused');
+    return rows[0]?.paused === true;
+  }
+
+  async setPaused(destination: string, paused: boolean): Promise<boolean> {
+    return (await this.query<{ id: string }>('UPDATE relay_destinations SET paused = $1 WHERE id = $2 RETURNING id', [paused, destination])).length === 1;
+  }
+
+  async replayEvent(eventId: number, destination?: string): Promise<number> {
+    const rows = await this.query<{ event_id: string }>(
+      `UPDATE relay_forwards SET state = 'pending', next_at = 0, created_at = $1, lease = NULL
+        WHERE event_id = $2 AND ($3::text IS NULL OR destination = $3) RETURNING event_id`,
+      [Date.now(), eventId, destination ?? null],
+    );
+    return rows.length;
+  }
+
+  async replayDead(query: ReplayQuery, now: number): Promise<number> {
+    const rows = await this.query<{ event_id: string }>(
+      `UPDATE relay_forwards f SET state = 'pending', next_at = 0, created_at = $1, lease = NULL
+         FROM inbox_events e
+        WHERE e.id = f.event_id AND f.destination = $2 AND f.state = 'dead'
+          AND ($3::timestamptz IS NULL OR e.received_at >= $3) AND ($4::timestamptz IS NULL OR e.received_at < $4)
+        RETURNING f.event_id`,
+      [now, query.destination, query.since ?? null, query.until ?? null],
+    );
+    return rows.length;
+  }
+
+  async list(query: ForwardQuery): Promise<ForwardView[]> {
+    const rows = await this.query<ForwardRow>(
+      `SELECT f.destination, f.event_id, f.state, f.created_at, f.next_at, f.attempts, f.last_status, f.last_error, e.channel,
+              COALESCE(a.recent, '[]'::json) AS recent
+         FROM relay_forwards f JOIN inbox_events e ON e.id = f.event_id
+         LEFT JOIN LATERAL (
+           SELECT json_agg(x ORDER BY x.id DESC) AS recent FROM (
+             SELECT id, at, status, latency_ms, error FROM relay_attempts
+              WHERE destination = f.destination AND event_id = f.event_id ORDER BY id DESC LIMIT ${RECENT_ATTEMPTS}) x) a ON true
+        WHERE ($1::text IS NULL OR f.state = $1) AND ($2::text IS NULL OR f.destination = $2)
+          AND ($3::text IS NULL OR e.channel = $3) AND ($4::bigint IS NULL OR f.event_id < $4)
+        ORDER BY f.event_id DESC, f.destination LIMIT $5`,
+      [query.state ?? null, query.destination ?? null, query.channel ?? null, query.before ?? null, query.limit],
+    );
+    return rows.map((r) => ({
+      eventId: r.event_id,
+      channel: r.channel,
+      destination: r.destination,
+      state: r.state,
+      attempts: r.attempts,
+      createdAt: iso(r.created_at),
+      nextAttemptAt: r.state === 'pending' || r.state === 'retrying' ? iso(r.next_at) : null,
+      lastStatus: r.last_status,
+      lastError: r.last_error,
+      recentAttempts: r.recent.map((a): Attempt => ({ at: iso(a.at), status: a.status, latencyMs: a.latency_ms, error: a.error })),
+    }));
+  }
+
+  async status(): Promise<DestinationStatus[]> {
+    const [destinations, counts] = await Promise.all([
+      this.query<{ id: string; channel: string; paused: boolean; oldest: string | null }>(
+        `SELECT d.id, d.channel, d.paused, (SELECT MIN(created_at) FROM relay_forwards f WHERE f.destination = d.id AND f.${OPEN_STATES}) AS oldest
+           FROM relay_destinations d ORDER BY d.id`,
+        [],
+      ),
+      this.query<{ destination: string; state: ForwardState; n: string }>('SELECT destination, state, COUNT(*) AS n FROM relay_forwards GROUP BY destination, state', []),
+    ]);
+    return destinations.map((d) => {
+      const c: Record<ForwardState, number> = { pending: 0, retrying: 0, delivered: 0, dead: 0 };
+      for (const row of counts) if (row.destination === d.id) c[row.state] = Number(row.n);
+      return { id: d.id, channel: d.channel, paused: d.paused, counts: c, oldestPendingAt: d.oldest === null ? null : iso(d.oldest) };
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
