@@ -111,6 +111,21 @@ const faults = [
     patches: [['server/relay/sqlite-outbox.ts', 'UPDATE relay_forwards SET next_at = @leaseUntil,', 'UPDATE relay_forwards SET next_at = 9007199254740991 + 0 * @leaseUntil,']],
     tests: ['test/relay/outbox.test.ts'],
   },
+  {
+    name: '(r3b) a relay lease never expires on PostgreSQL',
+    patches: [['server/relay/postgres-outbox.ts', 'UPDATE relay_forwards f SET next_at = $3,', 'UPDATE relay_forwards f SET next_at = 9007199254740991 + 0 * $3,']],
+    tests: ['test/relay/outbox.test.ts'],
+  },
+  {
+    name: '(r4) instances sharing PostgreSQL claim the same forward (no lease taken)',
+    patches: [['server/relay/postgres-outbox.ts', 'UPDATE relay_forwards f SET next_at = $3,', 'UPDATE relay_forwards f SET next_at = f.next_at + 0 * $3,']],
+    tests: ['test/relay/outbox.test.ts'],
+  },
+  {
+    name: '(r5) an instance whose lease ran out overwrites the next holder\'s outcome',
+    patches: [['server/relay/postgres-outbox.ts', ' AND f.lease IS NOT DISTINCT FROM r.lease`', '`']],
+    tests: ['test/relay/outbox.test.ts'],
+  },
 ];
 
 function scratchCopy() {
