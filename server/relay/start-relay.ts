@@ -82,10 +82,13 @@ export function startRelay(options: RelayOptions): Relay | undefined {
         if (result.stored > 0) forwarder.wake();
         return result;
       };
+      // Not ready while the outbox is not: every push would be refused.
+      const ready: Inbox['ready'] = async () => (await outbox.open().then(() => true, () => false)) && inbox.ready();
       // A proxy, not a copy: every other method (including ones added later) reaches the store itself.
       return new Proxy(inbox, {
         get(target, key) {
           if (key === 'append') return append;
+          if (key === 'ready') return ready;
           const value = Reflect.get(target, key, target) as unknown;
           return typeof value === 'function' ? value.bind(target) : value;
         },

@@ -277,6 +277,7 @@ describe('PostgreSQL outbox shared by instances', () => {
     const wrapped = relay.wrap(inbox);
     expect(await wrapped.append([ev('a', 'after'), ev('b', 'other')], new Date())).toEqual({ stored: 2, duplicates: 0 });
     expect((await relay.outbox.list({ limit: 10 })).map((f) => [f.eventId, f.destination, f.state])).toEqual([['2', 'x', 'pending']]);
+    expect(await wrapped.ready()).toBe(true);
   });
 
   it('refuses appends while its database is unreachable, instead of storing events without their forwards', async () => {
@@ -284,6 +285,8 @@ describe('PostgreSQL outbox shared by instances', () => {
     open.push(inbox);
     const relay = startRelay({ destinations: [dest('x')], postgres: { connectionString: 'postgres://nobody@127.0.0.1:1/none', ensureSchema: () => inbox.ensureSchema() }, logger: silent, forwarder: { pollMs: 60_000 } })!;
     open.push({ close: () => relay.stop() });
-    await expect(relay.wrap(inbox).append([ev('a', 'm1')], new Date())).rejects.toThrow(/relay could not reach its database/);
+    const wrapped = relay.wrap(inbox);
+    await expect(wrapped.append([ev('a', 'm1')], new Date())).rejects.toThrow(/relay could not reach its database/);
+    expect(await wrapped.ready()).toBe(false);
   });
 });
