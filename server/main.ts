@@ -23,7 +23,7 @@ import { FEED_KEEP_ALIVE_MS } from './routes/feed.js';
 import { SERVER_VERSION } from './run/version.js';
 import { startMetricsListener } from './metrics/listener.js';
 import { createServerMetrics } from './metrics/server-metrics.js';
-import { registerRelayMetrics } from './metrics/relay.js';
+import { registerRelayMetrics, relayAttemptMetrics } from './metrics/relay.js';
 
 export interface ServeOptions {
   port?: number;
@@ -136,7 +136,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     sqliteFile: databaseUrl ? undefined : resolve(dataDir, 'inbox.sqlite'),
     postgres: store instanceof PostgresInbox ? { connectionString: databaseUrl!, ensureSchema: () => store.ensureSchema(), onIdleError: (err) => logger.warn({ err: err.message }, 'relay database connection lost; reconnecting on demand') } : undefined,
     logger,
-    forwarder: options.relay,
+    forwarder: { observe: config?.destinations?.length ? relayAttemptMetrics(metrics.registry) : undefined, ...options.relay },
   });
   const inbox = relay ? relay.wrap(store) : store;
   if (relay) registerRelayMetrics(metrics.registry, { status: () => relay.outbox.status(), circuits: () => relay.forwarder.circuits() });

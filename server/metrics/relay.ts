@@ -1,6 +1,7 @@
 // The relay's metrics: read from its outbox and breakers when scraped, so forwarding pays nothing for
 // them. Label values are the configured destinations' IDs (a bounded set) and the four forward states.
-import { Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { AttemptObserver } from '../relay/forwarder.js';
 import type { DestinationStatus, ForwardState } from '../relay/outbox.js';
 
 export interface RelayMetricsSource {
@@ -50,4 +51,41 @@ export function registerRelayMetrics(registry: Registry, source: RelayMetricsSou
       for (const [id, state] of Object.entries(source.circuits())) this.labels(id).set(state === 'open' ? 1 : 0);
     },
   });
+}
+
+/** Seconds: an attempt's answer on loopback is milliseconds; a destination's timeout is 10 s by default. */
+const ATTEMPT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+/** Seconds from an event's receipt (or replay) to its delivery: sub-second normally, hours after an outage. */
+const LAG_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 21_600, 86_400];
+
+/**
+ * Counts each attempt by destination and outcome, with its duration, and the lag from receipt to
+ * delivery of each event delivered: the forwarder calls the observer returned (one increment each, no I/O).
+ */
+export function relayAttemptMetrics(registry: Registry, now: () => number = Date.now): AttemptObserver {
+  const attempts = new Counter({
+    name: 'ipk_relay_attempts_total',
+    help: 'Attempts to forward an event, by destination and what came of it: delivered, retrying (will be sent again) or dead.',
+    labelNames: ['destination', 'outcome'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'ipk_relay_attempt_duration_seconds',
+    help: 'Time from sending a forwarded delivery to the destination answer (or the error), per destination.',
+    labelNames: ['destination'],
+    buckets: ATTEMPT_BUCKETS,
+    registers: [registry],
+  });
+  const lag = new Histogram({
+    name: 'ipk_relay_delivery_lag_seconds',
+    help: 'Time from the receipt of an event (or its replay) to its delivery at the destination, per destination.',
+    labelNames: ['destination'],
+    buckets: LAG_BUCKETS,
+    registers: [registry],
+  });
+  return (record, createdAt) => {
+    attempts.labels(record.destination, record.state).inc();
+    duration.labels(record.destination).observe(record.latencyMs / 1000);
+    if (record.state === 'delivered') lag.labels(record.destination).observe(Math.max(0, now() - createdAt) / 1000);
+  };
 }

@@ -26,7 +26,12 @@ export interface ForwarderOptions {
   breaker?: BreakerOptions;
   now?: () => number;
   random?: () => number;
+  /** Told each attempt's record once it is decided (server/metrics/relay.ts counts them). */
+  observe?: AttemptObserver;
 }
+
+/** Sees each attempt: its record, and when forwarding of its event started (for the end-to-end lag). */
+export type AttemptObserver = (record: AttemptRecord, createdAt: number) => void;
 
 /** A claimed forward stays leased this long past its timeout, so a crash mid-send makes it due again. */
 const LEASE_MARGIN_MS = 5000;
@@ -167,6 +172,7 @@ export class Forwarder {
       };
       if (decision.state === 'dead') this.options.logger.warn({ destination: d.id, eventId: forward.eventId, reason: decision.reason }, 'relay: event dead');
     }
+    this.options.observe?.(record, forward.createdAt);
     try {
       await this.options.outbox.record([record]);
     } catch (err) {

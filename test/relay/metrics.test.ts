@@ -7,7 +7,11 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NewEvent } from '../../server/inbox/inbox.js';
 import { SqliteInbox } from '../../server/inbox/sqlite-inbox.js';
-import { registerRelayMetrics } from '../../server/metrics/relay.js';
+import { pino } from 'pino';
+import { registerRelayMetrics, relayAttemptMetrics } from '../../server/metrics/relay.js';
+import { Forwarder } from '../../server/relay/forwarder.js';
+import { contractValidator } from '../../server/relay/start-relay.js';
+import { accept, fail, faultDestination, waitFor } from '../support/relay.js';
 import type { Destination } from '../../server/relay/destinations.js';
 import { SqliteOutbox } from '../../server/relay/sqlite-outbox.js';
 
@@ -22,7 +26,7 @@ afterEach(async () => {
 async function samples(registry: Registry): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const metric of await registry.getMetricsAsJSON()) {
-    for (const v of metric.values) out[`${metric.name}{${Object.entries(v.labels).map(([k, l]) => `${k}=${l}`).join(',')}}`] = v.value;
+    for (const v of metric.values as { value: number; labels: object; metricName?: string }[]) out[`${v.metricName ?? metric.name}{${Object.entries(v.labels).map(([k, l]) => `${k}=${l}`).join(',')}}`] = v.value;
   }
   return out;
 }
@@ -59,5 +63,37 @@ describe('relay metrics', () => {
     const status = [{ id: 'x', channel: 'a', paused: false, counts: { pending: 0, retrying: 0, delivered: 4, dead: 0 }, oldestPendingAt: null }];
     registerRelayMetrics(registry, { status: async () => status, circuits: () => ({}) });
     expect((await samples(registry))['ipk_relay_oldest_pending_age_seconds{destination=x}']).toBe(0);
+  });
+
+  it('count attempts by outcome, time them, and measure the lag from receipt to delivery', async () => {
+    let okSeen = 0;
+    const destination = await faultDestination((_n, res, req) => {
+      void req;
+      const last = destination.received.at(-1)!.body.toString();
+      if (last.includes('m-refuse')) fail(res, 401, '{"resultMsg":"bad signature"}');
+      else if (okSeen++ === 0) fail(res, 503);
+      else accept(res);
+    });
+    open.push(destination);
+    const file = join(mkdtempSync(join(tmpdir(), 'ipk-relay-metrics-')), 'inbox.sqlite');
+    const inbox = new SqliteInbox({ file });
+    const d: Destination = { ...dest('x'), url: destination.url };
+    const outbox = new SqliteOutbox(file, [d]);
+    open.push(inbox, outbox);
+    const registry = new Registry();
+    const forwarder = new Forwarder({ outbox, destinations: [d], validate: contractValidator(), logger: pino({ level: 'silent' }), pollMs: 20, retry: { baseMs: 10, capMs: 20 }, observe: relayAttemptMetrics(registry) });
+    open.push({ close: () => forwarder.stop() });
+    await inbox.append([ev('m-ok'), ev('m-refuse')], new Date(Date.now() - 2000));
+    const s = await waitFor('both settled', async () => {
+      const x = await samples(registry);
+      return x['ipk_relay_attempts_total{destination=x,outcome=delivered}'] === 1 && x['ipk_relay_attempts_total{destination=x,outcome=dead}'] === 1 ? x : undefined;
+    });
+    expect(s['ipk_relay_attempts_total{destination=x,outcome=retrying}']).toBe(1);
+    expect(s['ipk_relay_attempt_duration_seconds_count{destination=x}']).toBe(3);
+    // The delivered event was received 2 s before it was stored here: its lag is at least that.
+    expect(s['ipk_relay_delivery_lag_seconds_count{destination=x}']).toBe(1);
+    expect(s['ipk_relay_delivery_lag_seconds_sum{destination=x}']).toBeGreaterThanOrEqual(2);
+    const underOneSecond = Object.entries(s).find(([k]) => k.startsWith('ipk_relay_delivery_lag_seconds_bucket{') && /\ble=1\b/.test(k) && k.includes('destination=x'));
+    expect(underOneSecond?.[1]).toBe(0);
   });
 });
