@@ -2,7 +2,7 @@
 // PromQL (and in its variable query) is one the registry renders, histograms by their _bucket/_sum/_count.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { registerRelayMetrics } from '../../../server/metrics/relay.js';
+import { registerRelayMetrics, relayAttemptMetrics } from '../../../server/metrics/relay.js';
 import { createServerMetrics } from '../../../server/metrics/server-metrics.js';
 
 const dashboard = JSON.parse(readFileSync(new URL('../../../server/metrics/grafana-dashboard.json', import.meta.url), 'utf8'));
@@ -27,6 +27,7 @@ describe('the Grafana dashboard', () => {
     // A server with a relay destination, as main.ts registers it.
     const status = [{ id: 'cc', channel: 'chan-a', paused: false, counts: { pending: 1, retrying: 0, delivered: 0, dead: 0 }, oldestPendingAt: null }];
     registerRelayMetrics(metrics.registry, { status: async () => status, circuits: () => ({ cc: 'closed' }) });
+    relayAttemptMetrics(metrics.registry);
     const exposed = new Set<string>();
     for (const m of await metrics.registry.getMetricsAsJSON()) {
       exposed.add(m.name);
@@ -40,7 +41,7 @@ describe('the Grafana dashboard', () => {
 
   it('answers the three questions: throughput, refusals by reason, commit latency percentiles, and what piles up', () => {
     const all = queries.join('\n');
-    for (const name of ['ipk_push_accepted_total', 'ipk_push_refused_total', 'ipk_store_commit_duration_seconds_bucket', 'ipk_store_appends_waiting', 'ipk_relay_forwards', 'ipk_relay_oldest_pending_age_seconds']) expect(all).toContain(name);
+    for (const name of ['ipk_push_accepted_total', 'ipk_push_refused_total', 'ipk_store_commit_duration_seconds_bucket', 'ipk_store_appends_waiting', 'ipk_relay_forwards', 'ipk_relay_oldest_pending_age_seconds', 'ipk_relay_attempts_total', 'ipk_relay_delivery_lag_seconds_bucket']) expect(all).toContain(name);
     expect(all).toContain('by (code)');
     expect(all).toContain('histogram_quantile(0.99');
   });
