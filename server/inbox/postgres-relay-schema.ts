@@ -7,14 +7,15 @@
 /** Forwards still to be sent: pending or retrying. */
 export const OPEN_STATES = "state IN ('pending', 'retrying')";
 
+/** Idempotent (a database restored without its migrations table can take it again). */
 export const RELAY_SCHEMA = `
-CREATE TABLE relay_destinations (
+CREATE TABLE IF NOT EXISTS relay_destinations (
   id text PRIMARY KEY,
   channel text NOT NULL,
   enabled boolean NOT NULL,
   paused boolean NOT NULL DEFAULT false
 );
-CREATE TABLE relay_forwards (
+CREATE TABLE IF NOT EXISTS relay_forwards (
   destination text NOT NULL,
   event_id bigint NOT NULL REFERENCES inbox_events (id) ON DELETE CASCADE,
   state text NOT NULL DEFAULT 'pending',
@@ -28,9 +29,9 @@ CREATE TABLE relay_forwards (
   lease text,
   PRIMARY KEY (destination, event_id)
 );
-CREATE INDEX relay_forwards_open ON relay_forwards (destination, event_id) WHERE ${OPEN_STATES};
-CREATE INDEX relay_forwards_event ON relay_forwards (event_id);
-CREATE TABLE relay_attempts (
+CREATE INDEX IF NOT EXISTS relay_forwards_open ON relay_forwards (destination, event_id) WHERE ${OPEN_STATES};
+CREATE INDEX IF NOT EXISTS relay_forwards_event ON relay_forwards (event_id);
+CREATE TABLE IF NOT EXISTS relay_attempts (
   id bigserial PRIMARY KEY,
   destination text NOT NULL,
   event_id bigint NOT NULL REFERENCES inbox_events (id) ON DELETE CASCADE,
@@ -39,21 +40,23 @@ CREATE TABLE relay_attempts (
   latency_ms integer NOT NULL,
   error text
 );
-CREATE INDEX relay_attempts_forward ON relay_attempts (destination, event_id, id);
-CREATE FUNCTION relay_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE INDEX IF NOT EXISTS relay_attempts_forward ON relay_attempts (destination, event_id, id);
+CREATE OR REPLACE FUNCTION relay_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO relay_forwards (destination, event_id, created_at)
     SELECT d.id, s.id, floor(extract(epoch FROM s.received_at) * 1000)::bigint
       FROM stored s JOIN relay_destinations d ON d.channel = s.channel AND d.enabled;
   RETURN NULL;
 END $$;
+DROP TRIGGER IF EXISTS relay_outbox ON inbox_events;
 CREATE TRIGGER relay_outbox AFTER INSERT ON inbox_events REFERENCING NEW TABLE AS stored
   FOR EACH STATEMENT EXECUTE FUNCTION relay_outbox();
 -- RETENTION never deletes an event still to be sent somewhere: the row is skipped, not an error.
-CREATE FUNCTION relay_keep_pending() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION relay_keep_pending() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF EXISTS (SELECT 1 FROM relay_forwards WHERE event_id = OLD.id AND ${OPEN_STATES}) THEN RETURN NULL; END IF;
   RETURN OLD;
 END $$;
+DROP TRIGGER IF EXISTS relay_keep_pending ON inbox_events;
 CREATE TRIGGER relay_keep_pending BEFORE DELETE ON inbox_events
   FOR EACH ROW EXECUTE FUNCTION relay_keep_pending();`;
