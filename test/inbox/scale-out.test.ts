@@ -63,7 +63,7 @@ describe('three instances on one PostgreSQL inbox', () => {
 
   it('stores every acknowledged delivery exactly once through round-robin, races and a SIGKILL, and the reader sees all', async () => {
     const url = await cluster.createDatabase();
-    instances = await Promise.all([0, 1, 2].map(() => spawnServer({ DATABASE_URL: url, LOG_LEVEL: 'warn' })));
+    instances = await Promise.all([0, 1, 2].map(() => spawnServer({ DATABASE_URL: url, LOG_LEVEL: 'warn' }, [], 60_000)));
     const reader = new PostgresInbox({ connectionString: url, poolSize: 1 });
     const paging = pager(reader);
     const acknowledged = new Set<string>();
