@@ -1711,6 +1711,17 @@ export interface operations {
                  */
                 destination?: components["parameters"]["RelayDestinationFilter"];
                 /**
+                 * @description Only the forwards of these events (their inbox `id`s), to every destination: how a page showing
+                 *     some events (the inbox console) reads their forwarding at once. Repeat the parameter
+                 *     (`eventId=7&eventId=9`), at most 100 times; combines with the other filters, and `limit` still
+                 *     counts forwards (one per event and destination).
+                 * @example [
+                 *       "7",
+                 *       "9"
+                 *     ]
+                 */
+                eventId?: string[];
+                /**
                  * @description Most events in one page. A page may hold fewer: it also ends early (with `truncated: true`) when the
                  *     next event would pass the page's byte budget (4 MiB of the events' JSON text by default).
                  * @example 50
