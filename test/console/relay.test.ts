@@ -1,0 +1,151 @@
+// The inbox console on a server that forwards (issue 27), in a real browser: each event's forwarding per
+// destination (delivered, retrying in N s counting down, dead with the receiver's reason), the attempts
+// in the detail pane, and the destination panel's live backlog once a destination is paused. A server
+// without a relay shows nothing of it.
+import { mkdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium, offMachineRequests } from '../support/browser.js';
+import { ACCOUNT_A, INBOX_TOKEN, SECRET_A, testConfig } from '../support/channels.js';
+import { axeViolations, buildConsoleIfStale, horizontalOverflow, live, watchErrors } from '../support/console-page.js';
+import { push, textDelivery } from '../support/http.js';
+import { accept, ADMIN, fail, faultDestination, RELAY_ACCOUNT, RELAY_SECRET, startRelayServer, TOKEN, type RelayServer } from '../support/relay.js';
+import { startTestServer } from '../support/server.js';
+
+const SHOTS = 'reports/screenshots';
+const REFUSAL = '{"resultMsg":"bad signature"}';
+
+let browser: Browser;
+beforeAll(async () => {
+  buildConsoleIfStale();
+  browser = await launchChromium();
+  mkdirSync(SHOTS, { recursive: true });
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+});
+
+const entry = (page: Page, text: string) => page.locator('#timeline button.entry', { hasText: text });
+const fwd = (page: Page, text: string, destination: string) => entry(page, text).locator(`.fwd[data-destination="${destination}"]`);
+const fact = (page: Page, destination: string, name: string) => page.locator(`#relay-destinations li[data-destination="${destination}"] dd[data-fact="${name}"]`);
+const seconds = (text: string) => Number(/retrying in (\d+) s/.exec(text)?.[1]);
+
+describe('the inbox console with a relay', () => {
+  let relay: RelayServer;
+  let cc: Awaited<ReturnType<typeof faultDestination>>;
+  let dd: Awaited<ReturnType<typeof faultDestination>>;
+  let context: BrowserContext;
+  let page: Page;
+  let errors: string[];
+  let offMachine: string[];
+
+  beforeAll(async () => {
+    // cc delivers everything but the poison, which it refuses in a way no retry cures; dd is down and asks for a minute.
+    cc = await faultDestination((_n, res, req) => (received(cc, _n).includes('poison') ? fail(res, 401, REFUSAL) : accept(res)));
+    dd = await faultDestination((_n, res) => fail(res, 503, '{"resultMsg":"maintenance"}', { 'retry-after': '60' }));
+    relay = await startRelayServer([
+      { id: 'cc', url: cc.url },
+      { id: 'dd', url: dd.url },
+    ]);
+    for (const [mid, text] of [['m-ok', 'first text'], ['m-poison', 'poison text']] as const) {
+      expect((await push(relay.url, textDelivery(mid, RELAY_ACCOUNT, text), { secret: RELAY_SECRET })).status).toBe(200);
+    }
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    errors = watchErrors(page);
+    offMachine = offMachineRequests(page);
+    await page.goto(`${relay.url}/inbox#token=${TOKEN}`, { waitUntil: 'load' });
+    await live(page);
+  }, 60_000);
+  afterAll(async () => {
+    await context?.close();
+    await relay?.close();
+    await cc?.close();
+    await dd?.close();
+  });
+
+  it('shows each event delivered, dead with the reason, or retrying in N s counting down, per destination', async () => {
+    await expect.poll(() => fwd(page, 'first text', 'cc').innerText(), { timeout: 15_000 }).toContain('delivered');
+    await expect.poll(() => fwd(page, 'poison text', 'cc').innerText(), { timeout: 15_000 }).toContain('dead: refused with 401: {"resultMsg":"bad signature"}');
+    await expect.poll(() => fwd(page, 'first text', 'dd').innerText(), { timeout: 15_000 }).toMatch(/→ dd retrying in \d+ s/);
+    const first = seconds(await fwd(page, 'first text', 'dd').innerText());
+    expect(first).toBeGreaterThan(0);
+    expect(first).toBeLessThanOrEqual(61);
+    // The page counts down by itself, between two reads of the server.
+    await expect.poll(async () => seconds(await fwd(page, 'first text', 'dd').innerText()), { timeout: 10_000 }).toBeLessThan(first);
+  });
+
+  it('lists the attempts of the selected event in the detail pane: time, status, latency, error', async () => {
+    await entry(page, 'poison text').click();
+    const cut = page.locator('#forwarding .fwd-block[data-destination="cc"]');
+    await expect.poll(() => cut.getAttribute('data-state'), { timeout: 10_000 }).toBe('dead');
+    expect(await cut.locator('.fwd-why').innerText()).toBe(`Dead: refused with 401: ${REFUSAL}`);
+    const row = await cut.locator('table.attempts tbody tr').first().locator('td').allInnerTexts();
+    expect(row[1]).toBe('401');
+    expect(row[2]).toMatch(/^\d+ ms$/);
+    expect(row[3]).toContain('bad signature');
+    const down = page.locator('#forwarding .fwd-block[data-destination="dd"]');
+    expect(await down.getAttribute('data-state')).toBe('retrying');
+    expect(await down.locator('.fwd-head').innerText()).toMatch(/retrying in \d+ s · 1 attempt · last status 503/);
+    expect((await down.locator('table.attempts tbody tr').first().locator('td').allInnerTexts())[1]).toBe('503');
+  });
+
+  it('shows each destination in the panel, and the backlog of one paused, live', async () => {
+    const panel = page.locator('#relay');
+    await panel.waitFor({ state: 'visible' });
+    const state = (id: string) => page.locator(`#relay-destinations li[data-destination="${id}"]`).getAttribute('data-state');
+    expect(await state('cc')).toBe('active');
+    expect(await fact(page, 'cc', 'counts').innerText()).toBe('0 pending · 0 retrying · 1 delivered · 1 dead');
+    expect(await fact(page, 'cc', 'error').innerText()).toBe(`refused with 401: ${REFUSAL}`);
+    expect(await fact(page, 'dd', 'backlog').innerText()).toBe('2');
+    expect(await fact(page, 'dd', 'error').innerText()).toContain('maintenance');
+    expect(await fact(page, 'dd', 'oldest').innerText()).toMatch(/^\d+ (s|min)$/);
+
+    const paused = await fetch(`${relay.url}/relay/destinations/cc/pause`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(paused.status).toBe(200);
+    for (const mid of ['m-wait-1', 'm-wait-2', 'm-wait-3']) expect((await push(relay.url, textDelivery(mid, RELAY_ACCOUNT, mid), { secret: RELAY_SECRET })).status).toBe(200);
+    await expect.poll(() => state('cc'), { timeout: 15_000 }).toBe('paused');
+    await expect.poll(() => fact(page, 'cc', 'backlog').innerText(), { timeout: 15_000 }).toBe('3');
+    expect(await fact(page, 'cc', 'oldest').innerText()).toMatch(/^\d+ s$/);
+    await expect.poll(() => fwd(page, 'm-wait-3', 'cc').innerText(), { timeout: 15_000 }).toBe('→ cc pending');
+    await page.screenshot({ path: `${SHOTS}/console-relay.png`, fullPage: true });
+  });
+
+  it('stays readable and accessible at a phone width, and never leaves the machine', async () => {
+    expect(await axeViolations(page, ['#timeline'])).toEqual([]);
+    await page.setViewportSize({ width: 320, height: 800 });
+    expect((await horizontalOverflow(page)).culprits).toEqual([]);
+    expect(offMachine).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('the inbox console without a relay', () => {
+  it('shows nothing of the relay when the server answers 404 under /relay', async () => {
+    const server = await startTestServer({ config: testConfig, app: { feedPollMs: 100 } });
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const errors = watchErrors(page);
+      const asked = page.waitForResponse((r) => r.url().endsWith('/relay/destinations'));
+      expect((await push(server.url, textDelivery('m-plain', ACCOUNT_A, 'plain text'), { secret: SECRET_A })).status).toBe(200);
+      await page.goto(`${server.url}/inbox#token=${INBOX_TOKEN}`, { waitUntil: 'load' });
+      await live(page);
+      await entry(page, 'plain text').click();
+      expect((await asked).status()).toBe(404);
+      await page.waitForTimeout(300);
+      expect(await page.locator('#relay').isHidden()).toBe(true);
+      expect(await page.locator('.fwd, #forwarding > *').count()).toBe(0);
+      // The 404 is the answer the console expects: not an error on the page.
+      expect(errors.filter((e) => !e.includes('404'))).toEqual([]);
+    } finally {
+      await context.close();
+      await server.close();
+    }
+  });
+});
+
+/** The body of a fault destination's n-th request, as text. */
+function received(dest: { received: { body: Buffer }[] }, n: number): string {
+  return dest.received[n]?.body.toString('utf8') ?? '';
+}
