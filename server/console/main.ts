@@ -200,7 +200,7 @@ function onItems(items: InboxFeedItem[]): void {
   const { added, dropped } = store.add(items, 'feed', 'newer');
   older.dropped(dropped.map(inboxId).filter((id): id is string => id !== null));
   show(added, dropped);
-  if (added.length) relay.arrived();
+  if (added.length) relay.soon();
 }
 
 function onReady({ ids, overlapped, truncated }: { ids: string[]; overlapped: boolean; truncated: boolean }): void {
@@ -254,6 +254,7 @@ tokenForm.addEventListener('submit', (event) => {
   tokenInput.value = '';
   tokenForm.hidden = true;
   feed.start();
+  relay.soon();
 });
 
 fillControls();

@@ -68,8 +68,8 @@ export class RelayView {
     }, 1000);
   }
 
-  /** New entries arrived: their forwarding is read soon. */
-  arrived(): void {
+  /** Reads soon: new entries arrived, or a token was given. */
+  soon(): void {
     this.watch.soon();
   }
 

@@ -44,6 +44,8 @@ export class RelayWatch {
   private dueAt = 0;
   private lastPoll = 0;
   private polling = false;
+  /** The token (null: none) the server refused last; undefined while none was. */
+  private refused: string | null | undefined;
   /** Per destination: the dead count its cached last error was read at (a dead forward's error stays). */
   private readonly deadErrors = new Map<string, { dead: number; error: string | null }>();
 
@@ -94,7 +96,10 @@ export class RelayWatch {
   }
 
   private async read(): Promise<void> {
-    const headers = auth(this.options.token());
+    const token = this.options.token();
+    // A refused token is not sent again: the feed asks the person for another, and the next poll uses it.
+    if (token === this.refused) return;
+    const headers = auth(token);
     const { data, response } = await this.options.client.raw.GET('/relay/destinations', { headers });
     if (response.status === 404) {
       this.off = true;
@@ -102,8 +107,10 @@ export class RelayWatch {
       this.options.onDestinations(null, new Map());
       return;
     }
-    // No token yet, or a refused one: the feed asks for it; the next poll uses it.
-    if (response.status === 401) return;
+    if (response.status === 401) {
+      this.refused = token;
+      return;
+    }
     if (!response.ok || !data) throw new Error(`the relay answered ${response.status}`);
     this.clock(response);
     const items = data.items;
@@ -146,7 +153,6 @@ export class RelayWatch {
     const ids = [...new Set(this.options.wanted())].filter((id) => /^[0-9]{1,15}$/.test(id)).slice(0, room);
     if (ids.length === 0) return;
     const { data, response } = await this.options.client.raw.GET('/relay/forwards', { params: { query: { eventId: ids, limit: MAX_FORWARDS } }, headers });
-    if (response.status === 401) return;
     if (!response.ok || !data) throw new Error(`the relay's forwards answered ${response.status}`);
     const read = new Map<string, RelayForward[]>(ids.map((id) => [id, []]));
     for (const f of data.items) read.get(f.eventId)?.push(f);
