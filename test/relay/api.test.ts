@@ -1,6 +1,7 @@
 // The relay's API over real HTTP: listing forwards and destinations with the inbox token, replaying
 // dead events once the destination is fixed, pausing and resuming with the admin token, the circuit.
 import { afterEach, describe, expect, it } from 'vitest';
+import { createRelayClient } from '../../client/relay-client.js';
 import { push, textDelivery } from '../support/http.js';
 import { accept, ADMIN, FAST, fail, faultDestination, RELAY_SECRET, sleep, startRelayServer, TOKEN, waitFor, type RelayServer } from '../support/relay.js';
 
@@ -58,6 +59,9 @@ describe('relay API', () => {
     expect(await of('eventId=2')).toEqual(['2/cc/delivered', '2/dd/delivered']);
     expect(await of('eventId=2&eventId=3&destination=dd&state=delivered')).toEqual(['3/dd/delivered', '2/dd/delivered']);
     expect(await of('eventId=404')).toEqual([]);
+    // The typed client sends the list as the spec says (the parameter repeated), as the console does.
+    const client = createRelayClient({ baseUrl: relay.url, token: TOKEN });
+    expect((await client.forwards({ eventId: ['1', '2'], destination: 'cc' })).items.map((f) => f.eventId)).toEqual(['2', '1']);
     const page = await call(relay, 'GET', '/relay/forwards?eventId=1&eventId=2&eventId=3&limit=2', TOKEN);
     expect(page.json).toMatchObject({ nextBefore: '3' });
     expect(page.json.items).toHaveLength(2);
