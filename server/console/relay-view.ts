@@ -50,6 +50,8 @@ export class RelayView {
       onDestinations: (items, errors) => {
         options.panel.hidden = items === null || items.length === 0;
         if (items) renderDestinations(options.destinations, items, errors, Date.now() + this.watch.offsetMs);
+        // No relay (any more: a restart without destinations): nothing of it stays on the page.
+        else for (const el of document.querySelectorAll('.forwarding, #forwarding')) el.replaceChildren();
       },
       onForwards: (ids) => this.update(ids),
       onProblem: (message) => {

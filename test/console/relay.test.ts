@@ -11,6 +11,9 @@ import { axeViolations, buildConsoleIfStale, horizontalOverflow, live, watchErro
 import { push, textDelivery } from '../support/http.js';
 import { accept, ADMIN, fail, faultDestination, RELAY_ACCOUNT, RELAY_SECRET, startRelayServer, TOKEN, type RelayServer } from '../support/relay.js';
 import { startTestServer } from '../support/server.js';
+import type { RelayDestination } from '../../client/index.js';
+import { cut, duration, retryText } from '../../server/console/forwarding.js';
+import { backlogOf, destinationState } from '../../server/console/relay-panel.js';
 
 const SHOTS = 'reports/screenshots';
 const REFUSAL = '{"resultMsg":"bad signature"}';
@@ -117,6 +120,20 @@ describe('the inbox console with a relay', () => {
     expect((await horizontalOverflow(page)).culprits).toEqual([]);
     expect(offMachine).toEqual([]);
     expect(errors).toEqual([]);
+  });
+});
+
+describe('the relay view\'s wording', () => {
+  it('says durations, countdowns and destination states as people read them', () => {
+    expect([0, 59_400, 60_000, 3_599_000, 3_600_000, 3_900_000, 47 * 3_600_000, 50 * 3_600_000].map(duration)).toEqual(['0 s', '59 s', '1 min', '59 min', '1 h', '1 h 5 min', '47 h', '2 d 2 h']);
+    expect(retryText(10_000, 0)).toBe('retrying in 10 s');
+    expect(retryText(10_000, 9_001)).toBe('retrying in 1 s');
+    expect(retryText(10_000, 10_000)).toBe('retrying now');
+    expect(cut('abcdef', 4)).toBe('abc…');
+    expect(cut('abcd', 4)).toBe('abcd');
+    const d: RelayDestination = { id: 'cc', channel: 'a', paused: false, circuit: 'closed', counts: { pending: 2, retrying: 3, delivered: 9, dead: 1 }, oldestPendingAt: null };
+    expect(backlogOf(d)).toBe(5);
+    expect([d, { ...d, paused: true }, { ...d, circuit: 'open' as const }, { ...d, paused: true, circuit: 'open' as const }].map((x) => destinationState(x).label)).toEqual(['active', 'paused', 'circuit open', 'paused, circuit open']);
   });
 });
 
