@@ -114,6 +114,26 @@ describe('the inbox console with a relay', () => {
     await page.screenshot({ path: `${SHOTS}/console-relay.png`, fullPage: true });
   });
 
+  it('asks the server nothing while the page is hidden, and at once when it is shown again', async () => {
+    const asked: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/relay/')) asked.push(r.url());
+    });
+    const visibility = (state: 'hidden' | 'visible') =>
+      page.evaluate((state) => {
+        Object.defineProperty(document, 'visibilityState', { value: state, configurable: true });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, state);
+    await visibility('hidden');
+    await page.waitForTimeout(300); // a poll already on its way may still land
+    asked.length = 0;
+    // Longer than the 5 s between polls: a visible page would have asked.
+    await page.waitForTimeout(6_000);
+    expect(asked).toEqual([]);
+    await visibility('visible');
+    await expect.poll(() => asked.some((u) => u.endsWith('/relay/destinations')), { timeout: 3_000 }).toBe(true);
+  });
+
   it('stays readable and accessible at a phone width, and never leaves the machine', async () => {
     expect(await axeViolations(page, ['#timeline'])).toEqual([]);
     await page.setViewportSize({ width: 320, height: 800 });
