@@ -17,6 +17,8 @@ export interface ForwardFilter {
   destination?: string;
   channel?: string;
   before?: string;
+  /** Only the forwards of these events (inbox ids, at most 100). */
+  eventId?: string[];
   limit?: number;
 }
 

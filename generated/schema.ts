@@ -1596,6 +1596,15 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            /** @description The server has no relay (no channel names a destination); the inbox console then shows nothing of it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             500: components["responses"]["InternalError"];
         };
     };
@@ -1711,6 +1720,17 @@ export interface operations {
                  */
                 destination?: components["parameters"]["RelayDestinationFilter"];
                 /**
+                 * @description Only the forwards of these events (their inbox `id`s), to every destination: how a page showing
+                 *     some events (the inbox console) reads their forwarding at once. Repeat the parameter
+                 *     (`eventId=7&eventId=9`), at most 100 times; combines with the other filters, and `limit` still
+                 *     counts forwards (one per event and destination).
+                 * @example [
+                 *       "7",
+                 *       "9"
+                 *     ]
+                 */
+                eventId?: string[];
+                /**
                  * @description Most events in one page. A page may hold fewer: it also ends early (with `truncated: true`) when the
                  *     next event would pass the page's byte budget (4 MiB of the events' JSON text by default).
                  * @example 50
@@ -1736,6 +1756,15 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            /** @description The server has no relay (no channel names a destination); the inbox console then shows nothing of it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             500: components["responses"]["InternalError"];
         };
     };

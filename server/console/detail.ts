@@ -132,6 +132,8 @@ export class Detail {
     append(this.pane, [
       h('dl', { class: 'facts' }, ...facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
       h('div', { class: 'actions' }, this.copyButton('Copy as curl', () => curlFor(e, location.origin), 'curl command copied (the signature is a placeholder).')),
+      // The relay's forwarding of an accepted event, filled (and kept current) by relay-view.ts.
+      e.item.type === 'accepted' && h('div', { id: 'forwarding' }),
       ...parts,
     ]);
   }

@@ -12,6 +12,7 @@ import { createFeed, type FeedState } from './feed.js';
 import { readFilters, sameServerFilters, serverFilters, writeFilters, type Filters } from './filters.js';
 import { OlderPages } from './older.js';
 import { startRates } from './rates.js';
+import { RelayView } from './relay-view.js';
 import { inboxId, Store, type Entry } from './store.js';
 import { Timeline } from './timeline.js';
 import { currentToken, forgetToken, saveToken, tokenFromFragment } from './token.js';
@@ -51,7 +52,8 @@ const store = new Store(TIMELINE_CAP);
 const older = new OlderPages(client, currentToken);
 const detail = new Detail(byId('detail'), byId('notice'));
 let filters: Filters = readFilters(location.search);
-const timeline = new Timeline(byId('timeline'), select);
+const relay = new RelayView({ client, token: currentToken, list: byId('timeline'), panel: byId('relay'), destinations: byId('relay-destinations'), problem: byId('relay-problem') });
+const timeline = new Timeline(byId('timeline'), select, (e, li) => relay.decorate(e, li));
 /** The newest entries were pushed out by older pages: the view no longer reaches the live edge. */
 let detached = false;
 /** Live items that arrived while detached. */
@@ -61,7 +63,9 @@ let firstBacklog = true;
 
 function select(key: string): void {
   timeline.select(key);
-  detail.render(store.get(key));
+  const entry = store.get(key);
+  detail.render(entry);
+  relay.detail(entry);
   // On a phone the detail pane sits below the timeline: bring it into view, but leave focus in the list.
   if (matchMedia('(max-width: 56rem)').matches) byId('detail-pane').scrollIntoView({ block: 'start' });
 }
@@ -196,6 +200,7 @@ function onItems(items: InboxFeedItem[]): void {
   const { added, dropped } = store.add(items, 'feed', 'newer');
   older.dropped(dropped.map(inboxId).filter((id): id is string => id !== null));
   show(added, dropped);
+  if (added.length) relay.soon();
 }
 
 function onReady({ ids, overlapped, truncated }: { ids: string[]; overlapped: boolean; truncated: boolean }): void {
@@ -249,6 +254,7 @@ tokenForm.addEventListener('submit', (event) => {
   tokenInput.value = '';
   tokenForm.hidden = true;
   feed.start();
+  relay.soon();
 });
 
 fillControls();
@@ -256,3 +262,4 @@ timeline.reset(store.entries, filters);
 updateCount();
 detail.render(undefined);
 feed.start();
+relay.start();

@@ -31,6 +31,8 @@ function render(e: Entry): HTMLLIElement {
       e.summary && h('span', { class: 'summary' }, e.summary),
       e.attachments.length > 0 && h('span', { class: 'line' }, ...e.attachments.map((a) => h('span', { class: 'chip att' }, a.type))),
       e.reason && h('span', { class: 'reason' }, e.reason, e.failingPaths.length ? ` (${e.failingPaths.join(', ')})` : ''),
+      // Filled by the relay view (relay-view.ts) on a server that forwards; empty, it takes no room.
+      e.item.type === 'accepted' && h('span', { class: 'line forwarding' }),
     ),
   );
 }
@@ -43,6 +45,8 @@ export class Timeline {
   constructor(
     private readonly list: HTMLElement,
     onSelect: (key: string) => void,
+    /** Called with each element the timeline creates (the relay's forwarding fills its slot). */
+    private readonly decorate: (e: Entry, li: HTMLLIElement) => void = () => {},
   ) {
     list.addEventListener('click', (event) => {
       const button = (event.target as Element).closest<HTMLButtonElement>('button.entry');
@@ -68,6 +72,7 @@ export class Timeline {
     let li = this.elements.get(e.key);
     if (!li) {
       li = render(e);
+      this.decorate(e, li);
       this.elements.set(e.key, li);
       if (e.key === this.selected) li.firstElementChild?.setAttribute('aria-current', 'true');
     }

@@ -64,6 +64,8 @@ export interface ForwardQuery {
   channel?: string;
   /** Newest first, before this event id. */
   before?: number;
+  /** Only the forwards of these events (at most 100, the API's bound); an empty list matches none. */
+  eventIds?: number[];
   limit: number;
 }
 

@@ -48,7 +48,9 @@ export function relayRoutes(api: RelayApi): Router {
   router.get('/relay/forwards', async (req, res) => {
     const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
     const before = one(req, 'before');
-    const items = await outbox.list({ state: one(req, 'state') as ForwardState | undefined, destination: one(req, 'destination'), channel: one(req, 'channel'), before: before === undefined ? undefined : Number(before), limit });
+    // The validator made `eventId` an array (one value or many); the spec bounds it to 100 ids.
+    const eventIds = req.query.eventId === undefined ? undefined : ([] as string[]).concat(req.query.eventId as string | string[]).map(Number);
+    const items = await outbox.list({ state: one(req, 'state') as ForwardState | undefined, destination: one(req, 'destination'), channel: one(req, 'channel'), before: before === undefined ? undefined : Number(before), eventIds, limit });
     res.json({ items, ...(items.length === limit ? { nextBefore: items.at(-1)!.eventId } : {}) });
   });
   router.get('/relay/destinations', async (_req, res) => {

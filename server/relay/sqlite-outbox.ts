@@ -172,6 +172,11 @@ export class SqliteOutbox implements Outbox {
       where.push('f.event_id < ?');
       args.push(query.before);
     }
+    if (query.eventIds !== undefined) {
+      // SQLite reads `IN ()` as the empty set: an empty list matches none, as the interface says.
+      where.push(`f.event_id IN (${query.eventIds.map(() => '?').join(', ')})`);
+      args.push(...query.eventIds);
+    }
     const sql = `SELECT f.*, e.channel FROM relay_forwards f JOIN events e ON e.id = f.event_id
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY f.event_id DESC, f.destination LIMIT ?`;
     const rows = this.db.prepare(sql).all(...args, query.limit) as ForwardRow[];

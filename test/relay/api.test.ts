@@ -1,6 +1,7 @@
 // The relay's API over real HTTP: listing forwards and destinations with the inbox token, replaying
 // dead events once the destination is fixed, pausing and resuming with the admin token, the circuit.
 import { afterEach, describe, expect, it } from 'vitest';
+import { createRelayClient } from '../../client/relay-client.js';
 import { push, textDelivery } from '../support/http.js';
 import { accept, ADMIN, FAST, fail, faultDestination, RELAY_SECRET, sleep, startRelayServer, TOKEN, waitFor, type RelayServer } from '../support/relay.js';
 
@@ -42,6 +43,33 @@ describe('relay API', () => {
     expect(await call(relay, 'POST', '/relay/events/1/replay?destination=cc', ADMIN)).toEqual({ status: 200, json: { replayed: 1 } });
     await waitFor('a fifth request', () => (dest.received.length === 5 ? true : undefined));
     expect((await call(relay, 'POST', '/relay/events/99/replay', ADMIN)).status).toBe(404);
+  });
+
+  it('lists the forwards of the events named by eventId (repeated or once), to every destination, and bounds the list', async () => {
+    const dest = track(await faultDestination((_n, res) => accept(res)));
+    const relay = track(await startRelayServer([{ id: 'cc', url: dest.url }, { id: 'dd', url: dest.url }]));
+    for (const mid of ['e1', 'e2', 'e3']) await push(relay.url, textDelivery(mid), { secret: RELAY_SECRET });
+    await waitFor('6 delivered', async () => ((await call(relay, 'GET', '/relay/forwards?state=delivered', TOKEN)).json.items.length === 6 ? true : undefined));
+    const of = async (query: string) => {
+      const r = await call(relay, 'GET', `/relay/forwards?${query}`, TOKEN);
+      expect(r.status, JSON.stringify(r.json)).toBe(200);
+      return r.json.items.map((f: any) => `${f.eventId}/${f.destination}/${f.state}`);
+    };
+    expect(await of('eventId=3&eventId=1')).toEqual(['3/cc/delivered', '3/dd/delivered', '1/cc/delivered', '1/dd/delivered']);
+    expect(await of('eventId=2')).toEqual(['2/cc/delivered', '2/dd/delivered']);
+    expect(await of('eventId=2&eventId=3&destination=dd&state=delivered')).toEqual(['3/dd/delivered', '2/dd/delivered']);
+    expect(await of('eventId=404')).toEqual([]);
+    // The typed client sends the list as the spec says (the parameter repeated), as the console does.
+    const client = createRelayClient({ baseUrl: relay.url, token: TOKEN });
+    expect((await client.forwards({ eventId: ['1', '2'], destination: 'cc' })).items.map((f) => f.eventId)).toEqual(['2', '1']);
+    const page = await call(relay, 'GET', '/relay/forwards?eventId=1&eventId=2&eventId=3&limit=2', TOKEN);
+    expect(page.json).toMatchObject({ nextBefore: '3' });
+    expect(page.json.items).toHaveLength(2);
+    // The spec bounds the list (100 ids) and each id.
+    const many = Array.from({ length: 101 }, (_, i) => `eventId=${i + 1}`).join('&');
+    expect((await call(relay, 'GET', `/relay/forwards?${many}`, TOKEN)).status).toBe(400);
+    expect((await call(relay, 'GET', '/relay/forwards?eventId=x1', TOKEN)).status).toBe(400);
+    expect((await call(relay, 'GET', '/relay/forwards?eventId=1', 'wrong')).status).toBe(401);
   });
 
   it('pauses and resumes a destination: events wait while paused, then go', async () => {

@@ -121,6 +121,16 @@ describe.each(stores)('$name outbox', ({ store: open$ }) => {
     expect(await outbox.list({ limit: 10, before: 1 })).toEqual([]);
   });
 
+  it('lists the forwards of named events only, every destination of each, and none for an empty list', async () => {
+    const { inbox, outbox } = store([dest('x'), dest('y'), dest('z', 'b')]);
+    await inbox.append([ev('a', 'm1'), ev('b', 'm2'), ev('a', 'm3')], new Date());
+    const of = async (eventIds: number[], more = {}) => (await outbox.list({ limit: 10, eventIds, ...more })).map((f) => `${f.eventId}/${f.destination}`);
+    expect(await of([3, 1])).toEqual(['3/x', '3/y', '1/x', '1/y']);
+    expect(await of([2, 99])).toEqual(['2/z']);
+    expect(await of([1, 3], { destination: 'y', limit: 1 })).toEqual(['3/y']);
+    expect(await of([])).toEqual([]);
+  });
+
   it('leases claimed forwards oldest first until their outcome, records attempts, and replays', async () => {
     const { inbox, outbox } = await store([dest('x')]);
     await inbox.append([ev('a', 'm1'), ev('a', 'm2'), ev('a', 'm3')], new Date());

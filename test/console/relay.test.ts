@@ -1,0 +1,187 @@
+// The inbox console on a server that forwards (issue 27), in a real browser: each event's forwarding per
+// destination (delivered, retrying in N s counting down, dead with the receiver's reason), the attempts
+// in the detail pane, and the destination panel's live backlog once a destination is paused. A server
+// without a relay shows nothing of it.
+import { mkdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium, offMachineRequests } from '../support/browser.js';
+import { ACCOUNT_A, INBOX_TOKEN, SECRET_A, testConfig } from '../support/channels.js';
+import { axeViolations, buildConsoleIfStale, horizontalOverflow, live, watchErrors } from '../support/console-page.js';
+import { push, textDelivery } from '../support/http.js';
+import { accept, ADMIN, fail, faultDestination, RELAY_ACCOUNT, RELAY_SECRET, startRelayServer, TOKEN, type RelayServer } from '../support/relay.js';
+import { startTestServer } from '../support/server.js';
+import type { RelayDestination } from '../../client/index.js';
+import { cut, duration, retryText } from '../../server/console/forwarding.js';
+import { backlogOf, destinationState } from '../../server/console/relay-panel.js';
+
+const SHOTS = 'reports/screenshots';
+const REFUSAL = '{"resultMsg":"bad signature"}';
+
+let browser: Browser;
+beforeAll(async () => {
+  buildConsoleIfStale();
+  browser = await launchChromium();
+  mkdirSync(SHOTS, { recursive: true });
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+});
+
+const entry = (page: Page, text: string) => page.locator('#timeline button.entry', { hasText: text });
+const fwd = (page: Page, text: string, destination: string) => entry(page, text).locator(`.fwd[data-destination="${destination}"]`);
+const fact = (page: Page, destination: string, name: string) => page.locator(`#relay-destinations li[data-destination="${destination}"] dd[data-fact="${name}"]`);
+const seconds = (text: string) => Number(/retrying in (\d+) s/.exec(text)?.[1]);
+
+describe('the inbox console with a relay', () => {
+  let relay: RelayServer;
+  let cc: Awaited<ReturnType<typeof faultDestination>>;
+  let dd: Awaited<ReturnType<typeof faultDestination>>;
+  let context: BrowserContext;
+  let page: Page;
+  let errors: string[];
+  let offMachine: string[];
+
+  beforeAll(async () => {
+    // cc delivers everything but the poison, which it refuses in a way no retry cures; dd is down and asks for a minute.
+    cc = await faultDestination((_n, res, req) => (received(cc, _n).includes('poison') ? fail(res, 401, REFUSAL) : accept(res)));
+    dd = await faultDestination((_n, res) => fail(res, 503, '{"resultMsg":"maintenance"}', { 'retry-after': '60' }));
+    relay = await startRelayServer([
+      { id: 'cc', url: cc.url },
+      { id: 'dd', url: dd.url },
+    ]);
+    for (const [mid, text] of [['m-ok', 'first text'], ['m-poison', 'poison text']] as const) {
+      expect((await push(relay.url, textDelivery(mid, RELAY_ACCOUNT, text), { secret: RELAY_SECRET })).status).toBe(200);
+    }
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    errors = watchErrors(page);
+    offMachine = offMachineRequests(page);
+    await page.goto(`${relay.url}/inbox#token=${TOKEN}`, { waitUntil: 'load' });
+    await live(page);
+  }, 60_000);
+  afterAll(async () => {
+    await context?.close();
+    await relay?.close();
+    await cc?.close();
+    await dd?.close();
+  });
+
+  it('shows each event delivered, dead with the reason, or retrying in N s counting down, per destination', async () => {
+    await expect.poll(() => fwd(page, 'first text', 'cc').innerText(), { timeout: 15_000 }).toContain('delivered');
+    await expect.poll(() => fwd(page, 'poison text', 'cc').innerText(), { timeout: 15_000 }).toContain('dead: refused with 401: {"resultMsg":"bad signature"}');
+    await expect.poll(() => fwd(page, 'first text', 'dd').innerText(), { timeout: 15_000 }).toMatch(/→ dd retrying in \d+ s/);
+    const first = seconds(await fwd(page, 'first text', 'dd').innerText());
+    expect(first).toBeGreaterThan(0);
+    expect(first).toBeLessThanOrEqual(61);
+    // The page counts down by itself, between two reads of the server.
+    await expect.poll(async () => seconds(await fwd(page, 'first text', 'dd').innerText()), { timeout: 10_000 }).toBeLessThan(first);
+  });
+
+  it('lists the attempts of the selected event in the detail pane: time, status, latency, error', async () => {
+    await entry(page, 'poison text').click();
+    const cut = page.locator('#forwarding .fwd-block[data-destination="cc"]');
+    await expect.poll(() => cut.getAttribute('data-state'), { timeout: 10_000 }).toBe('dead');
+    expect(await cut.locator('.fwd-why').innerText()).toBe(`Dead: refused with 401: ${REFUSAL}`);
+    const row = await cut.locator('table.attempts tbody tr').first().locator('td').allInnerTexts();
+    expect(row[1]).toBe('401');
+    expect(row[2]).toMatch(/^\d+ ms$/);
+    expect(row[3]).toContain('bad signature');
+    const down = page.locator('#forwarding .fwd-block[data-destination="dd"]');
+    expect(await down.getAttribute('data-state')).toBe('retrying');
+    expect(await down.locator('.fwd-head').innerText()).toMatch(/retrying in \d+ s · 1 attempt · last status 503/);
+    expect((await down.locator('table.attempts tbody tr').first().locator('td').allInnerTexts())[1]).toBe('503');
+  });
+
+  it('shows each destination in the panel, and the backlog of one paused, live', async () => {
+    const panel = page.locator('#relay');
+    await panel.waitFor({ state: 'visible' });
+    const state = (id: string) => page.locator(`#relay-destinations li[data-destination="${id}"]`).getAttribute('data-state');
+    expect(await state('cc')).toBe('active');
+    expect(await fact(page, 'cc', 'counts').innerText()).toBe('0 pending · 0 retrying · 1 delivered · 1 dead');
+    expect(await fact(page, 'cc', 'error').innerText()).toBe(`refused with 401: ${REFUSAL}`);
+    expect(await fact(page, 'dd', 'backlog').innerText()).toBe('2');
+    expect(await fact(page, 'dd', 'error').innerText()).toContain('maintenance');
+    expect(await fact(page, 'dd', 'oldest').innerText()).toMatch(/^\d+ (s|min)$/);
+
+    const paused = await fetch(`${relay.url}/relay/destinations/cc/pause`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(paused.status).toBe(200);
+    for (const mid of ['m-wait-1', 'm-wait-2', 'm-wait-3']) expect((await push(relay.url, textDelivery(mid, RELAY_ACCOUNT, mid), { secret: RELAY_SECRET })).status).toBe(200);
+    await expect.poll(() => state('cc'), { timeout: 15_000 }).toBe('paused');
+    await expect.poll(() => fact(page, 'cc', 'backlog').innerText(), { timeout: 15_000 }).toBe('3');
+    expect(await fact(page, 'cc', 'oldest').innerText()).toMatch(/^\d+ s$/);
+    await expect.poll(() => fwd(page, 'm-wait-3', 'cc').innerText(), { timeout: 15_000 }).toBe('→ cc pending');
+    await page.screenshot({ path: `${SHOTS}/console-relay.png`, fullPage: true });
+  });
+
+  it('asks the server nothing while the page is hidden, and at once when it is shown again', async () => {
+    const asked: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/relay/')) asked.push(r.url());
+    });
+    const visibility = (state: 'hidden' | 'visible') =>
+      page.evaluate((state) => {
+        Object.defineProperty(document, 'visibilityState', { value: state, configurable: true });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, state);
+    await visibility('hidden');
+    await page.waitForTimeout(300); // a poll already on its way may still land
+    asked.length = 0;
+    // Longer than the 5 s between polls: a visible page would have asked.
+    await page.waitForTimeout(6_000);
+    expect(asked).toEqual([]);
+    await visibility('visible');
+    await expect.poll(() => asked.some((u) => u.endsWith('/relay/destinations')), { timeout: 3_000 }).toBe(true);
+  });
+
+  it('stays readable and accessible at a phone width, and never leaves the machine', async () => {
+    expect(await axeViolations(page, ['#timeline'])).toEqual([]);
+    await page.setViewportSize({ width: 320, height: 800 });
+    expect((await horizontalOverflow(page)).culprits).toEqual([]);
+    expect(offMachine).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('the relay view\'s wording', () => {
+  it('says durations, countdowns and destination states as people read them', () => {
+    expect([0, 59_400, 60_000, 3_599_000, 3_600_000, 3_900_000, 47 * 3_600_000, 50 * 3_600_000].map(duration)).toEqual(['0 s', '59 s', '1 min', '59 min', '1 h', '1 h 5 min', '47 h', '2 d 2 h']);
+    expect(retryText(10_000, 0)).toBe('retrying in 10 s');
+    expect(retryText(10_000, 9_001)).toBe('retrying in 1 s');
+    expect(retryText(10_000, 10_000)).toBe('retrying now');
+    expect(cut('abcdef', 4)).toBe('abc…');
+    expect(cut('abcd', 4)).toBe('abcd');
+    const d: RelayDestination = { id: 'cc', channel: 'a', paused: false, circuit: 'closed', counts: { pending: 2, retrying: 3, delivered: 9, dead: 1 }, oldestPendingAt: null };
+    expect(backlogOf(d)).toBe(5);
+    expect([d, { ...d, paused: true }, { ...d, circuit: 'open' as const }, { ...d, paused: true, circuit: 'open' as const }].map((x) => destinationState(x).label)).toEqual(['active', 'paused', 'circuit open', 'paused, circuit open']);
+  });
+});
+
+describe('the inbox console without a relay', () => {
+  it('shows nothing of the relay when the server answers 404 under /relay', async () => {
+    const server = await startTestServer({ config: testConfig, app: { feedPollMs: 100 } });
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const errors = watchErrors(page);
+      const asked = page.waitForResponse((r) => r.url().endsWith('/relay/destinations'));
+      expect((await push(server.url, textDelivery('m-plain', ACCOUNT_A, 'plain text'), { secret: SECRET_A })).status).toBe(200);
+      await page.goto(`${server.url}/inbox#token=${INBOX_TOKEN}`, { waitUntil: 'load' });
+      await live(page);
+      await entry(page, 'plain text').click();
+      expect((await asked).status()).toBe(404);
+      await page.waitForTimeout(300);
+      expect(await page.locator('#relay').isHidden()).toBe(true);
+      expect(await page.locator('.fwd, #forwarding > *').count()).toBe(0);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+      await server.close();
+    }
+  });
+});
+
+/** The body of a fault destination's n-th request, as text. */
+function received(dest: { received: { body: Buffer }[] }, n: number): string {
+  return dest.received[n]?.body.toString('utf8') ?? '';
+}
