@@ -200,8 +200,9 @@ export class PostgresOutbox implements Outbox {
               WHERE destination = f.destination AND event_id = f.event_id ORDER BY id DESC LIMIT ${RECENT_ATTEMPTS}) x) a ON true
         WHERE ($1::text IS NULL OR f.state = $1) AND ($2::text IS NULL OR f.destination = $2)
           AND ($3::text IS NULL OR e.channel = $3) AND ($4::bigint IS NULL OR f.event_id < $4)
+          AND ($6::bigint[] IS NULL OR f.event_id = ANY ($6::bigint[]))
         ORDER BY f.event_id DESC, f.destination LIMIT $5`,
-      [query.state ?? null, query.destination ?? null, query.channel ?? null, query.before ?? null, query.limit],
+      [query.state ?? null, query.destination ?? null, query.channel ?? null, query.before ?? null, query.limit, query.eventIds ?? null],
     );
     return rows.map((r) => ({
       eventId: r.event_id,

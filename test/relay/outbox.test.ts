@@ -122,7 +122,7 @@ describe.each(stores)('$name outbox', ({ store: open$ }) => {
   });
 
   it('lists the forwards of named events only, every destination of each, and none for an empty list', async () => {
-    const { inbox, outbox } = store([dest('x'), dest('y'), dest('z', 'b')]);
+    const { inbox, outbox } = await store([dest('x'), dest('y'), dest('z', 'b')]);
     await inbox.append([ev('a', 'm1'), ev('b', 'm2'), ev('a', 'm3')], new Date());
     const of = async (eventIds: number[], more = {}) => (await outbox.list({ limit: 10, eventIds, ...more })).map((f) => `${f.eventId}/${f.destination}`);
     expect(await of([3, 1])).toEqual(['3/x', '3/y', '1/x', '1/y']);
