@@ -86,8 +86,9 @@ export async function waitListening(port: number, child: ChildProcess): Promise<
   throw new Error('target did not listen in time');
 }
 
-export function rssKb(pid: number): number {
-  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+/** A process's resident memory in kB (`VmRSS`), or one part of it (`RssAnon`: the heap and other private memory). */
+export function rssKb(pid: number, field: 'VmRSS' | 'RssAnon' | 'RssFile' = 'VmRSS'): number {
+  const m = new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : 0;
 }
 

@@ -154,14 +154,18 @@ export async function drain(work: string, opts: { events: number; shape: RelaySh
     const backlog = backlogOf(await forwardCounts(relay));
     destination = await startDestination(work, destinationPort);
     await sleep(1000);
-    const rssBeforeKb = rssKb(relay.child.pid!);
+    const pid = relay.child.pid!;
+    const rssBeforeKb = rssKb(pid);
+    const anonBeforeKb = rssKb(pid, 'RssAnon');
     let rssPeakKb = rssBeforeKb;
+    let anonPeakKb = anonBeforeKb;
     await setPaused(relay, false);
     const started = performance.now();
     let got = 0;
     while (got < backlog && performance.now() - started < opts.timeoutS * 1000) {
       await sleep(500);
-      rssPeakKb = Math.max(rssPeakKb, rssKb(relay.child.pid!));
+      rssPeakKb = Math.max(rssPeakKb, rssKb(pid));
+      anonPeakKb = Math.max(anonPeakKb, rssKb(pid, 'RssAnon'));
       got = (await received(destination)).events;
     }
     const seconds = (performance.now() - started) / 1000;
@@ -180,7 +184,9 @@ export async function drain(work: string, opts: { events: number; shape: RelaySh
       configuredRate: opts.shape.rate ?? null,
       rssBeforeMb: Math.round(rssBeforeKb / 1024),
       rssPeakMb: Math.round(rssPeakKb / 1024),
-      rssEndMb: Math.round(rssKb(relay.child.pid!) / 1024),
+      rssEndMb: Math.round(rssKb(pid) / 1024),
+      anonBeforeMb: Math.round(anonBeforeKb / 1024),
+      anonPeakMb: Math.round(anonPeakKb / 1024),
       eventsPerDelivery: after.events / Math.max(1, after.deliveries),
       counts,
     };
