@@ -159,6 +159,7 @@ export async function drain(work: string, opts: { events: number; shape: RelaySh
     const anonBeforeKb = rssKb(pid, 'RssAnon');
     let rssPeakKb = rssBeforeKb;
     let anonPeakKb = anonBeforeKb;
+    const rssPath: number[] = [];
     await setPaused(relay, false);
     const started = performance.now();
     let got = 0;
@@ -167,6 +168,8 @@ export async function drain(work: string, opts: { events: number; shape: RelaySh
       rssPeakKb = Math.max(rssPeakKb, rssKb(pid));
       anonPeakKb = Math.max(anonPeakKb, rssKb(pid, 'RssAnon'));
       got = (await received(destination)).events;
+      // The RSS at each tenth of the backlog drained: a plateau (the heap's headroom) or a climb (a leak).
+      while (rssPath.length < 10 && got >= ((rssPath.length + 1) / 10) * backlog) rssPath.push(Math.round(rssKb(pid) / 1024));
     }
     const seconds = (performance.now() - started) / 1000;
     const after = await received(destination);
@@ -187,6 +190,7 @@ export async function drain(work: string, opts: { events: number; shape: RelaySh
       rssEndMb: Math.round(rssKb(pid) / 1024),
       anonBeforeMb: Math.round(anonBeforeKb / 1024),
       anonPeakMb: Math.round(anonPeakKb / 1024),
+      rssPathMb: rssPath,
       eventsPerDelivery: after.events / Math.max(1, after.deliveries),
       counts,
     };

@@ -33,7 +33,7 @@ export async function measureRelay(log: (line: string) => void = console.log) {
     if (r3) log(
       `R3 destination down: ${r3.events} pushed at ${r3.downRps}/s ÷ ${r3.baselineRps}/s with no destination = ${r3.ratio.toFixed(2)} (errors ${r3.pushErrors}); backlog ${r3.backlog}; ` +
         `drained ${r3.drained} in ${r3.drainSeconds} s = ${r3.drainPerSecond}/s (rate ${r3.configuredRate ?? 'unlimited'}, concurrency ${shape.concurrency}); ` +
-        `relay RSS ${r3.rssBeforeMb} MB before, ${r3.rssPeakMb} MB at peak (+${r3.rssPeakMb - r3.rssBeforeMb}, target ≤ +50), ${r3.rssEndMb} MB at the end (anonymous ${r3.anonBeforeMb} → ${r3.anonPeakMb} MB)`,
+        `relay RSS ${r3.rssBeforeMb} MB before, ${r3.rssPeakMb} MB at peak (+${r3.rssPeakMb - r3.rssBeforeMb}, target ≤ +50), ${r3.rssEndMb} MB at the end (anonymous ${r3.anonBeforeMb} → ${r3.anonPeakMb} MB; by tenths drained: ${r3.rssPathMb.join(' ')} MB)`,
     );
     const loadAfter = loadavg().map((x) => x.toFixed(2)).join(' ');
     log(`load average ${loadBefore} before, ${loadAfter} after`);
