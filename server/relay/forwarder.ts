@@ -53,6 +53,9 @@ export class Forwarder {
   private readonly poll: NodeJS.Timeout;
   private stopped = false;
   private readonly now: () => number;
+  /** Outcomes waiting for the next batched write (see record()). */
+  private readonly outcomes: { record: AttemptRecord; written: () => void }[] = [];
+  private flushing?: NodeJS.Immediate;
 
   constructor(private readonly options: ForwarderOptions) {
     this.now = options.now ?? Date.now;
@@ -173,11 +176,30 @@ export class Forwarder {
       if (decision.state === 'dead') this.options.logger.warn({ destination: d.id, eventId: forward.eventId, reason: decision.reason }, 'relay: event dead');
     }
     this.options.observe?.(record, forward.createdAt);
+    await this.record(record);
+  }
+
+  /**
+   * Queues an outcome and resolves once it is written: the outcomes that arrive in one turn of the
+   * event loop are written in one transaction (one commit instead of one per event, on the main thread).
+   */
+  private record(record: AttemptRecord): Promise<void> {
+    return new Promise((resolve) => {
+      this.outcomes.push({ record, written: resolve });
+      this.flushing ??= setImmediate(() => void this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = undefined;
+    const batch = this.outcomes.splice(0);
     try {
-      await this.options.outbox.record([record]);
+      await this.options.outbox.record(batch.map((o) => o.record));
     } catch (err) {
-      // Unrecorded, the lease runs out and the event is sent again: at least once, never lost.
-      this.options.logger.warn({ destination: d.id, err: String(err) }, 'relay: could not record an attempt');
+      // Unrecorded, the leases run out and the events are sent again: at least once, never lost.
+      this.options.logger.warn({ destinations: [...new Set(batch.map((o) => o.record.destination))], events: batch.length, err: String(err) }, 'relay: could not record an attempt');
+    } finally {
+      for (const o of batch) o.written();
     }
   }
 }

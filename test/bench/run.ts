@@ -3,13 +3,13 @@
 // checking the HMAC) and the contract-tool peer (Prism's mock), in one process tree, in interleaved
 // rounds, on 127.0.0.1 only. Only the ratios measured in the same run mean anything on a noisy machine.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createHmac } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import autocannon from 'autocannon';
 import { freePort } from '../support/process.js';
+import { ACCOUNT, CONNECTIONS, delivery, load as loadPath, loopDelay, median, rssKb, SECRET, waitListening, type LoadSample as Sample } from './push-load.js';
+import { measureRelay } from './relay.js';
 import { measureLoopStalls } from './event-loop.js';
 import { measureValidation } from './validation.js';
 import { measureReads } from './reads.js';
@@ -19,9 +19,6 @@ import { summarizeProfile } from './profile.js';
 const root = new URL('../..', import.meta.url).pathname;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const SECRET = 'bench-secret';
-const ACCOUNT = '17841400000000000';
 const PATH = '/apiaccess/api/instagram/message/chan-a';
 
 interface Target {
@@ -87,87 +84,6 @@ if (pgCluster) {
 if (process.env.BENCH_BASELINE) targets.splice(1, 0, { name: '(1-) reference server, baseline build', start: server({}, process.env.BENCH_BASELINE) });
 if (process.env.BENCH_RESPONSES_OFF === '1') targets.splice(1, 0, { name: '(1b) reference server, responses unvalidated', start: server({ VALIDATE_RESPONSES: 'false' }) });
 
-/** A ~450-byte signed delivery with a fresh mid, as Meta would send it. */
-function delivery(mid: string): { body: string; signature: string } {
-  const body = JSON.stringify({
-    object: 'instagram',
-    entry: [
-      {
-        id: ACCOUNT,
-        time: 1732519200123,
-        messaging: [
-          {
-            sender: { id: '6543210987654321' },
-            recipient: { id: ACCOUNT },
-            timestamp: 1732519199876,
-            message: {
-              mid,
-              text: 'Hi! Is the blue jacket still in stock? I would like to order two of them in size M, please.',
-              attachments: [{ type: 'image', payload: { url: 'https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=1234567890&signature=AbCdEf' } }],
-            },
-          },
-        ],
-      },
-    ],
-  });
-  return { body, signature: `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}` };
-}
-
-/** Requests prepared before the clock starts, so the load generator measures the server, not itself. */
-function requestPool(size: number, tag: string) {
-  return Array.from({ length: size }, (_, i) => {
-    const { body, signature } = delivery(`mid-${tag}-${i}`);
-    return { method: 'POST' as const, path: PATH, body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature } };
-  });
-}
-
-async function waitListening(port: number, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`target exited with ${child.exitCode}`);
-    try {
-      await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(500) });
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new Error('target did not listen in time');
-}
-
-interface Sample {
-  okRps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  /** p99 of the event-loop delay inside the target (the worst instance), in ms. */
-  loopP99: number;
-}
-
-/** Asks each process for its event-loop delay since the last reset (see loop-delay.mjs). */
-function loopDelay(children: ChildProcess[]): Promise<number> {
-  return Promise.all(
-    children.map(
-      (child) =>
-        new Promise<number>((resolve) => {
-          // Peers send their own messages ('ready'), queued until someone listens: skip those.
-          const onMessage = (m: { loopDelay?: { p99Ms: number } }) => {
-            if (!m?.loopDelay) return;
-            done(m.loopDelay.p99Ms);
-          };
-          const done = (ms: number) => {
-            clearTimeout(timer);
-            child.off('message', onMessage);
-            resolve(ms);
-          };
-          const timer = setTimeout(() => done(Number.NaN), 2000);
-          child.on('message', onMessage);
-          child.send('loop-delay:report');
-        }),
-    ),
-  ).then((xs) => Math.max(...xs));
-}
-
 /** Loads every port at once (the connections split between them); sums throughput, keeps the worst latency. */
 async function loadAll(ports: number[], seconds: number, tag: string): Promise<Sample> {
   if (ports.length === 1) return load(ports[0]!, seconds, tag);
@@ -181,17 +97,7 @@ async function loadAll(ports: number[], seconds: number, tag: string): Promise<S
   };
 }
 
-async function load(port: number, seconds: number, tag: string, connections = CONNECTIONS): Promise<Sample> {
-  const pool = requestPool(Math.max(20_000, seconds * 25_000), tag);
-  let n = 0;
-  const r = await autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections,
-    duration: seconds,
-    requests: [{ setupRequest: () => pool[n++ % pool.length]! }],
-  });
-  return { okRps: r['2xx'] / seconds, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors + r.timeouts, loopP99: Number.NaN };
-}
+const load = (port: number, seconds: number, tag: string, connections = CONNECTIONS): Promise<Sample> => loadPath(port, PATH, { seconds, tag, connections });
 
 async function coldStartMs(): Promise<number> {
   const port = await freePort();
@@ -211,11 +117,6 @@ async function coldStartMs(): Promise<number> {
   } finally {
     child.kill();
   }
-}
-
-function rssKb(pid: number): number {
-  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : 0;
 }
 
 async function memoryUnderLoad(seconds: number): Promise<{ warmKb: number; endKb: number; growthPct: number }> {
@@ -258,12 +159,6 @@ const medianOf = (xs: number[]) => {
   return sorted.length % 2 ? sorted[mid]! : Math.round(((sorted[mid - 1]! + sorted[mid]!) / 2) * 10) / 10;
 };
 
-const median = (xs: number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : Math.round((sorted[mid - 1]! + sorted[mid]!) / 2);
-};
-
 async function main(): Promise<void> {
   // BENCH_BUILD=0 measures server/dist as it is (built by other means, e.g. a worktree whose
   // node_modules belongs to another checkout and whose full build therefore does not apply).
@@ -281,7 +176,7 @@ async function main(): Promise<void> {
         await loadAll(ports, 1, `warm-${round}`);
         for (const child of children) child.send('loop-delay:reset');
         const sample = await loadAll(ports, SECONDS, `r${round}`);
-        sample.loopP99 = Math.round((await loopDelay(children)) * 10) / 10;
+        sample.loopP99 = await loopDelay(children);
         results.get(target.name)!.push(sample);
         console.log(`round ${round} ${target.name}: ${Math.round(sample.okRps)} ok/s, p50 ${sample.p50} ms, p99 ${sample.p99} ms, errors ${sample.errors}, event-loop delay p99 ${sample.loopP99} ms`);
       } finally {
@@ -316,10 +211,12 @@ async function main(): Promise<void> {
   for (const s of loopStalls) console.log(`event loop, ${s.payload} (${s.bytes} bytes): answered ${s.status}, longest stall ${s.maxDelayMs} ms (target for the largest accepted: < 100 ms)`);
   // Reads against the push path, and unread feeds and pages against memory (reads.ts); BENCH_READS=0 skips.
   const reads = process.env.BENCH_READS === '0' ? undefined : await measureReads();
+  // The relay's rows (relay.ts, about 4 minutes; alone: `npm run bench:relay`) only when asked.
+  const relay = process.env.BENCH_RELAY === '1' ? await measureRelay() : undefined;
   mkdirSync(join(root, 'reports/bench'), { recursive: true });
   writeFileSync(
     join(root, 'reports/bench/latest.json'),
-    `${JSON.stringify({ date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, method: { seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS, bodyBytes: delivery('x').body.length }, summary, ratios, coldStartMs: cold, memory, validation, loopStalls, profile, reads }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, method: { seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS, bodyBytes: delivery('x').body.length }, summary, ratios, coldStartMs: cold, memory, validation, loopStalls, profile, reads, relay }, null, 2)}\n`,
   );
   console.log('figures written to reports/bench/latest.json');
 }

@@ -1,5 +1,6 @@
 // The forwarder driven directly over a real store and a real destination: the rate limit, a delivery
-// that breaks the contract, stopping with attempts in flight, and a store that fails under it.
+// that breaks the contract, stopping with attempts in flight, outcomes written together, and a store
+// that fails under it.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,6 +80,27 @@ describe('forwarder', () => {
     await forwarder.stop();
     expect((await outbox.list({ limit: 1 }))[0]!.state).toBe('delivered');
     await outbox.close();
+  });
+
+  it('writes the outcomes of attempts that end together in one transaction', async () => {
+    const held: Parameters<typeof accept>[0][] = [];
+    // The destination answers nothing until all 16 are in, then everything at once.
+    const { inbox, start, outbox } = await rig({ concurrency: 16 }, (_n, res) => {
+      held.push(res);
+      if (held.length === 16) for (const r of held) accept(r);
+    });
+    await inbox.append(Array.from({ length: 16 }, (_, i) => message(`together-${i}`)), new Date());
+    const writes: number[] = [];
+    const record = outbox.record.bind(outbox);
+    outbox.record = (records) => {
+      writes.push(records.length);
+      return record(records);
+    };
+    const forwarder = start();
+    cleanups.push(() => forwarder.stop().then(() => outbox.close()));
+    await waitFor('16 delivered', async () => ((await outbox.list({ limit: 20, state: 'delivered' })).length === 16 ? true : undefined));
+    expect(writes.reduce((a, n) => a + n, 0)).toBe(16);
+    expect(writes.length).toBeLessThan(16);
   });
 
   it('logs a store that fails under it and keeps going; an unrecorded attempt is sent again later', async () => {
