@@ -127,9 +127,11 @@ function scratchCopy() {
 // FAULTS=g,h runs only the faults named (g) and (h), to check one's own without running them all.
 const only = process.env.FAULTS?.split(',').map((id) => `(${id.trim()})`);
 const chosen = only ? faults.filter((f) => only.some((id) => f.name.startsWith(id))) : faults;
-// Two faults at a time, each vitest on one worker: as many test files run at once as in `npm test`
-// (two forks on two cores), so the timing margins the tests were written with still hold, while one
-// fault's startup (scratch copy, vitest, imports) overlaps the other's tests. FAULTS_JOBS=1 runs them one by one.
+// Two faults at a time, each vitest on one worker (vitest's own default on two cores): a fault's run is
+// mostly one busy process (scratch copy, vitest startup, imports, one file), so one by one left the second
+// core idle. Two test files then run at once where `npm test` runs one: a timing-sensitive test that went
+// red from the load alone would count its fault caught, so the red test each fault prints is worth a look.
+// FAULTS_JOBS=1 runs them one by one.
 const jobs = Math.max(1, Number(process.env.FAULTS_JOBS ?? 2) || 1);
 
 function run(args, cwd) {
