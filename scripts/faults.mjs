@@ -1,7 +1,7 @@
 // `npm run test:faults`: proves the suite catches what matters. Each fault is injected into a scratch
 // copy of the repository (never the working tree), the relevant tests run there, and the fault counts as
 // caught only if they fail. Exits non-zero unless every fault is caught.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -142,9 +142,25 @@ function scratchCopy() {
 // FAULTS=g,h runs only the faults named (g) and (h), to check one's own without running them all.
 const only = process.env.FAULTS?.split(',').map((id) => `(${id.trim()})`);
 const chosen = only ? faults.filter((f) => only.some((id) => f.name.startsWith(id))) : faults;
+// Two faults at a time, each vitest on one worker (vitest's own default on two cores): a fault's run is
+// mostly one busy process (scratch copy, vitest startup, imports, one file), so one by one left the second
+// core idle. Two test files then run at once where `npm test` runs one: a timing-sensitive test that went
+// red from the load alone would count its fault caught, so the red test each fault prints is worth a look.
+// FAULTS_JOBS=1 runs them one by one.
+const jobs = Math.max(1, Number(process.env.FAULTS_JOBS ?? 2) || 1);
 
-let caught = 0;
-for (const fault of chosen) {
+function run(args, cwd) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd, env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('close', (status) => resolve({ status, output }));
+  });
+}
+
+/** Injects one fault into a scratch copy and runs its tests there: caught when a test file goes red. */
+async function tryFault(fault) {
   const dir = scratchCopy();
   try {
     for (const [file, before, after] of fault.patches) {
@@ -153,23 +169,32 @@ for (const fault of chosen) {
       writeFileSync(join(dir, file), text.replace(before, after));
     }
     const started = Date.now();
-    // One red test is enough: --bail stops the run there instead of finishing the files.
-    const r = spawnSync(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--bail=1', ...fault.tests], {
-      cwd: dir,
-      encoding: 'utf8',
-      env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', FORCE_COLOR: '0' },
-    });
-    const output = (r.stdout + r.stderr).replace(/\x1b\[[0-9;]*m/g, '');
+    // One red test is enough: --bail stops the run there instead of finishing the files. On one worker a
+    // fault's second file runs only if the first did not catch it.
+    const r = await run(['node_modules/vitest/vitest.mjs', 'run', '--bail=1', '--maxWorkers=1', ...fault.tests], dir);
+    const output = r.output.replace(/\x1b\[[0-9;]*m/g, '');
     // Caught means a test file went red (a failed test or a failed setup hook), not that vitest found
     // nothing to run.
     const red = r.status !== 0 && /\bFAIL\s/.test(output);
-    if (red) caught++;
     const failed = [...new Set([...output.matchAll(/FAIL +(.+)/g)].map((m) => m[1].trim()))].slice(0, 4);
-    console.log(`${red ? 'caught ' : 'MISSED '} ${fault.name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-    for (const f of failed) console.log(`         red: ${f}`);
+    return { red, lines: [`${red ? 'caught ' : 'MISSED '} ${fault.name} (${((Date.now() - started) / 1000).toFixed(1)} s)`, ...failed.map((f) => `         red: ${f}`)] };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-console.log(`\nfaults caught: ${caught}/${chosen.length}`);
+
+let caught = 0;
+let next = 0;
+const started = Date.now();
+await Promise.all(
+  Array.from({ length: Math.min(jobs, chosen.length) }, async () => {
+    while (next < chosen.length) {
+      const fault = chosen[next++];
+      const { red, lines } = await tryFault(fault);
+      if (red) caught++;
+      console.log(lines.join('\n'));
+    }
+  }),
+);
+console.log(`\nfaults caught: ${caught}/${chosen.length} (${((Date.now() - started) / 1000).toFixed(0)} s, ${jobs} at a time)`);
 process.exit(caught === chosen.length && chosen.length > 0 ? 0 : 1);

@@ -24,6 +24,7 @@ import { opsRoutes } from './routes/ops.js';
 import { authenticatePush, resolvePathChannel, storePush } from './routes/push.js';
 import { fastPush } from './routes/push-fast.js';
 import { compilePushValidators } from './push/push-validator.js';
+import { compiledPerSpec } from './contract/compiled-per-spec.js';
 import { securityHeaders } from './http/security-headers.js';
 import { loadBundledSpec, type OpenApiDocument } from './contract/spec.js';
 import { specValidator } from './contract/validator.js';
@@ -91,6 +92,9 @@ export interface ReferenceApp extends Express {
 type ExpressHandle = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
 
 const PUSH_PATHS = ['/apiaccess/api/instagram/message', '/apiaccess/api/instagram/message/:chanId'];
+
+// One compile per spec for every app in the process (the test suites start hundreds).
+const pushValidatorsFor = compiledPerSpec(compilePushValidators);
 
 export function createApp(options: AppOptions): ReferenceApp {
   const logger = options.logger ?? createLogger();
@@ -165,7 +169,7 @@ export function createApp(options: AppOptions): ReferenceApp {
     metrics.requests.pushOk.value++;
   };
   const hot = (options.fastPush ?? true)
-    ? fastPush({ set, inbox: options.inbox, validators: compilePushValidators(spec), body: bodyOptions, logger, hostAllowed: hostAllowed(options.allowedHosts), onAccepted: fastAccepted })
+    ? fastPush({ set, inbox: options.inbox, validators: pushValidatorsFor(spec), body: bodyOptions, logger, hostAllowed: hostAllowed(options.allowedHosts), onAccepted: fastAccepted })
     : undefined;
   // Express 5's app function calls app.handle for every request: wrapping it puts the hot path (and the
   // target's normal form) in front of Express, whoever serves the app (main.ts, a test's server, a user's own).

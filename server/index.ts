@@ -7,6 +7,6 @@ export { PostgresInbox, type PostgresInboxOptions } from './inbox/postgres-inbox
 export { StoreUnavailableError, InvalidCursorError } from './inbox/inbox.js';
 export { RefusalLog, type Refusal } from './read/refusal-log.js';
 export { createLogger } from './run/logger.js';
-export { serve, type ServeOptions, type RunningServer } from './main.js';
+export { serve, type ServeOptions, type RunningServer } from './serve.js';
 export { createServerMetrics, type ServerMetrics, type ServerMetricsOptions } from './metrics/server-metrics.js';
 export { startMetricsListener, type MetricsListener } from './metrics/listener.js';

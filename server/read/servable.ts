@@ -12,6 +12,7 @@ import type { InboxItem, InboxPage } from 'instagram-push-kit';
 import type { Logger } from 'pino';
 import { firstNonFinite, NON_FINITE_MESSAGE } from '../push/finite-numbers.js';
 import type { OpenApiDocument } from '../contract/spec.js';
+import { compiledPerSpec } from '../contract/compiled-per-spec.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
@@ -92,8 +93,11 @@ export interface Servable {
   item(item: InboxItem): boolean;
 }
 
+// One compile per spec for every app in the process (the test suites start hundreds).
+const itemCheckFor = compiledPerSpec(compileItemCheck);
+
 export function createServable(options: { spec: OpenApiDocument; logger: Pick<Logger, 'warn'> }): Servable {
-  const check = compileItemCheck(options.spec);
+  const check = itemCheckFor(options.spec);
   const log = logUnservable(options.logger);
   return {
     page: (page) => servablePage(page, check, log),

@@ -9,6 +9,7 @@ import { ConfigError } from '../run/config.js';
 import type { Inbox } from '../inbox/inbox.js';
 import { compilePushValidators } from '../push/push-validator.js';
 import { loadBundledSpec } from '../contract/spec.js';
+import { compiledPerSpec } from '../contract/compiled-per-spec.js';
 import type { Destination } from './destinations.js';
 import { Forwarder, type ForwarderOptions, type ValidateDelivery } from './forwarder.js';
 import type { Outbox } from './outbox.js';
@@ -35,8 +36,11 @@ export interface Relay {
 }
 
 /** Checks a delivery against the push operation's request body in the bundled spec. */
+/** Compiled once per process, not once per relay started (the tests start many). */
+const validatorsFor = compiledPerSpec(compilePushValidators);
+
 export function contractValidator(): ValidateDelivery {
-  const validators = compilePushValidators(loadBundledSpec());
+  const validators = validatorsFor(loadBundledSpec());
   return (delivery) => {
     const errors = validators.body(delivery);
     return errors ? errors.slice(0, 3).map((e) => `${e.path} ${e.message}`).join('; ') : null;

@@ -9,10 +9,11 @@
 //   and an app using createApp through both import paths compiles and runs.
 // The server on Node 22 and 24 needs better-sqlite3 compiled for each (about 2 minutes each here), so it
 // runs only with PACK_SERVER_ON_ALL_MAJORS=1 (see CONTRIBUTING.md, "Node versions").
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import clientPkg from '../../client/package.json' with { type: 'json' };
 import serverPkg from '../../server/package.json' with { type: 'json' };
@@ -48,7 +49,9 @@ const clientInstall = { seconds: 0, packages: [] as string[], bytes: 0, installS
 const npm = (args: string[], cwd: string) => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 // The packages' dependencies come from npm's cache when it has them (always, after `npm ci` here), from the
 // registry otherwise: npm ci caches the tarballs but not the registry documents a fresh install reads.
-const install = (cwd: string, args: string[]) => npm(['install', '--prefer-offline', '--no-audit', '--no-fund', ...args], cwd);
+const installArgs = ['install', '--prefer-offline', '--no-audit', '--no-fund'];
+const install = (cwd: string, args: string[]) => npm([...installArgs, ...args], cwd);
+const installAsync = (cwd: string, args: string[]) => promisify(execFile)('npm', [...installArgs, ...args], { cwd, encoding: 'utf8' });
 
 /** An empty ESM TypeScript project; @types/node comes from this repository, not from the install under test. */
 function emptyProject(path: string, source: string): void {
@@ -233,28 +236,35 @@ beforeAll(async () => {
   const packed: Packed[] = JSON.parse(npm(['pack', '--workspaces', '--json', '--pack-destination', dir], root));
   client = packed.find((p) => p.name === 'instagram-push-kit')!;
   server = packed.find((p) => p.name === 'instagram-push-kit-server')!;
-
   emptyProject(clientApp, CLIENT_APP);
-  const started = Date.now();
-  install(clientApp, [join(dir, client.filename)]);
-  clientInstall.seconds = (Date.now() - started) / 1000;
-  const lock = JSON.parse(readFileSync(join(clientApp, 'package-lock.json'), 'utf8')) as { packages: Record<string, { hasInstallScript?: boolean }> };
-  const installed = Object.entries(lock.packages).filter(([path]) => path !== '');
-  clientInstall.packages = installed.map(([path]) => path.replace(/^node_modules\//, ''));
-  clientInstall.installScripts = installed.filter(([, p]) => p.hasInstallScript).map(([path]) => path);
-  clientInstall.bytes = bytesUnder(join(clientApp, 'node_modules'));
-
   emptyProject(serverApp, SERVER_APP);
-  // --ignore-scripts: better-sqlite3's install script would compile it from source (about a minute here:
-  // no prebuilt binary is reachable offline). The addon this workspace built for the same Node is copied in
-  // instead, which is what the install script would have produced.
-  install(serverApp, ['--ignore-scripts', join(dir, client.filename), join(dir, server.filename)]);
-  cpSync(join(root, 'node_modules/better-sqlite3/build'), join(serverApp, 'node_modules/better-sqlite3/build'), { recursive: true });
 
-  const [clientTsc, serverTsc] = await Promise.all([compile(clientApp), compile(serverApp)]);
-  Object.assign(compiled.client, clientTsc);
-  Object.assign(compiled.server, serverTsc);
-  sandbox = await startServer('npx', ['--offline', 'instagram-push-kit-server', '--port', '0', '--data-dir', join(dir, 'data')], serverApp);
+  // The two projects are independent: each is installed, then compiled (and the server started) as soon as
+  // its own install is done, side by side with the other's, instead of one step after another.
+  const clientReady = (async () => {
+    const started = Date.now();
+    await installAsync(clientApp, [join(dir, client.filename)]);
+    clientInstall.seconds = (Date.now() - started) / 1000;
+    const lock = JSON.parse(readFileSync(join(clientApp, 'package-lock.json'), 'utf8')) as { packages: Record<string, { hasInstallScript?: boolean }> };
+    const installed = Object.entries(lock.packages).filter(([path]) => path !== '');
+    clientInstall.packages = installed.map(([path]) => path.replace(/^node_modules\//, ''));
+    clientInstall.installScripts = installed.filter(([, p]) => p.hasInstallScript).map(([path]) => path);
+    clientInstall.bytes = bytesUnder(join(clientApp, 'node_modules'));
+    Object.assign(compiled.client, await compile(clientApp));
+  })();
+
+  const serverReady = (async () => {
+    // --ignore-scripts: better-sqlite3's install script would compile it from source (about a minute here:
+    // no prebuilt binary is reachable offline). The addon this workspace built for the same Node is copied in
+    // instead, which is what the install script would have produced.
+    await installAsync(serverApp, ['--ignore-scripts', join(dir, client.filename), join(dir, server.filename)]);
+    cpSync(join(root, 'node_modules/better-sqlite3/build'), join(serverApp, 'node_modules/better-sqlite3/build'), { recursive: true });
+    const [serverTsc, running] = await Promise.all([compile(serverApp), startServer('npx', ['--offline', 'instagram-push-kit-server', '--port', '0', '--data-dir', join(dir, 'data')], serverApp)]);
+    Object.assign(compiled.server, serverTsc);
+    sandbox = running;
+  })();
+  // Both settle before any failure is reported, so the sandbox is always assigned for afterAll to stop.
+  for (const r of await Promise.allSettled([clientReady, serverReady])) if (r.status === 'rejected') throw r.reason;
 }, 300_000);
 
 afterAll(async () => {

@@ -1,8 +1,8 @@
 // The server's own command (`instagram-push-kit-server`, server/main.ts built to server/dist): --help,
 // --version, options checked before anything starts, and logs a person can read on a terminal.
 // The spawned tests run the built server (`npm run build` first; `npm test` builds it).
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -25,8 +25,8 @@ interface Exit {
   stderr: string;
 }
 
-/** Runs the built server; stops it with SIGINT once `until` matches its stdout (or after `ms`). */
-function runBuilt(args: string[], env: Record<string, string> = {}, until?: RegExp, ms = 30_000): Promise<Exit> {
+/** Runs the built server; stops it with SIGINT `afterMs` after `until` matches its stdout (or after `ms`). */
+function runBuilt(args: string[], env: Record<string, string> = {}, until?: RegExp, ms = 30_000, afterMs = 0): Promise<Exit> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [builtServer, ...args], {
       cwd: dir,
@@ -36,10 +36,16 @@ function runBuilt(args: string[], env: Record<string, string> = {}, until?: RegE
     children.add(child);
     let stdout = '';
     let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGINT'), ms);
+    // Once: a second SIGINT makes the server exit at once, without its shutdown lines.
+    let signalled = false;
+    const stop = () => {
+      if (!signalled) child.kill('SIGINT');
+      signalled = true;
+    };
+    const timer = setTimeout(stop, ms);
     child.stdout.on('data', (d) => {
       stdout += d;
-      if (until?.test(stdout)) child.kill('SIGINT');
+      if (until?.test(stdout)) setTimeout(stop, afterMs);
     });
     child.stderr.on('data', (d) => (stderr += d));
     child.on('exit', (code) => {
@@ -50,11 +56,11 @@ function runBuilt(args: string[], env: Record<string, string> = {}, until?: RegE
   });
 }
 
-// Each spawn loads the whole built server; on a busy machine that takes seconds.
+// --help, --version and a bad option answer before the server is loaded (main.ts); the spawns that start
+// it load the whole built server, which on a busy machine takes seconds.
 describe('the server command, built', { timeout: 60_000 }, () => {
   it('prints its usage with --help and -h, and exits 0 without starting', async () => {
-    for (const flag of ['--help', '-h']) {
-      const r = await runBuilt([flag]);
+    for (const r of await Promise.all(['--help', '-h'].map((flag) => runBuilt([flag])))) {
       expect(r.code).toBe(0);
       expect(r.stdout).toBe(USAGE);
       expect(r.stdout).toMatch(/--config <file>[\s\S]*--port <port>[\s\S]*--version/);
@@ -82,20 +88,40 @@ describe('the server command, built', { timeout: 60_000 }, () => {
     expect(r.stderr.startsWith(line)).toBe(true);
   });
 
+  it('answers --help, --version and a bad option without loading the server (its CommonJS dependencies stay unloaded)', () => {
+    // A preload that writes, as the process exits, every CommonJS module it loaded (Express, the validator,
+    // the stores are CommonJS, and an ES module importing one loads it through require's cache).
+    const probe = join(dir, 'loaded.cjs');
+    writeFileSync(probe, "process.on('exit', () => require('node:fs').writeFileSync(process.env.LOADED_FILE, JSON.stringify(Object.keys(require.cache))));\n");
+    const loaded = (args: string[], env: Record<string, string> = {}) => {
+      const file = join(dir, `loaded-${Math.random()}.json`);
+      const r = spawnSync(process.execPath, ['--require', probe, builtServer, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_FORMAT: '', ...env, LOADED_FILE: file } });
+      return { code: r.status, server: (JSON.parse(readFileSync(file, 'utf8')) as string[]).filter((p) => /node_modules\/(express|express-openapi-validator|better-sqlite3|pg|pino|ajv)\//.test(p)) };
+    };
+    expect(loaded(['--help'])).toEqual({ code: 0, server: [] });
+    expect(loaded(['--version'])).toEqual({ code: 0, server: [] });
+    expect(loaded(['--prot', '8080'])).toEqual({ code: 2, server: [] });
+    // The probe sees them once the server is loaded: a PORT is read by serve(), after the import.
+    const started = loaded([], { PORT: 'abc' });
+    expect(started.code).toBe(2);
+    expect(started.server.some((p) => p.includes('/node_modules/express/'))).toBe(true);
+  });
+
   it('refuses a PORT or LOG_FORMAT that is not one, also before any warning', async () => {
-    const port = await runBuilt([], { PORT: 'abc' });
+    // Both load the whole server (these settings are read by serve()): side by side, not one after the other.
+    const [port, format] = await Promise.all([runBuilt([], { PORT: 'abc' }), runBuilt([], { LOG_FORMAT: 'yaml' })]);
     expect([port.code, port.stdout]).toEqual([2, '']);
     expect(port.stderr).toBe(`${COMMAND}: configuration error: PORT "abc" is not a port (a whole number from 0 to 65535; 0 picks a free one)\n`);
-    const format = await runBuilt([], { LOG_FORMAT: 'yaml' });
     expect([format.code, format.stdout, format.stderr]).toEqual([2, '', `${COMMAND}: configuration error: LOG_FORMAT "yaml" is not json or pretty\n`]);
   });
 
   it('logs JSON lines when its output is not a terminal, and readable lines with LOG_FORMAT=pretty', async () => {
-    const json = await runBuilt([], {}, /stopped|listening/);
+    // The two run side by side. The pretty one is stopped (SIGINT) 2 s after it says it listens: it installs
+    // its signal handlers just after that line, and a SIGINT before them ends it without its shutdown lines.
+    const [json, pretty] = await Promise.all([runBuilt([], {}, /stopped|listening/), runBuilt([], { LOG_FORMAT: 'pretty' }, /INFO {2}listening on /, 30_000, 2_000)]);
     const first = json.stdout.split('\n').filter(Boolean);
     expect(first.length).toBeGreaterThan(1);
     for (const line of first) expect(() => JSON.parse(line)).not.toThrow();
-    const pretty = await runBuilt([], { LOG_FORMAT: 'pretty' }, /\n.*stopped\n/);
     const lines = pretty.stdout.split('\n').filter(Boolean);
     expect(lines.some((l) => /^\d\d:\d\d:\d\d\.\d{3} WARN {2}NO CONFIGURATION: running as an OPEN SANDBOX/.test(l))).toBe(true);
     expect(lines.some((l) => /^\d\d:\d\d:\d\d\.\d{3} INFO {2}listening on http:\/\/127\.0\.0\.1:\d+ .* sandbox=true store=sqlite/.test(l.replace(/ allowedHosts=\S+/, '')))).toBe(true);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LOOPBACK_HOSTS as LOOPBACK } from '../../server/http/host-check.js';
-import { sandboxAllowedHosts, serve } from '../../server/main.js';
+import { sandboxAllowedHosts, serve } from '../../server/serve.js';
 
 /** GET /healthz on 127.0.0.1 with a given Host header (fetch will not let a test set it). */
 function statusWithHost(url: string, host: string): Promise<number> {
