@@ -204,3 +204,52 @@ describe('forwarder lanes', () => {
     expect((await outbox.list({ limit: 1 }))[0]).toMatchObject({ state: 'dead', lastStatus: 400, nextAttemptAt: null });
   });
 });
+
+describe('forwarder rate limit and idling', () => {
+  const delivered = async (outbox: SqliteOutbox) => (await outbox.list({ limit: 50, state: 'delivered' })).length;
+  const exactly = async (outbox: SqliteOutbox, n: number) => {
+    await waitFor(`${n} delivered`, async () => ((await delivered(outbox)) >= n ? true : undefined));
+    await sleep(300); // and no more, while the clock stands still
+    expect(await delivered(outbox)).toBe(n);
+  };
+
+  it('spends a burst of one second worth, then refills at the rate as its clock moves, saving up one second at most', async () => {
+    let t = Date.now();
+    const { inbox, start, outbox } = await rig({ ratePerSecond: 4, concurrency: 16 }, undefined, { now: () => t, pollMs: 50 });
+    await inbox.append(Array.from({ length: 12 }, (_, i) => message(`bucket-${i}`)), new Date());
+    const forwarder = start();
+    cleanups.push(() => forwarder.stop().then(() => outbox.close()));
+    await exactly(outbox, 4);
+    t += 500;
+    await exactly(outbox, 6);
+    t += 60_000;
+    await exactly(outbox, 10);
+  });
+
+  it('starts with one token under a rate below one a second', async () => {
+    const t = Date.now();
+    const { inbox, start, outbox } = await rig({ ratePerSecond: 0.5 }, undefined, { now: () => t, pollMs: 50 });
+    await inbox.append([message('slow-1'), message('slow-2')], new Date());
+    const forwarder = start();
+    cleanups.push(() => forwarder.stop().then(() => outbox.close()));
+    await exactly(outbox, 1);
+  });
+
+  it('does not spin while its concurrency is full, with or without a rate limit', async () => {
+    for (const ratePerSecond of [undefined, 100]) {
+      const { inbox, start, outbox } = await rig({ concurrency: 1, ratePerSecond }, (_n, res) => void setTimeout(() => accept(res), 400), { pollMs: 3_600_000 });
+      let looks = 0;
+      const paused = outbox.paused.bind(outbox);
+      outbox.paused = (id) => {
+        looks++;
+        return paused(id);
+      };
+      await inbox.append([message('one'), message('two')], new Date());
+      const forwarder = start();
+      cleanups.push(() => forwarder.stop().then(() => outbox.close()));
+      await waitFor('2 delivered', async () => ((await delivered(outbox)) === 2 ? true : undefined));
+      // A look at start, one after each claim and each finished attempt: a handful, not one a millisecond.
+      expect(looks, String(ratePerSecond)).toBeLessThan(20);
+    }
+  });
+});
