@@ -50,6 +50,7 @@ describe('relay configuration', () => {
     expect(urlProblem('https://u@x.example/')).toBe('must not carry credentials');
     expect(urlProblem('https://:p@x.example/')).toBe('must not carry credentials');
     expect(urlProblem('http://127.0.0.2/p')).toMatch(/^must be https:\/\//);
+    expect(urlProblem('ftp://localhost/p')).toMatch(/^must be https:\/\//);
   });
 
   it('refuses a duplicated destination ID, a bad duration, an unknown field and an unset secret', () => {

@@ -14,6 +14,7 @@ describe('decide', () => {
     expect(decide(answer(200, '{"resultMsg":"200"}'), ctx)).toEqual({ state: 'delivered' });
     expect(decide(answer(200, '{"resultMsg":"201"}'), ctx)).toMatchObject({ state: 'retrying', reason: expect.stringMatching(/^200 without/) });
     expect(decide(answer(204), ctx).state).toBe('retrying');
+    expect(decide(answer(201, '{"resultMsg":"200"}'), ctx).state).toBe('retrying');
     expect(isAccepted('not json')).toBe(false);
     expect(isAccepted('null')).toBe(false);
   });
@@ -105,6 +106,7 @@ describe('breaker', () => {
     b.failure(300);
     expect(b.admit(5, 399)).toBe(0);
     expect(b.admit(5, 400)).toBe(1);
+    expect(b.admit(5, 600)).toBe(0); // that probe outlasts the interval: still one at a time
   });
 
   it('opens after five failures in a row by default, and probes every 30 s', () => {

@@ -70,6 +70,9 @@ describe('sender', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const { port } = server.address() as { port: number };
     await new Promise<void>((r) => server.close(() => r()));
-    expect(await send(to(`http://127.0.0.1:${port}/p`), bytes)).toMatchObject({ error: 'ECONNREFUSED' });
+    const before = performance.now();
+    const refused = await send(to(`http://127.0.0.1:${port}/p`), bytes);
+    expect(refused).toMatchObject({ error: 'ECONNREFUSED' });
+    expect(refused.latencyMs).toBeLessThanOrEqual(Math.ceil(performance.now() - before));
   });
 });
