@@ -1,8 +1,8 @@
 // The suites `npm run test:mutation` runs under Stryker: every suite that exercises the source in the
 // test's own process, where Stryker can switch the active mutant. Left out are the suites that cannot see
 // it: those that drive a browser (the page runs the built bundle), run a built copy in a child process
-// (packing, the CLI's `serve`, durability under SIGKILL, Prism, the Arazzo runner, redocly) or only check
-// the spec text. Those still run in `npm test`.
+// (packing, the CLI's `serve`, durability and the relay's crash safety under SIGKILL, Prism, the Arazzo
+// runner, redocly) or only check the spec text. Those still run in `npm test`.
 // Also left out, for time: the end-to-end suites that cover nearly every mutant and take seconds each
 // (ig-push check's 38 cases, the property tests with thousands of deliveries, the timeout suites that
 // wait out real timers, the suites that spawn a server process). Every mutant would rerun them, which
@@ -23,6 +23,7 @@ export const outOfProcess = [
   'test/cli/serve.test.ts',
   'test/server/durability.test.ts',
   'test/inbox/scale-out.test.ts',
+  'test/relay/crash.test.ts',
 ];
 
 export const slowEndToEnd = [

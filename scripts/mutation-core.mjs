@@ -18,4 +18,13 @@ export const core = [
   'client/signature.ts',
   'client/retry.ts',
   'client/push-client.ts',
+  // The relay (issue 27): its decisions, the bytes it sends, how it sends them, the forwarding loop and
+  // the SQLite outbox. start-relay.ts and routes.ts only wire these; outbox.ts holds types.
+  'server/relay/policy.ts',
+  'server/relay/breaker.ts',
+  'server/relay/delivery.ts',
+  'server/relay/destinations.ts',
+  'server/relay/sender.ts',
+  'server/relay/forwarder.ts',
+  'server/relay/sqlite-outbox.ts',
 ];

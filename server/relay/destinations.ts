@@ -54,6 +54,7 @@ const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000,
 /** A schema-checked duration (milliseconds, or "10s", "72h") in milliseconds. */
 export function durationMs(value: number | string): number {
   if (typeof value === 'number') return value;
+  // Stryker disable next-line Regex: the schema's pattern already anchored the value at both ends
   const m = /^(\d+)(ms|s|m|h|d)$/.exec(value)!;
   return Number(m[1]) * UNITS[m[2]!]!;
 }

@@ -47,6 +47,10 @@ describe('relay configuration', () => {
     expect(refusal(withDestinations([{ url: 'ftp://x/p' }]))).toMatch(/url must be https/);
     expect(refusal(withDestinations([{ url: 'not a url' }]))).toMatch(/url is not an absolute URL/);
     expect(refusal(withDestinations([{ url: 'https://u:p@x.example/' }]))).toMatch(/url must not carry credentials/);
+    expect(urlProblem('https://u@x.example/')).toBe('must not carry credentials');
+    expect(urlProblem('https://:p@x.example/')).toBe('must not carry credentials');
+    expect(urlProblem('http://127.0.0.2/p')).toMatch(/^must be https:\/\//);
+    expect(urlProblem('ftp://localhost/p')).toMatch(/^must be https:\/\//);
   });
 
   it('refuses a duplicated destination ID, a bad duration, an unknown field and an unset secret', () => {

@@ -1,6 +1,6 @@
 // The forwarder driven directly over a real store and a real destination: the rate limit, a delivery
-// that breaks the contract, stopping with attempts in flight, outcomes written together, and a store
-// that fails under it.
+// that breaks the contract, stopping with attempts in flight, outcomes written together, a store that
+// fails under it, and each lane's batches, concurrency, waking, lease and clock.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,10 +9,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { NewEvent } from '../../server/inbox/inbox.js';
 import { SqliteInbox } from '../../server/inbox/sqlite-inbox.js';
 import type { Destination } from '../../server/relay/destinations.js';
-import { Forwarder } from '../../server/relay/forwarder.js';
+import { Forwarder, type ForwarderOptions } from '../../server/relay/forwarder.js';
 import { SqliteOutbox } from '../../server/relay/sqlite-outbox.js';
 import { contractValidator } from '../../server/relay/start-relay.js';
-import { accept, faultDestination, sleep, waitFor } from '../support/relay.js';
+import { accept, fail, faultDestination, sleep, waitFor } from '../support/relay.js';
 
 const validate = contractValidator();
 const cleanups: (() => Promise<void>)[] = [];
@@ -29,7 +29,7 @@ const message = (mid: string): NewEvent => ({
   dedupeKey: mid,
 });
 
-async function rig(destination: Partial<Destination>, answer: (n: number, res: Parameters<typeof accept>[0]) => void = (_n, res) => void accept(res)) {
+async function rig(destination: Partial<Destination>, answer: (n: number, res: Parameters<typeof accept>[0]) => void = (_n, res) => void accept(res), options: Partial<ForwarderOptions> = {}) {
   const dest = await faultDestination(answer);
   const file = join(mkdtempSync(join(tmpdir(), 'ipk-forwarder-')), 'inbox.sqlite');
   const inbox = new SqliteInbox({ file });
@@ -37,7 +37,7 @@ async function rig(destination: Partial<Destination>, answer: (n: number, res: P
   const outbox = new SqliteOutbox(file, [d]);
   const lines: string[] = [];
   const logger = pino({ level: 'warn' }, { write: (l: string) => lines.push(l) });
-  const start = () => new Forwarder({ outbox, destinations: [d], validate, logger, pollMs: 20, retry: { baseMs: 10, capMs: 50 } });
+  const start = () => new Forwarder({ outbox, destinations: [d], validate, logger, pollMs: 20, retry: { baseMs: 10, capMs: 50 }, ...options });
   cleanups.push(async () => {
     await dest.close();
     await inbox.close();
@@ -47,7 +47,8 @@ async function rig(destination: Partial<Destination>, answer: (n: number, res: P
 
 describe('forwarder', () => {
   it('starts no more attempts a second than the rate limit, after a burst of one second worth', async () => {
-    const { dest, inbox, start, outbox } = await rig({ ratePerSecond: 4, concurrency: 16 });
+    // No poll to lean on: the lane looks again when its next token is due.
+    const { dest, inbox, start, outbox } = await rig({ ratePerSecond: 4, concurrency: 16 }, undefined, { pollMs: 3_600_000 });
     await inbox.append(Array.from({ length: 10 }, (_, i) => message(`rate-${i}`)), new Date());
     const forwarder = start();
     cleanups.push(() => forwarder.stop().then(() => outbox.close()));
@@ -118,5 +119,158 @@ describe('forwarder', () => {
     outbox.claim = claim;
     await sleep(50);
     expect((await outbox.list({ limit: 1 }))[0]!.state).not.toBe('dead');
+  });
+});
+
+/** Answers the requests it holds all at once when `n` are waiting, or after `ms`; remembers the most it held. */
+function gate(n: number, ms: number) {
+  const waiting: Parameters<typeof accept>[0][] = [];
+  let most = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const release = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    for (const res of waiting.splice(0)) accept(res);
+  };
+  return {
+    most: () => most,
+    answer: (_n: number, res: Parameters<typeof accept>[0]) => {
+      waiting.push(res);
+      most = Math.max(most, waiting.length);
+      if (waiting.length >= n) release();
+      else timer ??= setTimeout(release, ms);
+    },
+  };
+}
+
+describe('forwarder lanes', () => {
+  it('claims the next batch at once while each comes back full, so a backlog fills the concurrency without waiting on attempts', async () => {
+    const g = gate(6, 3000);
+    const { inbox, start, outbox } = await rig({ concurrency: 6 }, g.answer, { batch: 2, pollMs: 3_600_000 });
+    await inbox.append(Array.from({ length: 6 }, (_, i) => message(`batch-${i}`)), new Date());
+    const forwarder = start();
+    cleanups.push(() => forwarder.stop().then(() => outbox.close()));
+    await waitFor('6 delivered', async () => ((await outbox.list({ limit: 10, state: 'delivered' })).length === 6 ? true : undefined));
+    expect(g.most()).toBe(6);
+  });
+
+  it('never has more attempts in flight than the destination concurrency', async () => {
+    const g = gate(4, 400);
+    const { inbox, start, outbox } = await rig({ concurrency: 3 }, g.answer);
+    await inbox.append(Array.from({ length: 7 }, (_, i) => message(`conc-${i}`)), new Date());
+    const forwarder = start();
+    cleanups.push(() => forwarder.stop().then(() => outbox.close()));
+    await waitFor('7 delivered', async () => ((await outbox.list({ limit: 10, state: 'delivered' })).length === 7 ? true : undefined));
+    expect(g.most()).toBe(3);
+  });
+
+  it('looks for new events when woken, not only on its poll, and claims nothing once stopped', async () => {
+    const { dest, inbox, start, outbox } = await rig({}, undefined, { pollMs: 3_600_000 });
+    const forwarder = start();
+    await sleep(100); // its first look, at start, has found nothing
+    await inbox.append([message('woken')], new Date());
+    await sleep(600);
+    expect(dest.received).toHaveLength(0);
+    forwarder.wake();
+    await waitFor('delivered', async () => ((await outbox.list({ limit: 1 }))[0]!.state === 'delivered' ? true : undefined));
+    await forwarder.stop();
+    await inbox.append([message('after stop')], new Date());
+    forwarder.wake();
+    await sleep(200);
+    expect(dest.received).toHaveLength(1);
+    expect((await outbox.list({ limit: 1 }))[0]).toMatchObject({ state: 'pending', attempts: 0 });
+    await outbox.close();
+  });
+
+  it('runs a lane for each enabled destination only', async () => {
+    const { outbox } = await rig({});
+    const d: Destination = { id: 'd', channel: 'a', url: 'http://127.0.0.1:9/', enabled: true, timeoutMs: 1000, maxAgeMs: 1000, concurrency: 1 };
+    const forwarder = new Forwarder({ outbox, destinations: [d, { ...d, id: 'off', enabled: false }], validate, logger: pino({ level: 'silent' }), pollMs: 3_600_000 });
+    await forwarder.stop();
+    await outbox.close();
+    expect(forwarder.circuits()).toEqual({ d: 'closed' });
+  });
+
+  it('leases an attempt past its timeout and records its outcome with the clock, randomness and retry policy it is given', async () => {
+    let release: (() => void) | undefined;
+    const { inbox, start, outbox, lines } = await rig({ timeoutMs: 2000 }, (_n, res) => void (release = () => fail(res, 503, 'later')), {
+      now: () => T,
+      random: () => 0.5,
+      retry: { baseMs: 100, capMs: 100 },
+    });
+    await inbox.append([message('clock')], new Date());
+    const T = Date.now() + 1000;
+    const forwarder = start();
+    cleanups.push(() => forwarder.stop().then(() => outbox.close()));
+    const [inFlight] = await waitFor('in flight', async () => (release ? outbox.list({ limit: 1 }) : undefined));
+    expect(inFlight).toMatchObject({ state: 'pending', attempts: 1, nextAttemptAt: new Date(T + 2000 + 5000).toISOString() });
+    release!();
+    const [row] = await waitFor('retrying', async () => {
+      const rows = await outbox.list({ limit: 1, state: 'retrying' });
+      return rows.length ? rows : undefined;
+    });
+    // Full jitter at 0.5 of a 100 ms ceiling; the fixed clock keeps it from being due again.
+    expect(row).toMatchObject({ lastStatus: 503, lastError: '503: later', nextAttemptAt: new Date(T + 50).toISOString() });
+    expect(row!.recentAttempts).toEqual([{ at: new Date(T).toISOString(), status: 503, latencyMs: expect.any(Number), error: '503: later' }]);
+    expect(lines).toEqual([]);
+  });
+
+  it('logs an event that dies, with its destination and reason', async () => {
+    const { inbox, start, outbox, lines } = await rig({}, (_n, res) => void fail(res, 400, 'no'));
+    await inbox.append([message('refused')], new Date());
+    const forwarder = start();
+    cleanups.push(() => forwarder.stop().then(() => outbox.close()));
+    await waitFor('logged', () => (lines.length ? true : undefined));
+    expect(JSON.parse(lines[0]!)).toMatchObject({ msg: 'relay: event dead', destination: 'd', eventId: 1, reason: 'refused with 400: no' });
+    expect((await outbox.list({ limit: 1 }))[0]).toMatchObject({ state: 'dead', lastStatus: 400, nextAttemptAt: null });
+  });
+});
+
+describe('forwarder rate limit and idling', () => {
+  const delivered = async (outbox: SqliteOutbox) => (await outbox.list({ limit: 50, state: 'delivered' })).length;
+  const exactly = async (outbox: SqliteOutbox, n: number) => {
+    await waitFor(`${n} delivered`, async () => ((await delivered(outbox)) >= n ? true : undefined));
+    await sleep(300); // and no more, while the clock stands still
+    expect(await delivered(outbox)).toBe(n);
+  };
+
+  it('spends a burst of one second worth, then refills at the rate as its clock moves, saving up one second at most', async () => {
+    let t = Date.now();
+    const { inbox, start, outbox } = await rig({ ratePerSecond: 4, concurrency: 16 }, undefined, { now: () => t, pollMs: 50 });
+    await inbox.append(Array.from({ length: 12 }, (_, i) => message(`bucket-${i}`)), new Date());
+    const forwarder = start();
+    cleanups.push(() => forwarder.stop().then(() => outbox.close()));
+    await exactly(outbox, 4);
+    t += 500;
+    await exactly(outbox, 6);
+    t += 60_000;
+    await exactly(outbox, 10);
+  });
+
+  it('starts with one token under a rate below one a second', async () => {
+    const t = Date.now();
+    const { inbox, start, outbox } = await rig({ ratePerSecond: 0.5 }, undefined, { now: () => t, pollMs: 50 });
+    await inbox.append([message('slow-1'), message('slow-2')], new Date());
+    const forwarder = start();
+    cleanups.push(() => forwarder.stop().then(() => outbox.close()));
+    await exactly(outbox, 1);
+  });
+
+  it('does not spin while its concurrency is full, with or without a rate limit', async () => {
+    for (const ratePerSecond of [undefined, 100]) {
+      const { inbox, start, outbox } = await rig({ concurrency: 1, ratePerSecond }, (_n, res) => void setTimeout(() => accept(res), 400), { pollMs: 3_600_000 });
+      let looks = 0;
+      const paused = outbox.paused.bind(outbox);
+      outbox.paused = (id) => {
+        looks++;
+        return paused(id);
+      };
+      await inbox.append([message('one'), message('two')], new Date());
+      const forwarder = start();
+      cleanups.push(() => forwarder.stop().then(() => outbox.close()));
+      await waitFor('2 delivered', async () => ((await delivered(outbox)) === 2 ? true : undefined));
+      // A look at start, one after each claim and each finished attempt: a handful, not one a millisecond.
+      expect(looks, String(ratePerSecond)).toBeLessThan(20);
+    }
   });
 });

@@ -300,3 +300,52 @@ describe('PostgreSQL outbox shared by instances', () => {
     expect(await wrapped.ready()).toBe(false);
   });
 });
+
+describe.each(stores)('$name outbox, listing and replay', ({ store }) => {
+  it('lists the five newest attempts of a forward, newest first', async () => {
+    const { inbox, outbox } = await store([dest('x')]);
+    await inbox.append([ev('a', 'm1')], new Date());
+    for (let i = 1; i <= 6; i++) await outbox.record([{ eventId: 1, destination: 'x', at: i * 1000, status: 500, latencyMs: i, error: `try ${i}`, state: 'retrying', nextAt: i * 1000 + 1 }]);
+    const [row] = await outbox.list({ limit: 1 });
+    expect(row!.recentAttempts.map((a) => a.error)).toEqual(['try 6', 'try 5', 'try 4', 'try 3', 'try 2']);
+    expect(row).toMatchObject({ state: 'retrying', nextAttemptAt: new Date(6001).toISOString(), lastError: 'try 6', lastStatus: 500 });
+  });
+
+  it('counts each destination own forwards, and dates only the open ones', async () => {
+    const { inbox, outbox } = await store([dest('x'), dest('y')]);
+    await inbox.append([ev('a', 'm1'), ev('a', 'm2')], new Date('2026-12-01T00:00:00Z'));
+    await outbox.record([
+      { eventId: 1, destination: 'x', at: 1, status: 200, latencyMs: 1, error: null, state: 'delivered', nextAt: 0 },
+      { eventId: 2, destination: 'x', at: 1, status: 401, latencyMs: 1, error: 'no', state: 'dead', nextAt: 0 },
+    ]);
+    expect(await outbox.status()).toEqual([
+      { id: 'x', channel: 'a', paused: false, counts: { pending: 0, retrying: 0, delivered: 1, dead: 1 }, oldestPendingAt: null },
+      { id: 'y', channel: 'a', paused: false, counts: { pending: 2, retrying: 0, delivered: 0, dead: 0 }, oldestPendingAt: '2026-12-01T00:00:00.000Z' },
+    ]);
+    expect((await outbox.list({ limit: 10, state: 'delivered' })).map((f) => [f.destination, f.nextAttemptAt])).toEqual([['x', null]]);
+  });
+
+  it('replays with a fresh maximum age: one event from now, the dead of a window from the time given', async () => {
+    const { inbox, outbox } = await store([dest('x'), dest('y')]);
+    const stored = new Date('2026-12-01T00:00:00Z');
+    await inbox.append([ev('a', 'm1'), ev('a', 'm2')], stored);
+    const dead = (eventId: number, destination: string) => ({ eventId, destination, at: 1, status: 401, latencyMs: 1, error: 'no', state: 'dead' as const, nextAt: 0 });
+    await outbox.record([dead(1, 'x'), dead(2, 'x'), dead(1, 'y')]);
+    expect(await outbox.replayDead({ destination: 'x', until: stored }, 5000)).toBe(0);
+    expect(await outbox.replayDead({ destination: 'x', since: new Date(stored.getTime() + 1) }, 5000)).toBe(0);
+    expect(await outbox.replayDead({ destination: 'x', since: stored, until: new Date(stored.getTime() + 1) }, 5000)).toBe(2);
+    const x = await outbox.list({ limit: 10, destination: 'x' });
+    expect(x.map((f) => [f.eventId, f.state, f.createdAt, f.nextAttemptAt])).toEqual([
+      ['2', 'pending', new Date(5000).toISOString(), new Date(0).toISOString()],
+      ['1', 'pending', new Date(5000).toISOString(), new Date(0).toISOString()],
+    ]);
+    const y1 = async () => (await outbox.list({ limit: 10, destination: 'y', before: 2 }))[0]!;
+    expect((await y1()).state).toBe('dead');
+    const before = Date.now();
+    expect(await outbox.replayEvent(1, 'y')).toBe(1);
+    const y = await y1();
+    expect(y!.state).toBe('pending');
+    expect(Date.parse(y!.createdAt)).toBeGreaterThanOrEqual(before);
+    expect(await outbox.replayDead({ destination: 'y' }, 5000)).toBe(0);
+  });
+});

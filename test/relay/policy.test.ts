@@ -1,9 +1,10 @@
 // The relay's decisions as pure functions: what an answer makes of a forward, backoff with full jitter,
 // Retry-After, the maximum age, the circuit breaker, and the bytes each attempt sends.
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Breaker } from '../../server/relay/breaker.js';
 import { deliveryBytes, signature } from '../../server/relay/delivery.js';
-import { backoffMs, decide, isAccepted, isFailure, retryAfterMs, type DecideContext, type SendResult } from '../../server/relay/policy.js';
+import { backoffMs, cut, decide, ERROR_KEEP, isAccepted, isFailure, retryAfterMs, type DecideContext, type SendResult } from '../../server/relay/policy.js';
 
 const ctx: DecideContext = { retry: 0, createdAt: 0, maxAgeMs: 3_600_000, now: 1000, random: 0.5, policy: { baseMs: 1000, capMs: 60_000 } };
 const answer = (status: number, body = '', retryAfter: string | null = null): SendResult => ({ status, body, retryAfter, latencyMs: 3 });
@@ -13,6 +14,7 @@ describe('decide', () => {
     expect(decide(answer(200, '{"resultMsg":"200"}'), ctx)).toEqual({ state: 'delivered' });
     expect(decide(answer(200, '{"resultMsg":"201"}'), ctx)).toMatchObject({ state: 'retrying', reason: expect.stringMatching(/^200 without/) });
     expect(decide(answer(204), ctx).state).toBe('retrying');
+    expect(decide(answer(201, '{"resultMsg":"200"}'), ctx).state).toBe('retrying');
     expect(isAccepted('not json')).toBe(false);
     expect(isAccepted('null')).toBe(false);
   });
@@ -35,9 +37,23 @@ describe('decide', () => {
     expect(retryAfterMs(new Date(0).toUTCString(), 5000)).toBe(0);
     expect(retryAfterMs('soon', 0)).toBeUndefined();
     expect(retryAfterMs(null, 0)).toBeUndefined();
+    expect(retryAfterMs(' 7 ', 0)).toBe(7000);
+    expect(retryAfterMs('x7', 0)).toBeUndefined();
+    expect(retryAfterMs('7x', 0)).toBeUndefined();
     expect(decide(answer(429, '', '30'), ctx)).toMatchObject({ state: 'retrying', at: 31_000 });
     expect(decide(answer(503, '', '99999'), { ...ctx, maxAgeMs: 1e9 })).toMatchObject({ at: 1000 + 3_600_000 });
     expect(decide(answer(503, '', '1'), { ...ctx, random: 0.99, policy: { baseMs: 10_000, capMs: 60_000 } })).toMatchObject({ at: 1000 + 9900 });
+    expect(decide(answer(503, '', '30'), { ...ctx, random: 0, policy: { ...ctx.policy, retryAfterMaxMs: 5000 } })).toMatchObject({ at: 1000 + 5000 });
+    expect(decide(answer(503, ''), { ...ctx, random: 0 })).toMatchObject({ at: 1000 });
+  });
+
+  it('keeps the start of a long answer in the reason, marked as cut', () => {
+    expect(cut('a'.repeat(ERROR_KEEP))).toBe('a'.repeat(ERROR_KEEP));
+    expect(cut('a'.repeat(ERROR_KEEP + 1))).toBe(`${'a'.repeat(ERROR_KEEP)}…`);
+    const long = 'b'.repeat(ERROR_KEEP + 10);
+    expect(decide(answer(500, long), ctx)).toMatchObject({ reason: `500: ${'b'.repeat(ERROR_KEEP)}…` });
+    expect(decide(answer(200, long), ctx)).toMatchObject({ reason: `200 without the contract's body: ${'b'.repeat(ERROR_KEEP)}…` });
+    expect(decide(answer(400, long), ctx)).toMatchObject({ state: 'dead', reason: `refused with 400: ${'b'.repeat(ERROR_KEEP)}…` });
   });
 
   it('makes the event dead once the next attempt would fall past the maximum age', () => {
@@ -51,6 +67,9 @@ describe('decide', () => {
     expect(isFailure(answer(401), decide(answer(401), ctx))).toBe(false);
     const e: SendResult = { error: 'x', latencyMs: 1 };
     expect(isFailure(e, decide(e, { ...ctx, maxAgeMs: 0 }))).toBe(true);
+    expect(isFailure(e, decide(e, ctx))).toBe(true);
+    const ok = answer(200, '{"resultMsg":"200"}');
+    expect(isFailure(ok, decide(ok, ctx))).toBe(false);
   });
 });
 
@@ -76,6 +95,29 @@ describe('breaker', () => {
     expect(b.state).toBe('closed');
     expect(b.admit(5, 401)).toBe(5);
   });
+
+  it('times the next probe from the last one, not from its failure, and probes again after closing and opening', () => {
+    const b = new Breaker({ threshold: 1, intervalMs: 100 });
+    b.failure(0);
+    expect(b.admit(5, 100)).toBe(1);
+    b.failure(190); // the probe failed late: the next one is still due 100 ms after it started
+    expect(b.admit(5, 200)).toBe(1);
+    b.success();
+    b.failure(300);
+    expect(b.admit(5, 399)).toBe(0);
+    expect(b.admit(5, 400)).toBe(1);
+    expect(b.admit(5, 600)).toBe(0); // that probe outlasts the interval: still one at a time
+  });
+
+  it('opens after five failures in a row by default, and probes every 30 s', () => {
+    const b = new Breaker();
+    for (let i = 0; i < 4; i++) b.failure(0);
+    expect(b.state).toBe('closed');
+    b.failure(0);
+    expect(b.state).toBe('open');
+    expect(b.admit(5, 29_999)).toBe(0);
+    expect(b.admit(5, 30_000)).toBe(1);
+  });
 });
 
 describe('delivery bytes', () => {
@@ -85,11 +127,19 @@ describe('delivery bytes', () => {
     const a = deliveryBytes(stored);
     expect(a.equals(deliveryBytes({ ...stored }))).toBe(true);
     expect(a.toString()).toBe(`{"object":"instagram","entry":[{"id":"178","time":1732519200123,"messaging":[${stored.eventJson}]}]}`);
-    expect(signature('s', a)).toMatch(/^sha256=[0-9a-f]{64}$/);
+    expect(signature('s', a)).toBe(`sha256=${createHmac('sha256', 's').update(a).digest('hex')}`);
   });
 
   it('puts a field change in changes, and fills a missing entry id and time', () => {
     const b = JSON.parse(deliveryBytes({ entryId: null, entryTime: null, eventJson: '{"field":"comments","value":{}}' }).toString());
     expect(b.entry[0]).toEqual({ id: '', time: 0, changes: [{ field: 'comments', value: {} }] });
+  });
+
+  it('sends in messaging whatever is not exactly a field change: no value, no field, or a sender', () => {
+    const list = (eventJson: string) => Object.keys(JSON.parse(deliveryBytes({ entryId: '1', entryTime: 2, eventJson }).toString()).entry[0]).at(-1);
+    expect(list('{"field":"comments","value":{}}')).toBe('changes');
+    expect(list('{"field":"comments"}')).toBe('messaging');
+    expect(list('{"value":{}}')).toBe('messaging');
+    expect(list('{"field":"comments","value":{},"sender":{"id":"1"}}')).toBe('messaging');
   });
 });
