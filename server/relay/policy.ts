@@ -89,6 +89,10 @@ export function decide(result: SendResult, ctx: DecideContext): Decision {
   return { state: 'retrying', at, reason };
 }
 
-/** True when the answer says the destination is unwell (counts toward opening its circuit). */
-// Stryker disable next-line ConditionalExpression: decide never delivers an error, so an error not retrying is dead
-export const isFailure = (result: SendResult, decision: Decision) => decision.state === 'retrying' || ('error' in result && decision.state === 'dead');
+/**
+ * True when the answer says the destination is unwell (counts toward opening its circuit): anything
+ * retried, and anything given up at the maximum age (a 503 then is as unwell as a reset). A refusal is
+ * the receiver judging these bytes, not being down.
+ */
+export const isFailure = (result: SendResult, decision: Decision) =>
+  decision.state === 'retrying' || (decision.state === 'dead' && !('status' in result && REFUSALS.has(result.status)));

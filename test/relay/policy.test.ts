@@ -61,12 +61,15 @@ describe('decide', () => {
     expect(decide(answer(500, 'down'), { ...ctx, maxAgeMs: 1500 }).state).toBe('retrying');
   });
 
-  it('counts retried answers and given-up network errors as failures, refusals and deliveries not', () => {
+  it('counts retried answers and anything given up at the maximum age as failures, refusals and deliveries not', () => {
     const r = answer(500);
     expect(isFailure(r, decide(r, ctx))).toBe(true);
     expect(isFailure(answer(401), decide(answer(401), ctx))).toBe(false);
     const e: SendResult = { error: 'x', latencyMs: 1 };
     expect(isFailure(e, decide(e, { ...ctx, maxAgeMs: 0 }))).toBe(true);
+    // A 5xx that ends the forward at the maximum age counts as a failure too, as the reset above does.
+    expect(isFailure(answer(503), decide(answer(503), { ...ctx, maxAgeMs: 0 }))).toBe(true);
+    expect(isFailure(answer(401), decide(answer(401), { ...ctx, maxAgeMs: 0 }))).toBe(false);
     expect(isFailure(e, decide(e, ctx))).toBe(true);
     const ok = answer(200, '{"resultMsg":"200"}');
     expect(isFailure(ok, decide(ok, ctx))).toBe(false);
