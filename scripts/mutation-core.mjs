@@ -27,4 +27,5 @@ export const core = [
   'server/relay/sender.ts',
   'server/relay/forwarder.ts',
   'server/relay/sqlite-outbox.ts',
+  'server/relay/forward-view.ts',
 ];

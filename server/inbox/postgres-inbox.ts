@@ -15,6 +15,7 @@ import { classifyEvent } from '../events/classify.js';
 import { TurnBatch, type BatchObserver } from './turn-batch.js';
 import { StoreUnavailableError, type AppendResult, type Inbox, type ListQuery, type NewEvent } from './inbox.js';
 import { keyDigest } from './key-digest.js';
+import { inTransaction } from './pg-transaction.js';
 import { MIGRATIONS } from './postgres-migrations.js';
 import { OPEN_STATES } from './postgres-relay-schema.js';
 import { pgText, PostgresReads } from './postgres-reads.js';
@@ -129,19 +130,8 @@ export class PostgresInbox implements Inbox {
     });
   }
 
-  /** Runs `work` in one transaction on a connection of its own: committed if it returns, else rolled back. */
-  private async inTransaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await work(client);
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+  private inTransaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+    return inTransaction(this.pool, work);
   }
 
 

@@ -15,12 +15,12 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { StoreUnavailableError } from '../inbox/inbox.js';
+import { inTransaction } from '../inbox/pg-transaction.js';
 import { OPEN_STATES } from '../inbox/postgres-relay-schema.js';
+import { countsOf, forwardView, iso, RECENT_ATTEMPTS, type StoredAttempt, type StoredForward } from './forward-view.js';
 import type { Destination } from './destinations.js';
-import type { Attempt, AttemptRecord, ClaimedForward, DestinationStatus, ForwardQuery, ForwardState, ForwardView, Outbox, ReplayQuery } from './outbox.js';
+import type { AttemptRecord, ClaimedForward, DestinationStatus, ForwardQuery, ForwardState, ForwardView, Outbox, ReplayQuery } from './outbox.js';
 
-/** Attempts shown per forward in the listing (the log keeps all of them). */
-const RECENT_ATTEMPTS = 5;
 
 export interface PostgresOutboxOptions {
   connectionString: string;
@@ -32,20 +32,7 @@ export interface PostgresOutboxOptions {
   onIdleError?: (err: Error) => void;
 }
 
-interface ForwardRow {
-  destination: string;
-  event_id: string;
-  state: ForwardState;
-  created_at: string;
-  next_at: string;
-  attempts: number;
-  last_status: number | null;
-  last_error: string | null;
-  channel: string;
-  recent: { at: string; status: number | null; latency_ms: number; error: string | null }[];
-}
-
-const iso = (ms: number | string) => new Date(Number(ms)).toISOString();
+type ForwardRow = StoredForward & { recent: StoredAttempt[] };
 
 export class PostgresOutbox implements Outbox {
   private readonly pool: pg.Pool;
@@ -77,7 +64,7 @@ export class PostgresOutbox implements Outbox {
   private async sync(): Promise<void> {
     await this.options.ensureSchema();
     const { destinations } = this.options;
-    await this.inTransaction(async (client) => {
+    await inTransaction(this.pool, async (client) => {
       const ids = destinations.map((d) => d.id);
       await client.query(
         `UPDATE relay_forwards SET state = 'dead', last_error = 'the destination was removed from the configuration'
@@ -91,20 +78,6 @@ export class PostgresOutbox implements Outbox {
         [ids, destinations.map((d) => d.channel), destinations.map((d) => d.enabled)],
       );
     });
-  }
-
-  private async inTransaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await work(client);
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
   }
 
   private async query<R extends pg.QueryResultRow>(text: string, values: unknown[], name?: string): Promise<R[]> {
@@ -204,18 +177,7 @@ export class PostgresOutbox implements Outbox {
         ORDER BY f.event_id DESC, f.destination LIMIT $5`,
       [query.state ?? null, query.destination ?? null, query.channel ?? null, query.before ?? null, query.limit, query.eventIds ?? null],
     );
-    return rows.map((r) => ({
-      eventId: r.event_id,
-      channel: r.channel,
-      destination: r.destination,
-      state: r.state,
-      attempts: r.attempts,
-      createdAt: iso(r.created_at),
-      nextAttemptAt: r.state === 'pending' || r.state === 'retrying' ? iso(r.next_at) : null,
-      lastStatus: r.last_status,
-      lastError: r.last_error,
-      recentAttempts: r.recent.map((a): Attempt => ({ at: iso(a.at), status: a.status, latencyMs: a.latency_ms, error: a.error })),
-    }));
+    return rows.map((r) => forwardView(r, r.recent));
   }
 
   async status(): Promise<DestinationStatus[]> {
@@ -228,9 +190,7 @@ export class PostgresOutbox implements Outbox {
       this.query<{ destination: string; state: ForwardState; n: string }>('SELECT destination, state, COUNT(*) AS n FROM relay_forwards GROUP BY destination, state', []),
     ]);
     return destinations.map((d) => {
-      const c: Record<ForwardState, number> = { pending: 0, retrying: 0, delivered: 0, dead: 0 };
-      for (const row of counts) if (row.destination === d.id) c[row.state] = Number(row.n);
-      return { id: d.id, channel: d.channel, paused: d.paused, counts: c, oldestPendingAt: d.oldest === null ? null : iso(d.oldest) };
+      return { id: d.id, channel: d.channel, paused: d.paused, counts: countsOf(counts, d.id), oldestPendingAt: d.oldest === null ? null : iso(d.oldest) };
     });
   }
 

@@ -7,6 +7,7 @@
 import type Database from 'better-sqlite3';
 import { openDatabase } from '../inbox/sqlite-schema.js';
 import type { Destination } from './destinations.js';
+import { countsOf, forwardView, iso, RECENT_ATTEMPTS, type StoredAttempt, type StoredForward } from './forward-view.js';
 import type { AttemptRecord, ClaimedForward, DestinationStatus, ForwardQuery, ForwardState, ForwardView, Outbox, ReplayQuery } from './outbox.js';
 
 const OPEN = "state IN ('pending', 'retrying')";
@@ -39,22 +40,6 @@ CREATE TRIGGER IF NOT EXISTS relay_forget AFTER DELETE ON events BEGIN
   DELETE FROM relay_attempts WHERE event_id = OLD.id;
 END;`;
 
-/** Attempts kept per forward in the listing (the log keeps all of them). */
-const RECENT_ATTEMPTS = 5;
-
-interface ForwardRow {
-  destination: string;
-  event_id: number;
-  state: ForwardState;
-  created_at: number;
-  next_at: number;
-  attempts: number;
-  last_status: number | null;
-  last_error: string | null;
-  channel: string;
-}
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /** True when the file already holds the relay's tables (a server that once had destinations). */
 export function hasRelaySchema(db: Database.Database): boolean {
@@ -179,33 +164,15 @@ export class SqliteOutbox implements Outbox {
     }
     const sql = `SELECT f.*, e.channel FROM relay_forwards f JOIN events e ON e.id = f.event_id
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY f.event_id DESC, f.destination LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...args, query.limit) as ForwardRow[];
-    return rows.map((r) => ({
-      eventId: String(r.event_id),
-      channel: r.channel,
-      destination: r.destination,
-      state: r.state,
-      attempts: r.attempts,
-      createdAt: iso(r.created_at),
-      nextAttemptAt: r.state === 'pending' || r.state === 'retrying' ? iso(r.next_at) : null,
-      lastStatus: r.last_status,
-      lastError: r.last_error,
-      recentAttempts: (this.statements.recent!.all(r.destination, r.event_id, RECENT_ATTEMPTS) as { at: number; status: number | null; latency_ms: number; error: string | null }[]).map((a) => ({
-        at: iso(a.at),
-        status: a.status,
-        latencyMs: a.latency_ms,
-        error: a.error,
-      })),
-    }));
+    const rows = this.db.prepare(sql).all(...args, query.limit) as StoredForward[];
+    return rows.map((r) => forwardView(r, this.statements.recent!.all(r.destination, r.event_id, RECENT_ATTEMPTS) as StoredAttempt[]));
   }
 
   async status(): Promise<DestinationStatus[]> {
     const counts = this.statements.counts!.all() as { destination: string; state: ForwardState; n: number }[];
     return (this.statements.destinations!.all() as { id: string; channel: string; paused: number }[]).map((d) => {
-      const c: Record<ForwardState, number> = { pending: 0, retrying: 0, delivered: 0, dead: 0 };
-      for (const row of counts) if (row.destination === d.id) c[row.state] = row.n;
       const { at } = this.statements.oldest!.get(d.id) as { at: number | null };
-      return { id: d.id, channel: d.channel, paused: d.paused === 1, counts: c, oldestPendingAt: at === null ? null : iso(at) };
+      return { id: d.id, channel: d.channel, paused: d.paused === 1, counts: countsOf(counts, d.id), oldestPendingAt: at === null ? null : iso(at) };
     });
   }
 

@@ -1,0 +1,49 @@
+// How a stored forward and its attempts read in the API: one mapping for both outboxes, whose rows
+// carry the same columns (times in ms since the epoch, ids as numbers or PostgreSQL's bigint text).
+import type { Attempt, ForwardState, ForwardView } from './outbox.js';
+
+/** Attempts shown per forward in the listing (the log keeps all of them). */
+export const RECENT_ATTEMPTS = 5;
+
+export interface StoredForward {
+  destination: string;
+  event_id: number | string;
+  state: ForwardState;
+  created_at: number | string;
+  next_at: number | string;
+  attempts: number;
+  last_status: number | null;
+  last_error: string | null;
+  channel: string;
+}
+
+export interface StoredAttempt {
+  at: number | string;
+  status: number | null;
+  latency_ms: number;
+  error: string | null;
+}
+
+export const iso = (ms: number | string) => new Date(Number(ms)).toISOString();
+
+export function forwardView(r: StoredForward, recent: StoredAttempt[]): ForwardView {
+  return {
+    eventId: String(r.event_id),
+    channel: r.channel,
+    destination: r.destination,
+    state: r.state,
+    attempts: r.attempts,
+    createdAt: iso(r.created_at),
+    nextAttemptAt: r.state === 'pending' || r.state === 'retrying' ? iso(r.next_at) : null,
+    lastStatus: r.last_status,
+    lastError: r.last_error,
+    recentAttempts: recent.map((a): Attempt => ({ at: iso(a.at), status: a.status, latencyMs: a.latency_ms, error: a.error })),
+  };
+}
+
+/** Each state's count for one destination, from (destination, state, n) rows; absent states are 0. */
+export function countsOf(rows: { destination: string; state: ForwardState; n: number | string }[], destination: string): Record<ForwardState, number> {
+  const c: Record<ForwardState, number> = { pending: 0, retrying: 0, delivered: 0, dead: 0 };
+  for (const row of rows) if (row.destination === destination) c[row.state] = Number(row.n);
+  return c;
+}
