@@ -278,8 +278,9 @@ export interface paths {
         /**
          * Replay a destination's dead events (reference server only)
          * @description **Not part of the provider's API.** Makes every dead forward of the destination due now (only those of
-         *     events received in [`since`, `until`) when given), with a fresh maximum age. Each is sent again with
-         *     its original bytes, signed afresh. Guarded by the admin token. The request has no body.
+         *     events received in [`since`, `until`) when given), with a fresh maximum age. Each is sent again in the
+         *     delivery it travelled in, with its original bytes, signed afresh (a delivery with any event in the
+         *     range is replayed whole). Guarded by the admin token. The request has no body.
          */
         post: operations["replayRelayDestination"];
         delete?: never;
@@ -320,9 +321,11 @@ export interface paths {
         /**
          * Replay one event (reference server only)
          * @description **Not part of the provider's API.** Makes the event's forwards (to every destination, or to the one
-         *     named) due now with a fresh maximum age, whatever their state. Guarded by the admin token. The request
-         *     has no body. A replay while an attempt is in flight can send the event twice; the destination's
-         *     dedupe by `mid` absorbs it.
+         *     named) due now with a fresh maximum age, whatever their state. Each is sent again in the delivery it
+         *     travelled in, with its original bytes signed afresh, so the other events of that delivery are sent
+         *     again with it and counted in `replayed` (the destination's dedupe by `mid` absorbs them). Guarded by
+         *     the admin token. The request has no body. A replay while an attempt is in flight can send the event
+         *     twice; the dedupe absorbs that too.
          */
         post: operations["replayRelayEvent"];
         delete?: never;
@@ -899,7 +902,7 @@ export interface components {
          * @description One stored event's forwarding to one destination.
          */
         RelayForward: {
-            /** @description Attempts started so far. */
+            /** @description Attempts started so far (of the event's delivery). */
             attempts: number;
             /** @description The channel the event was stored for. */
             channel: string;
@@ -908,6 +911,14 @@ export interface components {
              * @description When forwarding started (the event's receipt, or its last replay); the maximum age counts from here.
              */
             createdAt: string;
+            /**
+             * @description The forwarded delivery the event travels in, named by its first event's `id`; null until its first
+             *     attempt. Under a backlog the relay sends several events of one account in one delivery (up to the
+             *     destination's `batch.maxEvents` and `batch.maxBytes`). The grouping is made at the first attempt and
+             *     kept: every retry and every replay sends the same events in the same bytes, and they share one state
+             *     and one attempt log.
+             */
+            deliveryId: string | null;
             /** @description The destination's ID from the configuration. */
             destination: string;
             /** @description The event's `id` in the inbox (`GET /inbox/messages`). */

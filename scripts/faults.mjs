@@ -103,7 +103,7 @@ const faults = [
   },
   {
     name: '(r2) a relay retry sends different bytes than the first attempt',
-    patches: [['server/relay/forwarder.ts', '    const bytes = deliveryBytes(forward);', "    const bytes = Buffer.from(`${deliveryBytes(forward).toString('utf8')}${' '.repeat(forward.attempts)}`);"]],
+    patches: [['server/relay/forwarder.ts', '    const bytes = deliveryBytes(delivery.events);', "    const bytes = Buffer.from(`${deliveryBytes(delivery.events).toString('utf8')}${' '.repeat(delivery.attempts)}`);"]],
     tests: ['test/relay/forwarding.test.ts'],
   },
   {

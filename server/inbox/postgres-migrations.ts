@@ -2,7 +2,7 @@
 // under an advisory lock.
 import type pg from 'pg';
 import { classifyEvent } from '../events/classify.js';
-import { RELAY_SCHEMA } from './postgres-relay-schema.js';
+import { RELAY_DELIVERIES, RELAY_SCHEMA } from './postgres-relay-schema.js';
 
 /** A schema change: SQL, or a function for what SQL alone cannot do (classifying stored events). */
 export type Migration = string | ((client: pg.PoolClient) => Promise<void>);
@@ -63,4 +63,6 @@ export const MIGRATIONS: Migration[] = [
   // The trigger is per statement over the rows it stored (ON CONFLICT's skipped rows are not in it):
   // one call and one join per batched INSERT, not one per event. Without destinations it inserts nothing.
   RELAY_SCHEMA,
+  // 6: the relay's forwarded deliveries: several events sent as one, grouped once and kept so.
+  RELAY_DELIVERIES,
 ];

@@ -60,3 +60,13 @@ END $$;
 DROP TRIGGER IF EXISTS relay_keep_pending ON inbox_events;
 CREATE TRIGGER relay_keep_pending BEFORE DELETE ON inbox_events
   FOR EACH ROW EXECUTE FUNCTION relay_keep_pending();`;
+
+/**
+ * Forwarded deliveries (relay/batching.ts): each forward's delivery, its first event's id, set at its
+ * first claim. Forwards already attempted become deliveries of their own, as they were sent, so their
+ * retries keep their bytes. Idempotent, like the schema above.
+ */
+export const RELAY_DELIVERIES = `
+ALTER TABLE relay_forwards ADD COLUMN IF NOT EXISTS delivery bigint;
+UPDATE relay_forwards SET delivery = event_id WHERE delivery IS NULL AND attempts > 0;
+CREATE INDEX IF NOT EXISTS relay_forwards_delivery ON relay_forwards (destination, delivery);`;

@@ -55,17 +55,19 @@ export function registerRelayMetrics(registry: Registry, source: RelayMetricsSou
 
 /** Seconds: an attempt's answer on loopback is milliseconds; a destination's timeout is 10 s by default. */
 const ATTEMPT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+/** Events per delivery: from one (no backlog) to the largest batch a destination allows (1 000). */
+const EVENTS_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000];
 /** Seconds from an event's receipt (or replay) to its delivery: sub-second normally, hours after an outage. */
 const LAG_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 21_600, 86_400];
 
 /**
- * Counts each attempt by destination and outcome, with its duration, and the lag from receipt to
- * delivery of each event delivered: the forwarder calls the observer returned (one increment each, no I/O).
+ * Counts each attempt by destination and outcome, with its duration and its number of events, and the
+ * lag from receipt to delivery of each event delivered: the forwarder calls the observer returned (one increment each, no I/O).
  */
 export function relayAttemptMetrics(registry: Registry, now: () => number = Date.now): AttemptObserver {
   const attempts = new Counter({
     name: 'ipk_relay_attempts_total',
-    help: 'Attempts to forward an event, by destination and what came of it: delivered, retrying (will be sent again) or dead.',
+    help: 'Attempts to forward a delivery (one or more events), by destination and what came of it: delivered, retrying (will be sent again) or dead.',
     labelNames: ['destination', 'outcome'],
     registers: [registry],
   });
@@ -83,9 +85,19 @@ export function relayAttemptMetrics(registry: Registry, now: () => number = Date
     buckets: LAG_BUCKETS,
     registers: [registry],
   });
-  return (record, createdAt) => {
+  const size = new Histogram({
+    name: 'ipk_relay_delivery_events',
+    help: 'Events per forwarded delivery attempted, per destination: 1 under light load, up to the destination batch.maxEvents under a backlog.',
+    labelNames: ['destination'],
+    buckets: EVENTS_BUCKETS,
+    registers: [registry],
+  });
+  return (record, delivery) => {
     attempts.labels(record.destination, record.state).inc();
     duration.labels(record.destination).observe(record.latencyMs / 1000);
-    if (record.state === 'delivered') lag.labels(record.destination).observe(Math.max(0, now() - createdAt) / 1000);
+    size.labels(record.destination).observe(delivery.events.length);
+    if (record.state !== 'delivered') return;
+    const at = now();
+    for (const e of delivery.events) lag.labels(record.destination).observe(Math.max(0, at - e.createdAt) / 1000);
   };
 }

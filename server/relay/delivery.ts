@@ -1,8 +1,8 @@
-// The bytes a forwarded delivery sends, built from the stored event alone (its JSON text spliced in as
-// stored, never re-serialised), so every attempt for the same event sends the very same bytes and the
+// The bytes a forwarded delivery sends, built from its stored events alone (their JSON text spliced in as
+// stored, never re-serialised), so every attempt of the same delivery sends the very same bytes and the
 // destination's dedupe by `mid` holds; and the signature over them.
 import { createHmac } from 'node:crypto';
-import type { ClaimedForward } from './outbox.js';
+import type { ClaimedEvent } from './outbox.js';
 
 /** An event that is a field change (`{field, value}`) travels in `changes`, every other in `messaging`. */
 function listOf(eventJson: string): 'changes' | 'messaging' {
@@ -10,11 +10,16 @@ function listOf(eventJson: string): 'changes' | 'messaging' {
   return 'field' in event && 'value' in event && !('sender' in event) ? 'changes' : 'messaging';
 }
 
-/** One event as a delivery of this contract: one entry, its account and time as Meta sent them. */
-export function deliveryBytes(f: Pick<ClaimedForward, 'entryId' | 'entryTime' | 'eventJson'>): Buffer {
-  const id = JSON.stringify(f.entryId ?? '');
-  const time = JSON.stringify(f.entryTime ?? 0);
-  return Buffer.from(`{"object":"instagram","entry":[{"id":${id},"time":${time},"${listOf(f.eventJson)}":[${f.eventJson}]}]}`);
+/** One event as an entry of this contract: its account and time as Meta sent them. */
+function entry(e: Pick<ClaimedEvent, 'entryId' | 'entryTime' | 'eventJson'>): string {
+  const id = JSON.stringify(e.entryId ?? '');
+  const time = JSON.stringify(e.entryTime ?? 0);
+  return `{"id":${id},"time":${time},"${listOf(e.eventJson)}":[${e.eventJson}]}`;
+}
+
+/** Events as one delivery of this contract: an entry each, in the order given (Meta batches the same way). */
+export function deliveryBytes(events: readonly Pick<ClaimedEvent, 'entryId' | 'entryTime' | 'eventJson'>[]): Buffer {
+  return Buffer.from(`{"object":"instagram","entry":[${events.map(entry).join(',')}]}`);
 }
 
 /** X-Hub-Signature-256's value for these bytes, as Meta signs. */

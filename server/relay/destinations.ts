@@ -19,9 +19,17 @@ export interface Destination {
   concurrency: number;
   /** Attempts started per second at most; undefined is unlimited. */
   ratePerSecond?: number;
+  /** Events of one account sent in one delivery at most (1: one event per delivery). */
+  maxEvents: number;
+  /** A delivery's body grows to this many bytes at most (an event larger than this still travels, alone). */
+  maxBytes: number;
 }
 
-export const DESTINATION_DEFAULTS = { timeoutMs: 10_000, maxAgeMs: 72 * 3_600_000, concurrency: 4 } as const;
+/**
+ * Batches of up to 100 events and 256 KiB: a backlog drains in a hundredth of the deliveries, well
+ * inside the 1 MiB a receiver of this contract takes by default (the reference server's body limit).
+ */
+export const DESTINATION_DEFAULTS = { timeoutMs: 10_000, maxAgeMs: 72 * 3_600_000, concurrency: 4, maxEvents: 100, maxBytes: 256 * 1024 } as const;
 
 const duration = {
   oneOf: [
@@ -45,6 +53,14 @@ export function destinationSchema(secret: object): object {
       maxAge: duration,
       concurrency: { type: 'integer', minimum: 1, maximum: 256 },
       rate: { type: 'number', exclusiveMinimum: 0, maximum: 100_000 },
+      batch: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          maxEvents: { type: 'integer', minimum: 1, maximum: 1000 },
+          maxBytes: { type: 'integer', minimum: 1024, maximum: 16 * 1024 * 1024 },
+        },
+      },
     },
   };
 }
@@ -84,6 +100,7 @@ export interface RawDestination {
   maxAge?: number | string;
   concurrency?: number;
   rate?: number;
+  batch?: { maxEvents?: number; maxBytes?: number };
 }
 
 /** A schema-checked destination with its defaults; throws Error naming the problem (the caller adds where). */
@@ -100,5 +117,7 @@ export function toDestination(raw: RawDestination, channel: string, index: numbe
     maxAgeMs: raw.maxAge === undefined ? DESTINATION_DEFAULTS.maxAgeMs : durationMs(raw.maxAge),
     concurrency: raw.concurrency ?? DESTINATION_DEFAULTS.concurrency,
     ratePerSecond: raw.rate,
+    maxEvents: raw.batch?.maxEvents ?? DESTINATION_DEFAULTS.maxEvents,
+    maxBytes: raw.batch?.maxBytes ?? DESTINATION_DEFAULTS.maxBytes,
   };
 }

@@ -14,6 +14,8 @@ export interface StoredForward {
   attempts: number;
   last_status: number | null;
   last_error: string | null;
+  /** The delivery it travels in (its first event's id); null before its first claim. */
+  delivery: number | string | null;
   channel: string;
 }
 
@@ -29,6 +31,7 @@ export const iso = (ms: number | string) => new Date(Number(ms)).toISOString();
 export function forwardView(r: StoredForward, recent: StoredAttempt[]): ForwardView {
   return {
     eventId: String(r.event_id),
+    deliveryId: r.delivery === null ? null : String(r.delivery),
     channel: r.channel,
     destination: r.destination,
     state: r.state,

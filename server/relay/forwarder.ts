@@ -1,11 +1,12 @@
 // The forwarding loop: one lane per enabled destination, independent of the others. Each tick takes
-// what its room allows (concurrency, rate limit, circuit breaker) from the outbox, oldest first, in
-// batches (a backlog is never read whole), leases it, sends it, and records the outcome durably.
+// the deliveries its room allows (concurrency, rate limit and circuit breaker count deliveries, not
+// events) from the outbox, oldest first (a backlog is never read whole), leases them, sends them, and
+// records the outcome durably.
 import type { Logger } from 'pino';
 import { Breaker, DEFAULT_BREAKER, type BreakerOptions } from './breaker.js';
 import { deliveryBytes } from './delivery.js';
 import type { Destination } from './destinations.js';
-import type { AttemptRecord, ClaimedForward, Outbox } from './outbox.js';
+import type { AttemptRecord, ClaimedDelivery, Outbox } from './outbox.js';
 import { cut, decide, DEFAULT_RETRY, isFailure, type RetryPolicy } from './policy.js';
 import { send as httpSend, type Send } from './sender.js';
 
@@ -20,7 +21,7 @@ export interface ForwarderOptions {
   send?: Send;
   /** How often an idle lane looks for due forwards (default 250 ms); a stored event wakes it at once. */
   pollMs?: number;
-  /** Most forwards claimed per tick (default 64). */
+  /** Most deliveries claimed per tick (default 64). */
   batch?: number;
   retry?: RetryPolicy;
   breaker?: BreakerOptions;
@@ -30,8 +31,8 @@ export interface ForwarderOptions {
   observe?: AttemptObserver;
 }
 
-/** Sees each attempt: its record, and when forwarding of its event started (for the end-to-end lag). */
-export type AttemptObserver = (record: AttemptRecord, createdAt: number) => void;
+/** Sees each attempt: its record, and the delivery it was (its events, each with when its forwarding started). */
+export type AttemptObserver = (record: AttemptRecord, delivery: ClaimedDelivery) => void;
 
 /** A claimed forward stays leased this long past its timeout, so a crash mid-send makes it due again. */
 const LEASE_MARGIN_MS = 5000;
@@ -127,12 +128,12 @@ export class Forwarder {
     }
     const room = lane.breaker.admit(wanted, now);
     if (room === 0) return;
-    const claimed = await this.options.outbox.claim(d.id, now, now + d.timeoutMs + LEASE_MARGIN_MS, room);
+    const claimed = await this.options.outbox.claim(d.id, now, now + d.timeoutMs + LEASE_MARGIN_MS, room, { maxEvents: d.maxEvents, maxBytes: d.maxBytes });
     if (claimed.length === 0) lane.breaker.neutral();
     lane.tokens -= claimed.length;
-    for (const forward of claimed) {
+    for (const delivery of claimed) {
       lane.inflight++;
-      const p = this.attempt(lane, forward).finally(() => {
+      const p = this.attempt(lane, delivery).finally(() => {
         lane.inflight--;
         this.running.delete(p);
         void this.tick(lane);
@@ -148,10 +149,10 @@ export class Forwarder {
     lane.timer.unref();
   }
 
-  private async attempt(lane: Lane, forward: ClaimedForward): Promise<void> {
+  private async attempt(lane: Lane, delivery: ClaimedDelivery): Promise<void> {
     const d = lane.destination;
-    const bytes = deliveryBytes(forward);
-    const base = { eventId: forward.eventId, destination: d.id, lease: forward.lease };
+    const bytes = deliveryBytes(delivery.events);
+    const base = { delivery: delivery.id, destination: d.id, lease: delivery.lease };
     const problem = this.options.validate(JSON.parse(bytes.toString('utf8')));
     let record: AttemptRecord;
     if (problem) {
@@ -161,7 +162,7 @@ export class Forwarder {
       const at = this.now();
       const result = await (this.options.send ?? httpSend)(d, bytes);
       const now = this.now();
-      const decision = decide(result, { retry: forward.attempts, createdAt: forward.createdAt, maxAgeMs: d.maxAgeMs, now, random: (this.options.random ?? Math.random)(), policy: this.options.retry ?? DEFAULT_RETRY });
+      const decision = decide(result, { retry: delivery.attempts, createdAt: delivery.createdAt, maxAgeMs: d.maxAgeMs, now, random: (this.options.random ?? Math.random)(), policy: this.options.retry ?? DEFAULT_RETRY });
       if (isFailure(result, decision)) lane.breaker.failure(now);
       else lane.breaker.success();
       record = {
@@ -173,9 +174,9 @@ export class Forwarder {
         state: decision.state,
         nextAt: decision.state === 'retrying' ? decision.at : 0,
       };
-      if (decision.state === 'dead') this.options.logger.warn({ destination: d.id, eventId: forward.eventId, reason: decision.reason }, 'relay: event dead');
+      if (decision.state === 'dead') this.options.logger.warn({ destination: d.id, eventIds: delivery.events.map((e) => e.eventId), reason: decision.reason }, 'relay: delivery dead');
     }
-    this.options.observe?.(record, forward.createdAt);
+    this.options.observe?.(record, delivery);
     await this.record(record);
   }
 

@@ -2,27 +2,43 @@
 // written by the store in the same transaction as the event), their attempts, and each destination's
 // pause switch. The forwarder, the API and retention see it only through this interface.
 
+import type { DeliveryShape } from './batching.js';
+
 export type ForwardState = 'pending' | 'retrying' | 'delivered' | 'dead';
 
-/** An event claimed for one attempt, with what the delivery is built from. */
-export interface ClaimedForward {
+/** One event of a claimed delivery, with what its entry is built from. */
+export interface ClaimedEvent {
   eventId: number;
-  destination: string;
-  /** When the forwarding started (ms since the epoch): the event's receipt, or its last replay. */
-  createdAt: number;
-  /** Attempts made before this one. */
-  attempts: number;
   entryId: string | null;
   entryTime: number | null;
   /** The stored event's JSON text, exactly as stored: the same bytes on every attempt. */
   eventJson: string;
+  /** When its forwarding started (ms since the epoch): its receipt, or its last replay. */
+  createdAt: number;
+}
+
+/**
+ * A forwarded delivery claimed for one attempt: one or more events of one account, grouped at their
+ * first claim and stored so, so every attempt and every replay sends the same events in the same bytes.
+ */
+export interface ClaimedDelivery {
+  /** The delivery's id: its first event's id. */
+  id: number;
+  destination: string;
+  /** The oldest event's start: the delivery is dead when that one reaches the maximum age. */
+  createdAt: number;
+  /** Attempts made before this one. */
+  attempts: number;
+  /** Oldest first. */
+  events: ClaimedEvent[];
   /** The claim's token, where the store shares forwards between instances (PostgreSQL). */
   lease?: string;
 }
 
-/** One attempt's outcome and what it makes of the forward. */
+/** One attempt's outcome and what it makes of every forward in the delivery. */
 export interface AttemptRecord {
-  eventId: number;
+  /** The delivery (its first event's id). */
+  delivery: number;
   destination: string;
   at: number;
   status: number | null;
@@ -45,6 +61,8 @@ export interface Attempt {
 
 export interface ForwardView {
   eventId: string;
+  /** The forwarded delivery the event travels in (its first event's id); null before its first claim. */
+  deliveryId: string | null;
   channel: string;
   destination: string;
   state: ForwardState;
@@ -92,17 +110,21 @@ export interface Outbox {
    */
   open(): Promise<void>;
   /**
-   * Takes up to `limit` due forwards of a destination, oldest event first, and leases them until
-   * `leaseUntil`: a crash before their outcome is recorded makes them due again then.
+   * Takes up to `limit` due deliveries of a destination, oldest first, and leases them until
+   * `leaseUntil`: a crash before their outcome is recorded makes them due again then. Forwards never
+   * claimed before are grouped into deliveries of the shape given (batching.ts), and stay so.
    */
-  claim(destination: string, now: number, leaseUntil: number, limit: number): Promise<ClaimedForward[]>;
-  /** Writes attempts and the forwards' new states in one transaction. */
+  claim(destination: string, now: number, leaseUntil: number, limit: number, shape: DeliveryShape): Promise<ClaimedDelivery[]>;
+  /** Writes attempts and the deliveries' forwards' new states in one transaction. */
   record(records: AttemptRecord[]): Promise<void>;
   paused(destination: string): Promise<boolean>;
   setPaused(destination: string, paused: boolean): Promise<boolean>;
-  /** Makes one event's forward(s) due now with a fresh maximum age; returns how many. */
+  /**
+   * Makes one event's forward(s) due now with a fresh maximum age, each with the delivery it travelled
+   * in (its companions are sent again too: same bytes; the destination dedupes them); returns how many.
+   */
   replayEvent(eventId: number, destination?: string): Promise<number>;
-  /** Makes a destination's dead forwards due now; returns how many. */
+  /** Makes a destination's dead deliveries due now (every forward in one, if any is in range); returns how many forwards. */
   replayDead(query: ReplayQuery, now: number): Promise<number>;
   list(query: ForwardQuery): Promise<ForwardView[]>;
   status(): Promise<DestinationStatus[]>;

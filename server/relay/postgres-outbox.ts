@@ -18,9 +18,12 @@ import { StoreUnavailableError } from '../inbox/inbox.js';
 import { inTransaction } from '../inbox/pg-transaction.js';
 import { OPEN_STATES } from '../inbox/postgres-relay-schema.js';
 import { countsOf, forwardView, iso, RECENT_ATTEMPTS, type StoredAttempt, type StoredForward } from './forward-view.js';
+import { dueRowsFor, pickDeliveries, type DeliveryShape } from './batching.js';
 import type { Destination } from './destinations.js';
-import type { AttemptRecord, ClaimedForward, DestinationStatus, ForwardQuery, ForwardState, ForwardView, Outbox, ReplayQuery } from './outbox.js';
+import type { AttemptRecord, ClaimedDelivery, DestinationStatus, ForwardQuery, ForwardState, ForwardView, Outbox, ReplayQuery } from './outbox.js';
 
+/** A forward's delivery: itself alone until its first claim groups it. */
+const DELIVERY = 'COALESCE(delivery, event_id)';
 
 export interface PostgresOutboxOptions {
   connectionString: string;
@@ -85,49 +88,79 @@ export class PostgresOutbox implements Outbox {
     return (await this.pool.query<R>({ text, values, name })).rows;
   }
 
-  async claim(destination: string, now: number, leaseUntil: number, limit: number): Promise<ClaimedForward[]> {
+  /**
+   * One transaction: lock the due forwards that start a delivery (never claimed, or a delivery's first),
+   * skipping those another instance holds; group the new ones (batching.ts); lease every forward of
+   * the deliveries picked. A delivery's other forwards are only ever written by its first's holder.
+   */
+  async claim(destination: string, now: number, leaseUntil: number, limit: number, shape: DeliveryShape): Promise<ClaimedDelivery[]> {
+    await this.open();
     const lease = randomUUID();
-    const rows = await this.query<{ event_id: string; created_at: string; attempts: number; entry_id: string | null; entry_time: number | null; event: string }>(
-      `WITH due AS (
-         SELECT destination, event_id FROM relay_forwards
-          WHERE destination = $1 AND ${OPEN_STATES} AND next_at <= $2
-          ORDER BY event_id LIMIT $4 FOR UPDATE SKIP LOCKED),
-       taken AS (
-         UPDATE relay_forwards f SET next_at = $3, attempts = f.attempts + 1, lease = $5
-           FROM due WHERE f.destination = due.destination AND f.event_id = due.event_id
-         RETURNING f.event_id, f.created_at, f.attempts)
-       SELECT t.event_id, t.created_at, t.attempts, e.entry_id, e.entry_time, e.event::text AS event
-         FROM taken t JOIN inbox_events e ON e.id = t.event_id ORDER BY t.event_id`,
-      [destination, now, leaseUntil, limit, lease],
-      'ipk_relay_claim',
-    );
-    return rows.map((r) => ({
-      eventId: Number(r.event_id),
-      destination,
-      createdAt: Number(r.created_at),
-      attempts: r.attempts - 1,
-      entryId: r.entry_id,
-      entryTime: r.entry_time,
-      eventJson: r.event,
-      lease,
-    }));
+    const rows = await inTransaction(this.pool, async (client) => {
+      const due = await client.query<{ event_id: string; delivery: string | null; entry_id: string | null; bytes: number }>({
+        name: 'ipk_relay_due',
+        text: `SELECT f.event_id, f.delivery, e.entry_id, octet_length(e.event::text) AS bytes
+                 FROM relay_forwards f JOIN inbox_events e ON e.id = f.event_id
+                WHERE f.destination = $1 AND f.${OPEN_STATES} AND f.next_at <= $2 AND (f.delivery IS NULL OR f.delivery = f.event_id)
+                ORDER BY f.event_id LIMIT $3 FOR UPDATE OF f SKIP LOCKED`,
+        values: [destination, now, dueRowsFor(limit, shape)],
+      });
+      const picked = pickDeliveries(
+        due.rows.map((r) => ({ eventId: Number(r.event_id), delivery: r.delivery === null ? null : Number(r.delivery), entryId: r.entry_id, bytes: r.bytes })),
+        limit,
+        shape,
+      );
+      if (picked.length === 0) return [];
+      const members = picked.flatMap((p) => p.newMembers.map((m) => [m, p.id] as const));
+      if (members.length > 0) {
+        await client.query({
+          name: 'ipk_relay_group',
+          text: `UPDATE relay_forwards f SET delivery = g.delivery FROM unnest($2::bigint[], $3::bigint[]) AS g(event_id, delivery)
+                  WHERE f.destination = $1 AND f.event_id = g.event_id`,
+          values: [destination, members.map((m) => m[0]), members.map((m) => m[1])],
+        });
+      }
+      return (
+        await client.query<{ event_id: string; delivery: string; created_at: string; attempts: number; entry_id: string | null; entry_time: number | null; event: string }>({
+          name: 'ipk_relay_lease',
+          text: `WITH taken AS (
+                   UPDATE relay_forwards f SET next_at = $3, attempts = f.attempts + 1, lease = $4
+                    WHERE f.destination = $1 AND f.delivery = ANY ($2::bigint[])
+                   RETURNING f.event_id, f.delivery, f.created_at, f.attempts)
+                 SELECT t.event_id, t.delivery, t.created_at, t.attempts, e.entry_id, e.entry_time, e.event::text AS event
+                   FROM taken t JOIN inbox_events e ON e.id = t.event_id ORDER BY t.delivery, t.event_id`,
+          values: [destination, picked.map((p) => p.id), leaseUntil, lease],
+        })
+      ).rows;
+    });
+    const deliveries = new Map<number, ClaimedDelivery>();
+    for (const r of rows) {
+      const id = Number(r.delivery);
+      const createdAt = Number(r.created_at);
+      let d = deliveries.get(id);
+      if (!d) deliveries.set(id, (d = { id, destination, createdAt, attempts: r.attempts - 1, events: [], lease }));
+      d.createdAt = Math.min(d.createdAt, createdAt);
+      d.events.push({ eventId: Number(r.event_id), entryId: r.entry_id, entryTime: r.entry_time, eventJson: r.event, createdAt });
+    }
+    return [...deliveries.values()];
   }
 
   async record(records: AttemptRecord[]): Promise<void> {
     if (records.length === 0) return;
     const column = <K extends keyof AttemptRecord>(key: K) => records.map((r) => r[key] ?? null);
-    // One statement for the whole batch: the attempts logged, and each forward's outcome where the
-    // lease is still the recorder's (a forward replayed meanwhile has no lease: its replay stands).
+    // One statement for the whole batch: the attempts logged (one per delivery, under its id), and the
+    // outcome of each delivery's forwards where the lease is still the recorder's (a forward replayed
+    // meanwhile has no lease: its replay stands).
     await this.query(
       `WITH r AS (
          SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::int[], $5::int[], $6::text[], $7::text[], $8::bigint[], $9::text[])
-           AS r(destination, event_id, at, status, latency_ms, error, state, next_at, lease)),
+           AS r(destination, delivery, at, status, latency_ms, error, state, next_at, lease)),
        logged AS (
          INSERT INTO relay_attempts (destination, event_id, at, status, latency_ms, error)
-           SELECT destination, event_id, at, status, latency_ms, error FROM r)
+           SELECT destination, delivery, at, status, latency_ms, error FROM r)
        UPDATE relay_forwards f SET state = r.state, next_at = r.next_at, last_status = r.status, last_error = r.error, lease = NULL
-         FROM r WHERE f.destination = r.destination AND f.event_id = r.event_id AND f.lease IS NOT DISTINCT FROM r.lease`,
-      [column('destination'), column('eventId'), column('at'), column('status'), column('latencyMs'), column('error'), column('state'), column('nextAt'), column('lease')],
+         FROM r WHERE f.destination = r.destination AND f.delivery = r.delivery AND f.lease IS NOT DISTINCT FROM r.lease`,
+      [column('destination'), column('delivery'), column('at'), column('status'), column('latencyMs'), column('error'), column('state'), column('nextAt'), column('lease')],
       'ipk_relay_record',
     );
   }
@@ -142,35 +175,37 @@ export class PostgresOutbox implements Outbox {
   }
 
   async replayEvent(eventId: number, destination?: string): Promise<number> {
-    const rows = await this.query<{ event_id: string }>(
-      `UPDATE relay_forwards SET state = 'pending', next_at = 0, created_at = $1, lease = NULL
-        WHERE event_id = $2 AND ($3::text IS NULL OR destination = $3) RETURNING event_id`,
-      [Date.now(), eventId, destination ?? null],
-    );
-    return rows.length;
+    return this.replay(`SELECT destination, ${DELIVERY} FROM relay_forwards WHERE event_id = $2 AND ($3::text IS NULL OR destination = $3)`, [Date.now(), eventId, destination ?? null]);
   }
 
   async replayDead(query: ReplayQuery, now: number): Promise<number> {
-    const rows = await this.query<{ event_id: string }>(
-      `UPDATE relay_forwards f SET state = 'pending', next_at = 0, created_at = $1, lease = NULL
-         FROM inbox_events e
-        WHERE e.id = f.event_id AND f.destination = $2 AND f.state = 'dead'
-          AND ($3::timestamptz IS NULL OR e.received_at >= $3) AND ($4::timestamptz IS NULL OR e.received_at < $4)
-        RETURNING f.event_id`,
+    return this.replay(
+      `SELECT f.destination, ${DELIVERY} FROM relay_forwards f JOIN inbox_events e ON e.id = f.event_id
+        WHERE f.destination = $2 AND f.state = 'dead'
+          AND ($3::timestamptz IS NULL OR e.received_at >= $3) AND ($4::timestamptz IS NULL OR e.received_at < $4)`,
       [now, query.destination, query.since ?? null, query.until ?? null],
+    );
+  }
+
+  /** Makes due now, with a fresh maximum age ($1), every forward of the deliveries the query names. */
+  private async replay(deliveries: string, values: unknown[]): Promise<number> {
+    const rows = await this.query<{ event_id: string }>(
+      `UPDATE relay_forwards SET state = 'pending', next_at = 0, created_at = $1, lease = NULL
+        WHERE (destination, ${DELIVERY}) IN (${deliveries}) RETURNING event_id`,
+      values,
     );
     return rows.length;
   }
 
   async list(query: ForwardQuery): Promise<ForwardView[]> {
     const rows = await this.query<ForwardRow>(
-      `SELECT f.destination, f.event_id, f.state, f.created_at, f.next_at, f.attempts, f.last_status, f.last_error, e.channel,
+      `SELECT f.destination, f.event_id, f.delivery, f.state, f.created_at, f.next_at, f.attempts, f.last_status, f.last_error, e.channel,
               COALESCE(a.recent, '[]'::json) AS recent
          FROM relay_forwards f JOIN inbox_events e ON e.id = f.event_id
          LEFT JOIN LATERAL (
            SELECT json_agg(x ORDER BY x.id DESC) AS recent FROM (
              SELECT id, at, status, latency_ms, error FROM relay_attempts
-              WHERE destination = f.destination AND event_id = f.event_id ORDER BY id DESC LIMIT ${RECENT_ATTEMPTS}) x) a ON true
+              WHERE destination = f.destination AND event_id = COALESCE(f.delivery, f.event_id) ORDER BY id DESC LIMIT ${RECENT_ATTEMPTS}) x) a ON true
         WHERE ($1::text IS NULL OR f.state = $1) AND ($2::text IS NULL OR f.destination = $2)
           AND ($3::text IS NULL OR e.channel = $3) AND ($4::bigint IS NULL OR f.event_id < $4)
           AND ($6::bigint[] IS NULL OR f.event_id = ANY ($6::bigint[]))

@@ -6,11 +6,14 @@
 // forget an outcome, which makes the event due again: at least once still holds).
 import type Database from 'better-sqlite3';
 import { openDatabase } from '../inbox/sqlite-schema.js';
+import { dueRowsFor, pickDeliveries, type DeliveryShape, type DueForward } from './batching.js';
 import type { Destination } from './destinations.js';
 import { countsOf, forwardView, iso, RECENT_ATTEMPTS, type StoredAttempt, type StoredForward } from './forward-view.js';
-import type { AttemptRecord, ClaimedForward, DestinationStatus, ForwardQuery, ForwardState, ForwardView, Outbox, ReplayQuery } from './outbox.js';
+import type { AttemptRecord, ClaimedDelivery, ClaimedEvent, DestinationStatus, ForwardQuery, ForwardState, ForwardView, Outbox, ReplayQuery } from './outbox.js';
 
 const OPEN = "state IN ('pending', 'retrying')";
+/** A forward's delivery: itself alone until its first claim groups it. */
+const DELIVERY = 'COALESCE(delivery, event_id)';
 /** The event's receipt time in ms since the epoch, from its ISO text. */
 const RECEIVED_MS = "CAST(ROUND((julianday(NEW.received_at) - 2440587.5) * 86400000) AS INTEGER)";
 
@@ -21,12 +24,13 @@ CREATE TABLE IF NOT EXISTS relay_destinations (
 CREATE TABLE IF NOT EXISTS relay_forwards (
   destination TEXT NOT NULL, event_id INTEGER NOT NULL, state TEXT NOT NULL DEFAULT 'pending',
   created_at INTEGER NOT NULL, next_at INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,
-  last_status INTEGER, last_error TEXT, PRIMARY KEY (destination, event_id)) WITHOUT ROWID;
+  last_status INTEGER, last_error TEXT, delivery INTEGER, PRIMARY KEY (destination, event_id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS relay_forwards_open ON relay_forwards (destination, event_id) WHERE ${OPEN};
 CREATE INDEX IF NOT EXISTS relay_forwards_event ON relay_forwards (event_id);
 CREATE TABLE IF NOT EXISTS relay_attempts (
   id INTEGER PRIMARY KEY, destination TEXT NOT NULL, event_id INTEGER NOT NULL, at INTEGER NOT NULL,
   status INTEGER, latency_ms INTEGER NOT NULL, error TEXT);
+-- An attempt is logged once per delivery, under the delivery's id (its first event's).
 CREATE INDEX IF NOT EXISTS relay_attempts_forward ON relay_attempts (destination, event_id, id);
 CREATE TRIGGER IF NOT EXISTS relay_outbox AFTER INSERT ON events BEGIN
   INSERT INTO relay_forwards (destination, event_id, created_at)
@@ -40,6 +44,18 @@ CREATE TRIGGER IF NOT EXISTS relay_forget AFTER DELETE ON events BEGIN
   DELETE FROM relay_attempts WHERE event_id = OLD.id;
 END;`;
 
+/**
+ * Forwarded deliveries (batching.ts): each forward's delivery, set at its first claim. A store from
+ * before them gets the column, and every forward already attempted becomes a delivery of its own, as it
+ * was sent, so its retries keep their bytes.
+ */
+function addDeliveries(db: Database.Database): void {
+  const columns = db.prepare("SELECT name FROM pragma_table_info('relay_forwards')").all() as { name: string }[];
+  if (!columns.some((c) => c.name === 'delivery')) {
+    db.exec('ALTER TABLE relay_forwards ADD COLUMN delivery INTEGER; UPDATE relay_forwards SET delivery = event_id WHERE attempts > 0;');
+  }
+  db.exec('CREATE INDEX IF NOT EXISTS relay_forwards_delivery ON relay_forwards (destination, delivery)');
+}
 
 /** True when the file already holds the relay's tables (a server that once had destinations). */
 export function hasRelaySchema(db: Database.Database): boolean {
@@ -54,17 +70,24 @@ export class SqliteOutbox implements Outbox {
   constructor(file: string, destinations: Destination[]) {
     this.db = openDatabase(file, 5000);
     this.db.pragma('synchronous = NORMAL');
-    this.db.exec(RELAY_SCHEMA);
+    this.db.transaction(() => {
+      this.db.exec(RELAY_SCHEMA);
+      addDeliveries(this.db);
+    }).immediate();
     this.sync(destinations);
     const db = this.db;
     this.statements = {
-      claim: db.prepare(`UPDATE relay_forwards SET next_at = @leaseUntil, attempts = attempts + 1
-        WHERE destination = @destination AND event_id IN (SELECT event_id FROM relay_forwards
-          WHERE destination = @destination AND ${OPEN} AND next_at <= @now ORDER BY event_id LIMIT @limit)
-        RETURNING event_id, created_at, attempts`),
+      // Only forwards never claimed and the first of each delivery: a delivery is claimed whole, by its first.
+      due: db.prepare(`SELECT f.event_id AS eventId, f.delivery, e.entry_id AS entryId, length(CAST(e.event AS BLOB)) AS bytes
+        FROM relay_forwards f JOIN events e ON e.id = f.event_id
+        WHERE f.destination = @destination AND f.state IN ('pending', 'retrying') AND f.next_at <= @now AND (f.delivery IS NULL OR f.delivery = f.event_id)
+        ORDER BY f.event_id LIMIT @rows`),
+      group: db.prepare('UPDATE relay_forwards SET delivery = ? WHERE destination = ? AND event_id = ?'),
+      lease: db.prepare(`UPDATE relay_forwards SET next_at = @leaseUntil, attempts = attempts + 1
+        WHERE destination = @destination AND delivery = @delivery RETURNING event_id, created_at, attempts`),
       event: db.prepare('SELECT entry_id, entry_time, event FROM events WHERE id = ?'),
       attempt: db.prepare('INSERT INTO relay_attempts (destination, event_id, at, status, latency_ms, error) VALUES (?, ?, ?, ?, ?, ?)'),
-      outcome: db.prepare('UPDATE relay_forwards SET state = ?, next_at = ?, last_status = ?, last_error = ? WHERE destination = ? AND event_id = ?'),
+      outcome: db.prepare('UPDATE relay_forwards SET state = ?, next_at = ?, last_status = ?, last_error = ? WHERE destination = ? AND delivery = ?'),
       paused: db.prepare('SELECT paused FROM relay_destinations WHERE id = ?'),
       setPaused: db.prepare('UPDATE relay_destinations SET paused = ? WHERE id = ?'),
       recent: db.prepare('SELECT at, status, latency_ms, error FROM relay_attempts WHERE destination = ? AND event_id = ? ORDER BY id DESC LIMIT ?'),
@@ -93,15 +116,22 @@ export class SqliteOutbox implements Outbox {
   /** Opened in the constructor, synchronously, before the server listens. */
   async open(): Promise<void> {}
 
-  async claim(destination: string, now: number, leaseUntil: number, limit: number): Promise<ClaimedForward[]> {
+  async claim(destination: string, now: number, leaseUntil: number, limit: number, shape: DeliveryShape): Promise<ClaimedDelivery[]> {
     return this.db.transaction(() => {
-      const rows = this.statements.claim!.all({ destination, now, leaseUntil, limit }) as { event_id: number; created_at: number; attempts: number }[];
-      rows.sort((a, b) => a.event_id - b.event_id);
-      return rows.flatMap((r) => {
-        const e = this.statements.event!.get(r.event_id) as { entry_id: string | null; entry_time: number | null; event: string } | undefined;
-        // Stryker disable next-line ConditionalExpression: the relay_forget trigger deletes the forward with its event
-        if (!e) return [];
-        return [{ eventId: r.event_id, destination, createdAt: r.created_at, attempts: r.attempts - 1, entryId: e.entry_id, entryTime: e.entry_time, eventJson: e.event }];
+      const due = this.statements.due!.all({ destination, now, rows: dueRowsFor(limit, shape) }) as DueForward[];
+      return pickDeliveries(due, limit, shape).flatMap(({ id, newMembers }) => {
+        for (const eventId of newMembers) this.statements.group!.run(id, destination, eventId);
+        const rows = this.statements.lease!.all({ destination, leaseUntil, delivery: id }) as { event_id: number; created_at: number; attempts: number }[];
+        rows.sort((a, b) => a.event_id - b.event_id);
+        const events = rows.flatMap((r): ClaimedEvent[] => {
+          const e = this.statements.event!.get(r.event_id) as { entry_id: string | null; entry_time: number | null; event: string } | undefined;
+          // Stryker disable next-line ConditionalExpression: the relay_forget trigger deletes the forward with its event
+          if (!e) return [];
+          return [{ eventId: r.event_id, entryId: e.entry_id, entryTime: e.entry_time, eventJson: e.event, createdAt: r.created_at }];
+        });
+        // Stryker disable next-line ConditionalExpression: a delivery's first event is due only while its forward is stored
+        if (events.length === 0) return [];
+        return [{ id, destination, createdAt: Math.min(...rows.map((r) => r.created_at)), attempts: rows[0]!.attempts - 1, events }];
       });
     })();
   }
@@ -109,8 +139,8 @@ export class SqliteOutbox implements Outbox {
   async record(records: AttemptRecord[]): Promise<void> {
     this.db.transaction(() => {
       for (const r of records) {
-        this.statements.attempt!.run(r.destination, r.eventId, r.at, r.status, r.latencyMs, r.error);
-        this.statements.outcome!.run(r.state, r.nextAt, r.status, r.error, r.destination, r.eventId);
+        this.statements.attempt!.run(r.destination, r.delivery, r.at, r.status, r.latencyMs, r.error);
+        this.statements.outcome!.run(r.state, r.nextAt, r.status, r.error, r.destination, r.delivery);
       }
     })();
   }
@@ -125,9 +155,9 @@ export class SqliteOutbox implements Outbox {
   }
 
   async replayEvent(eventId: number, destination?: string): Promise<number> {
-    const where = destination === undefined ? 'event_id = ?' : 'event_id = ? AND destination = ?';
+    const which = destination === undefined ? 'event_id = ?' : 'event_id = ? AND destination = ?';
     const args = destination === undefined ? [eventId] : [eventId, destination];
-    return this.db.prepare(`UPDATE relay_forwards SET state = 'pending', next_at = 0, created_at = ? WHERE ${where}`).run(Date.now(), ...args).changes;
+    return this.replay(`SELECT destination, ${DELIVERY} FROM relay_forwards WHERE ${which}`, Date.now(), args);
   }
 
   async replayDead(query: ReplayQuery, now: number): Promise<number> {
@@ -141,7 +171,12 @@ export class SqliteOutbox implements Outbox {
       where.push('event_id IN (SELECT id FROM events WHERE received_at < ?)');
       args.push(query.until.toISOString());
     }
-    return this.db.prepare(`UPDATE relay_forwards SET state = 'pending', next_at = 0, created_at = ? WHERE ${where.join(' AND ')}`).run(now, ...args).changes;
+    return this.replay(`SELECT destination, ${DELIVERY} FROM relay_forwards WHERE ${where.join(' AND ')}`, now, args);
+  }
+
+  /** Makes due now, with a fresh maximum age, every forward of the deliveries the query names. */
+  private replay(deliveries: string, now: number, args: unknown[]): number {
+    return this.db.prepare(`UPDATE relay_forwards SET state = 'pending', next_at = 0, created_at = ? WHERE (destination, ${DELIVERY}) IN (${deliveries})`).run(now, ...args).changes;
   }
 
   async list(query: ForwardQuery): Promise<ForwardView[]> {
@@ -165,7 +200,7 @@ export class SqliteOutbox implements Outbox {
     const sql = `SELECT f.*, e.channel FROM relay_forwards f JOIN events e ON e.id = f.event_id
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY f.event_id DESC, f.destination LIMIT ?`;
     const rows = this.db.prepare(sql).all(...args, query.limit) as StoredForward[];
-    return rows.map((r) => forwardView(r, this.statements.recent!.all(r.destination, r.event_id, RECENT_ATTEMPTS) as StoredAttempt[]));
+    return rows.map((r) => forwardView(r, this.statements.recent!.all(r.destination, r.delivery ?? r.event_id, RECENT_ATTEMPTS) as StoredAttempt[]));
   }
 
   async status(): Promise<DestinationStatus[]> {

@@ -17,22 +17,22 @@ const refusal = (doc: unknown, env: Record<string, string> = {}): string => {
 const withDestinations = (destinations: unknown[]) => ({ channels: [{ id: 'a', destinations }] });
 
 describe('relay configuration', () => {
-  it('takes destinations with their defaults: enabled, 10 s timeout, 72 h maximum age, concurrency 4, no rate limit', () => {
+  it('takes destinations with their defaults: enabled, 10 s timeout, 72 h maximum age, concurrency 4, no rate limit, batches of 100 events and 256 KiB', () => {
     const c = parse(withDestinations([{ url: 'https://cc.example/apiaccess/api/instagram/message/x' }]));
     expect(c.destinations).toEqual([
-      { id: 'a-1', channel: 'a', url: 'https://cc.example/apiaccess/api/instagram/message/x', appSecret: undefined, enabled: true, timeoutMs: 10_000, maxAgeMs: 259_200_000, concurrency: 4, ratePerSecond: undefined },
+      { id: 'a-1', channel: 'a', url: 'https://cc.example/apiaccess/api/instagram/message/x', appSecret: undefined, enabled: true, timeoutMs: 10_000, maxAgeMs: 259_200_000, concurrency: 4, ratePerSecond: undefined, maxEvents: 100, maxBytes: 262_144 },
     ]);
   });
 
   it('takes every setting, durations as milliseconds or with a unit, and secret references', () => {
     const c = parse(
       {
-        channels: [{ id: 'a', destinations: [{ id: 'cc', url: 'http://127.0.0.1:9/p', appSecret: { env: 'CC' }, enabled: false, timeout: 2500, maxAge: '2d', concurrency: 8, rate: 0.5 }] }],
+        channels: [{ id: 'a', destinations: [{ id: 'cc', url: 'http://127.0.0.1:9/p', appSecret: { env: 'CC' }, enabled: false, timeout: 2500, maxAge: '2d', concurrency: 8, rate: 0.5, batch: { maxEvents: 1, maxBytes: 4096 } }] }],
         adminToken: { env: 'ADMIN' },
       },
       { CC: 'cc-secret', ADMIN: 'admin' },
     );
-    expect(c.destinations![0]).toMatchObject({ id: 'cc', appSecret: 'cc-secret', enabled: false, timeoutMs: 2500, maxAgeMs: 172_800_000, concurrency: 8, ratePerSecond: 0.5 });
+    expect(c.destinations![0]).toMatchObject({ id: 'cc', appSecret: 'cc-secret', enabled: false, timeoutMs: 2500, maxAgeMs: 172_800_000, concurrency: 8, ratePerSecond: 0.5, maxEvents: 1, maxBytes: 4096 });
     expect(c.adminToken).toBe('admin');
     expect(['500ms', '3s', '2m', '1h', '1d'].map(durationMs)).toEqual([500, 3000, 120_000, 3_600_000, 86_400_000]);
   });
@@ -60,6 +60,8 @@ describe('relay configuration', () => {
     expect(refusal(withDestinations([{ url: 'https://x/', timeout: '10 seconds' }]))).toMatch(/timeout/);
     expect(refusal(withDestinations([{ url: 'https://x/', retries: 3 }]))).toMatch(/destinations\/0 has an unknown key "retries"/);
     expect(refusal(withDestinations([{ url: 'https://x/', concurrency: 0 }]))).toMatch(/concurrency/);
+    expect(refusal(withDestinations([{ url: 'https://x/', batch: { maxEvents: 1001 } }]))).toMatch(/batch\/maxEvents/);
+    expect(refusal(withDestinations([{ url: 'https://x/', batch: { maxBytes: 100 } }]))).toMatch(/batch\/maxBytes/);
     expect(refusal(withDestinations([{ url: 'https://x/', appSecret: { env: 'NOPE' } }]))).toMatch(/^\/channels\/0\/destinations\/0\/appSecret: environment variable NOPE is not set/);
   });
 });

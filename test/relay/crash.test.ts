@@ -51,9 +51,10 @@ describe('relay crash safety', () => {
       console.info(`relay crash: ${acked.length} acknowledged, ${before.size} forwarded before SIGKILL, ${stored.length} stored at the destination after restart`);
       expect(new Set(stored).size).toBe(stored.length);
       // The only repeats are the attempts in flight at the kill (concurrency 8): every other attempt started
-      // was recorded with its outcome. Checked once every forward is settled.
+      // was recorded with its outcome. Checked once every forward is settled. Attempts are per delivery
+      // (one or more events), counted on each delivery's first forward.
       const db = new Database(join(dir, 'data', 'inbox.sqlite'), { readonly: true });
-      const counts = () => db.prepare("SELECT COUNT(*) AS forwards, SUM(attempts) AS started, SUM(state = 'delivered') AS delivered, (SELECT COUNT(*) FROM relay_attempts) AS recorded FROM relay_forwards").get() as { forwards: number; started: number; delivered: number; recorded: number };
+      const counts = () => db.prepare("SELECT COUNT(*) AS forwards, (SELECT SUM(attempts) FROM relay_forwards WHERE delivery = event_id) AS started, SUM(state = 'delivered') AS delivered, (SELECT COUNT(*) FROM relay_attempts) AS recorded FROM relay_forwards").get() as { forwards: number; started: number; delivered: number; recorded: number };
       const settled = await waitFor('every forward delivered', () => {
         const c = counts();
         return c.delivered === c.forwards ? c : undefined;

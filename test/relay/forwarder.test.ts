@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NewEvent } from '../../server/inbox/inbox.js';
 import { SqliteInbox } from '../../server/inbox/sqlite-inbox.js';
+import { signature } from '../../server/relay/delivery.js';
 import type { Destination } from '../../server/relay/destinations.js';
 import { Forwarder, type ForwarderOptions } from '../../server/relay/forwarder.js';
 import { SqliteOutbox } from '../../server/relay/sqlite-outbox.js';
@@ -33,7 +34,7 @@ async function rig(destination: Partial<Destination>, answer: (n: number, res: P
   const dest = await faultDestination(answer);
   const file = join(mkdtempSync(join(tmpdir(), 'ipk-forwarder-')), 'inbox.sqlite');
   const inbox = new SqliteInbox({ file });
-  const d: Destination = { id: 'd', channel: 'a', url: dest.url, enabled: true, timeoutMs: 2000, maxAgeMs: 60_000, concurrency: 4, ...destination };
+  const d: Destination = { id: 'd', channel: 'a', url: dest.url, enabled: true, timeoutMs: 2000, maxAgeMs: 60_000, concurrency: 4, maxEvents: 1, maxBytes: 1 << 20, ...destination };
   const outbox = new SqliteOutbox(file, [d]);
   const lines: string[] = [];
   const logger = pino({ level: 'warn' }, { write: (l: string) => lines.push(l) });
@@ -143,6 +144,36 @@ function gate(n: number, ms: number) {
   };
 }
 
+describe('forwarder, several events per delivery', () => {
+  it('sends a backlog in fewer deliveries, each valid, signed over its bytes, and resent with the very same bytes', async () => {
+    // The first attempt of every delivery gets a 503: each is sent twice.
+    const seen = new Map<string, number>();
+    const { dest, inbox, start, outbox } = await rig({ maxEvents: 10, concurrency: 2, appSecret: 'k' }, (_n, res) => {
+      const body = dest.received.at(-1)!.body.toString();
+      const n = seen.get(body) ?? 0;
+      seen.set(body, n + 1);
+      if (n === 0) fail(res, 503, 'busy');
+      else accept(res);
+    });
+    await inbox.append(Array.from({ length: 35 }, (_, i) => message(`b-${i}`)), new Date());
+    const forwarder = start();
+    cleanups.push(() => forwarder.stop().then(() => outbox.close()));
+    await waitFor('35 delivered', async () => ((await outbox.list({ limit: 50, state: 'delivered' })).length === 35 ? true : undefined));
+    // Four deliveries (10, 10, 10, 5), each sent twice, byte for byte.
+    expect([...seen.values()]).toEqual([2, 2, 2, 2]);
+    const bodies = [...seen.keys()].map((b) => JSON.parse(b) as { entry: { messaging: { message: { mid: string } }[] }[] });
+    expect(bodies.map((b) => b.entry.length)).toEqual([10, 10, 10, 5]);
+    expect(bodies.flatMap((b) => b.entry.map((e) => e.messaging[0]!.message.mid))).toEqual(Array.from({ length: 35 }, (_, i) => `b-${i}`));
+    for (const r of dest.received) {
+      expect(validate(JSON.parse(r.body.toString()))).toBeNull();
+      expect(r.headers['x-hub-signature-256']).toBe(signature('k', r.body));
+    }
+    const listed = await outbox.list({ limit: 50 });
+    expect(new Set(listed.map((f) => f.deliveryId))).toEqual(new Set(['1', '11', '21', '31']));
+    expect(listed.every((f) => f.attempts === 2)).toBe(true);
+  });
+});
+
 describe('forwarder lanes', () => {
   it('claims the next batch at once while each comes back full, so a backlog fills the concurrency without waiting on attempts', async () => {
     const g = gate(6, 3000);
@@ -184,7 +215,7 @@ describe('forwarder lanes', () => {
 
   it('runs a lane for each enabled destination only', async () => {
     const { outbox } = await rig({});
-    const d: Destination = { id: 'd', channel: 'a', url: 'http://127.0.0.1:9/', enabled: true, timeoutMs: 1000, maxAgeMs: 1000, concurrency: 1 };
+    const d: Destination = { id: 'd', channel: 'a', url: 'http://127.0.0.1:9/', enabled: true, timeoutMs: 1000, maxAgeMs: 1000, concurrency: 1, maxEvents: 1, maxBytes: 1 << 20 };
     const forwarder = new Forwarder({ outbox, destinations: [d, { ...d, id: 'off', enabled: false }], validate, logger: pino({ level: 'silent' }), pollMs: 3_600_000 });
     await forwarder.stop();
     await outbox.close();
@@ -215,13 +246,13 @@ describe('forwarder lanes', () => {
     expect(lines).toEqual([]);
   });
 
-  it('logs an event that dies, with its destination and reason', async () => {
+  it('logs a delivery that dies, with its destination, events and reason', async () => {
     const { inbox, start, outbox, lines } = await rig({}, (_n, res) => void fail(res, 400, 'no'));
     await inbox.append([message('refused')], new Date());
     const forwarder = start();
     cleanups.push(() => forwarder.stop().then(() => outbox.close()));
     await waitFor('logged', () => (lines.length ? true : undefined));
-    expect(JSON.parse(lines[0]!)).toMatchObject({ msg: 'relay: event dead', destination: 'd', eventId: 1, reason: 'refused with 400: no' });
+    expect(JSON.parse(lines[0]!)).toMatchObject({ msg: 'relay: delivery dead', destination: 'd', eventIds: [1], reason: 'refused with 400: no' });
     expect((await outbox.list({ limit: 1 }))[0]).toMatchObject({ state: 'dead', lastStatus: 400, nextAttemptAt: null });
   });
 });

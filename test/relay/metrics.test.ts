@@ -15,7 +15,7 @@ import { accept, fail, faultDestination, waitFor } from '../support/relay.js';
 import type { Destination } from '../../server/relay/destinations.js';
 import { SqliteOutbox } from '../../server/relay/sqlite-outbox.js';
 
-const dest = (id: string): Destination => ({ id, channel: 'a', url: 'http://127.0.0.1:9/', enabled: true, timeoutMs: 1000, maxAgeMs: 60_000, concurrency: 1 });
+const dest = (id: string): Destination => ({ id, channel: 'a', url: 'http://127.0.0.1:9/', enabled: true, timeoutMs: 1000, maxAgeMs: 60_000, concurrency: 1, maxEvents: 1, maxBytes: 1 << 20 });
 const ev = (mid: string): NewEvent => ({ channel: 'a', mid, entryId: '1', entryTime: 2, event: { sender: { id: '1' }, message: { mid, text: 't' } }, dedupeKey: `a/${mid}` });
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -40,10 +40,10 @@ describe('relay metrics', () => {
     const receivedAt = new Date('2026-12-01T00:00:00Z');
     await inbox.append([ev('m1'), ev('m2'), ev('m3')], receivedAt);
     // x: one delivered, one dead, one still pending; y: all three pending, and paused.
-    const [first, second] = await outbox.claim('x', 1000, 5000, 2);
+    const [first, second] = await outbox.claim('x', 1000, 5000, 2, { maxEvents: 1, maxBytes: 1 << 20 });
     await outbox.record([
-      { eventId: first!.eventId, destination: 'x', at: 1000, status: 200, latencyMs: 5, error: null, state: 'delivered', nextAt: 0 },
-      { eventId: second!.eventId, destination: 'x', at: 1000, status: 401, latencyMs: 5, error: 'refused', state: 'dead', nextAt: 0 },
+      { delivery: first!.id, destination: 'x', at: 1000, status: 200, latencyMs: 5, error: null, state: 'delivered', nextAt: 0 },
+      { delivery: second!.id, destination: 'x', at: 1000, status: 401, latencyMs: 5, error: 'refused', state: 'dead', nextAt: 0 },
     ]);
     await outbox.setPaused('y', true);
 
@@ -90,6 +90,8 @@ describe('relay metrics', () => {
     });
     expect(s['ipk_relay_attempts_total{destination=x,outcome=retrying}']).toBe(1);
     expect(s['ipk_relay_attempt_duration_seconds_count{destination=x}']).toBe(3);
+    // One event per delivery here (batch.maxEvents 1): three deliveries of one.
+    expect([s['ipk_relay_delivery_events_count{destination=x}'], s['ipk_relay_delivery_events_sum{destination=x}']]).toEqual([3, 3]);
     // The delivered event was received 2 s before it was stored here: its lag is at least that.
     expect(s['ipk_relay_delivery_lag_seconds_count{destination=x}']).toBe(1);
     expect(s['ipk_relay_delivery_lag_seconds_sum{destination=x}']).toBeGreaterThanOrEqual(2);

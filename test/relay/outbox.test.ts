@@ -13,15 +13,23 @@ import type { Inbox, NewEvent } from '../../server/inbox/inbox.js';
 import { PostgresInbox } from '../../server/inbox/postgres-inbox.js';
 import { SqliteInbox } from '../../server/inbox/sqlite-inbox.js';
 import type { Destination } from '../../server/relay/destinations.js';
-import type { Outbox } from '../../server/relay/outbox.js';
+import type { AttemptRecord, ClaimedDelivery, Outbox } from '../../server/relay/outbox.js';
 import { PostgresOutbox } from '../../server/relay/postgres-outbox.js';
 import { SqliteOutbox } from '../../server/relay/sqlite-outbox.js';
 import { startRelay } from '../../server/relay/start-relay.js';
 import { pruneOnce } from '../../server/run/retention.js';
 import { startPgCluster, type PgCluster } from '../support/postgres.js';
 
-const dest = (id: string, channel = 'a', enabled = true): Destination => ({ id, channel, url: 'http://127.0.0.1:9/', enabled, timeoutMs: 1000, maxAgeMs: 60_000, concurrency: 1 });
-const ev = (channel: string, mid: string): NewEvent => ({ channel, mid, entryId: '1', entryTime: 2, event: { sender: { id: '1' }, message: { mid, text: 't' } }, dedupeKey: `${channel}/${mid}` });
+const dest = (id: string, channel = 'a', enabled = true): Destination => ({ id, channel, url: 'http://127.0.0.1:9/', enabled, timeoutMs: 1000, maxAgeMs: 60_000, concurrency: 1, maxEvents: 1, maxBytes: 1 << 20 });
+const ev = (channel: string, mid: string, entryId = '1'): NewEvent => ({ channel, mid, entryId, entryTime: 2, event: { sender: { id: '1' }, message: { mid, text: 't' } }, dedupeKey: `${channel}/${mid}` });
+/** One event per delivery, as before batching: a delivery's id is its event's. */
+const ONE = { maxEvents: 1, maxBytes: 1 << 20 };
+const ids = (claimed: ClaimedDelivery[]) => claimed.map((c) => c.id);
+/** Claims every due forward of a destination one per delivery, and records the outcome given for each. */
+async function settle(outbox: Outbox, destination: string, outcome: (eventId: number) => Omit<AttemptRecord, 'delivery' | 'destination' | 'lease'>): Promise<void> {
+  const claimed = await outbox.claim(destination, 0, 0, 1000, ONE);
+  await outbox.record(claimed.map((c) => ({ ...outcome(c.id), delivery: c.id, destination, lease: c.lease })));
+}
 const silent = pino({ level: 'silent' });
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -134,23 +142,23 @@ describe.each(stores)('$name outbox', ({ store: open$ }) => {
   it('leases claimed forwards oldest first until their outcome, records attempts, and replays', async () => {
     const { inbox, outbox } = await store([dest('x')]);
     await inbox.append([ev('a', 'm1'), ev('a', 'm2'), ev('a', 'm3')], new Date());
-    const first = await outbox.claim('x', 1000, 5000, 2);
-    expect(first.map((c) => [c.eventId, c.attempts, c.entryId, c.entryTime])).toEqual([
-      [1, 0, '1', 2],
-      [2, 0, '1', 2],
+    const first = await outbox.claim('x', 1000, 5000, 2, ONE);
+    expect(first.map((c) => [c.id, c.attempts, c.events.map((e) => [e.eventId, e.entryId, e.entryTime])])).toEqual([
+      [1, 0, [[1, '1', 2]]],
+      [2, 0, [[2, '1', 2]]],
     ]);
-    expect(JSON.parse(first[0]!.eventJson).message.mid).toBe('m1');
+    expect(JSON.parse(first[0]!.events[0]!.eventJson).message.mid).toBe('m1');
     // Leased: not claimed again before the lease ends; the third is.
-    const second = await outbox.claim('x', 1001, 5000, 5);
-    expect(second.map((c) => c.eventId)).toEqual([3]);
-    expect(await outbox.claim('x', 1002, 5000, 5)).toEqual([]);
+    const second = await outbox.claim('x', 1001, 5000, 5, ONE);
+    expect(ids(second)).toEqual([3]);
+    expect(await outbox.claim('x', 1002, 5000, 5, ONE)).toEqual([]);
     await outbox.record([
-      { eventId: 1, destination: 'x', at: 1500, status: 200, latencyMs: 4, error: null, state: 'delivered', nextAt: 0, lease: first[0]!.lease },
-      { eventId: 2, destination: 'x', at: 1500, status: 401, latencyMs: 5, error: 'refused with 401: no', state: 'dead', nextAt: 0, lease: first[1]!.lease },
-      { eventId: 3, destination: 'x', at: 1500, status: 503, latencyMs: 6, error: '503: later', state: 'retrying', nextAt: 9000, lease: second[0]!.lease },
+      { delivery: 1, destination: 'x', at: 1500, status: 200, latencyMs: 4, error: null, state: 'delivered', nextAt: 0, lease: first[0]!.lease },
+      { delivery: 2, destination: 'x', at: 1500, status: 401, latencyMs: 5, error: 'refused with 401: no', state: 'dead', nextAt: 0, lease: first[1]!.lease },
+      { delivery: 3, destination: 'x', at: 1500, status: 503, latencyMs: 6, error: '503: later', state: 'retrying', nextAt: 9000, lease: second[0]!.lease },
     ]);
     // After a crash the lease runs out and the event is due again, with its attempt counted.
-    expect((await outbox.claim('x', 9000, 20_000, 5)).map((c) => [c.eventId, c.attempts])).toEqual([[3, 1]]);
+    expect((await outbox.claim('x', 9000, 20_000, 5, ONE)).map((c) => [c.id, c.attempts])).toEqual([[3, 1]]);
     const [dead] = await outbox.list({ limit: 10, state: 'dead' });
     expect(dead).toMatchObject({ eventId: '2', attempts: 1, lastStatus: 401, lastError: 'refused with 401: no', nextAttemptAt: null });
     expect(dead!.recentAttempts).toEqual([{ at: new Date(1500).toISOString(), status: 401, latencyMs: 5, error: 'refused with 401: no' }]);
@@ -162,15 +170,15 @@ describe.each(stores)('$name outbox', ({ store: open$ }) => {
     expect(await outbox.replayDead({ destination: 'x', since: new Date(0), until: new Date(Date.now() + 60_000) }, 1)).toBe(1);
     expect(await outbox.replayEvent(1)).toBe(1);
     expect(await outbox.replayEvent(1, 'other')).toBe(0);
-    expect((await outbox.claim('x', 9001, 20_000, 5)).map((c) => c.eventId)).toEqual([1, 2]);
+    expect(ids(await outbox.claim('x', 9001, 20_000, 5, ONE))).toEqual([1, 2]);
   });
 
   it('makes a claimed forward due again when its lease ends unrecorded (a crash mid-send)', async () => {
     const { inbox, outbox } = await store([dest('x')]);
     await inbox.append([ev('a', 'm1')], new Date());
-    expect((await outbox.claim('x', 1000, 5000, 5)).map((c) => c.eventId)).toEqual([1]);
-    expect(await outbox.claim('x', 4999, 9000, 5)).toEqual([]);
-    expect((await outbox.claim('x', 5000, 9000, 5)).map((c) => [c.eventId, c.attempts])).toEqual([[1, 1]]);
+    expect(ids(await outbox.claim('x', 1000, 5000, 5, ONE))).toEqual([1]);
+    expect(await outbox.claim('x', 4999, 9000, 5, ONE)).toEqual([]);
+    expect((await outbox.claim('x', 5000, 9000, 5, ONE)).map((c) => [c.id, c.attempts])).toEqual([[1, 1]]);
   });
 
   it('pauses and resumes a destination, and knows no unknown one', async () => {
@@ -200,10 +208,91 @@ describe.each(stores)('$name outbox', ({ store: open$ }) => {
     const { inbox, outbox, rows } = await store([dest('x')]);
     const old = new Date(Date.now() - 10 * 86_400_000);
     await inbox.append([ev('a', 'm1'), ev('a', 'm2'), ev('quiet', 'm3')], old);
-    await outbox.record([{ eventId: 1, destination: 'x', at: 1, status: 200, latencyMs: 1, error: null, state: 'delivered', nextAt: 0 }]);
+    await settle(outbox, 'x', (id) => (id === 1 ? { at: 1, status: 200, latencyMs: 1, error: null, state: 'delivered', nextAt: 0 } : { at: 1, status: 503, latencyMs: 1, error: 'later', state: 'retrying', nextAt: 9 }));
     expect(await pruneOnce({ inbox, olderThanMs: 86_400_000, logger: silent })).toBe(2);
     expect((await inbox.list({ limit: 10 })).items.map((i) => i.mid)).toEqual(['m2']);
-    expect(await rows()).toEqual({ forwards: [{ event_id: 2, state: 'pending' }], attempts: 0 });
+    expect(await rows()).toEqual({ forwards: [{ event_id: 2, state: 'retrying' }], attempts: 1 });
+  });
+});
+
+describe.each(stores)('$name outbox, forwarded deliveries of several events', ({ store }) => {
+  const claimed = (deliveries: ClaimedDelivery[]) => deliveries.map((d) => [d.id, d.events.map((e) => e.eventId)]);
+
+  it('groups due forwards by account, oldest first, up to the events and bytes a delivery may hold', async () => {
+    const { inbox, outbox } = await store([dest('x')]);
+    // Accounts 1 and 2 interleaved; event 6 is large.
+    await inbox.append([ev('a', 'm1', '1'), ev('a', 'm2', '2'), ev('a', 'm3', '1'), ev('a', 'm4', '1'), ev('a', 'm5', '2')], new Date());
+    await inbox.append([{ ...ev('a', 'm6', '2'), event: { sender: { id: '1' }, message: { mid: 'm6', text: 'x'.repeat(3000) } } }], new Date());
+    await inbox.append([ev('a', 'm7', '1')], new Date());
+    const shape = { maxEvents: 2, maxBytes: 2048 };
+    // Three deliveries at most, from the six oldest (3 × 2) due: account 1 fills up at two events.
+    expect(claimed(await outbox.claim('x', 1000, 5000, 3, shape))).toEqual([
+      [1, [1, 3]],
+      [2, [2, 5]],
+      [4, [4]],
+    ]);
+    // The large event travels alone, over the byte bound rather than never; account 1's next goes on.
+    expect(claimed(await outbox.claim('x', 1000, 5000, 3, shape))).toEqual([
+      [6, [6]],
+      [7, [7]],
+    ]);
+    const listed = await outbox.list({ limit: 10 });
+    expect(listed.map((f) => [f.eventId, f.deliveryId])).toEqual([
+      ['7', '7'],
+      ['6', '6'],
+      ['5', '2'],
+      ['4', '4'],
+      ['3', '1'],
+      ['2', '2'],
+      ['1', '1'],
+    ]);
+  });
+
+  it('sends a delivery whole on every attempt and replay, with one state and one attempt log for its events', async () => {
+    const { inbox, outbox, rows } = await store([dest('x')]);
+    const at = new Date('2026-12-01T00:00:00Z');
+    await inbox.append([ev('a', 'm1'), ev('a', 'm2'), ev('a', 'm3')], at);
+    const shape = { maxEvents: 10, maxBytes: 1 << 20 };
+    const [first] = await outbox.claim('x', 1000, 5000, 5, shape);
+    expect(first!.events.map((e) => e.eventId)).toEqual([1, 2, 3]);
+    // Events stored meanwhile do not join a delivery already made: its retry sends what it sent.
+    await inbox.append([ev('a', 'm4'), ev('a', 'm5')], at);
+    await outbox.record([{ delivery: 1, destination: 'x', at: 1500, status: 503, latencyMs: 3, error: '503: busy', state: 'retrying', nextAt: 2000, lease: first!.lease }]);
+    const retry = await outbox.claim('x', 2000, 9000, 1, shape);
+    expect(claimed(retry)).toEqual([[1, [1, 2, 3]]]);
+    expect(retry[0]!.attempts).toBe(1);
+    expect(retry[0]!.events.map((e) => e.eventJson)).toEqual(first!.events.map((e) => e.eventJson));
+    expect(claimed(await outbox.claim('x', 2000, 9000, 5, shape))).toEqual([[4, [4, 5]]]);
+    await outbox.record([{ delivery: 1, destination: 'x', at: 2500, status: 401, latencyMs: 3, error: 'refused with 401: no', state: 'dead', nextAt: 0, lease: retry[0]!.lease }]);
+    const dead = await outbox.list({ limit: 10, state: 'dead' });
+    expect(dead.map((f) => [f.eventId, f.deliveryId, f.attempts, f.lastStatus])).toEqual([
+      ['3', '1', 2, 401],
+      ['2', '1', 2, 401],
+      ['1', '1', 2, 401],
+    ]);
+    // Each event shows its delivery's attempts, logged once per attempt, not once per event.
+    expect(dead.map((f) => f.recentAttempts.map((a) => a.status))).toEqual([[401, 503], [401, 503], [401, 503]]);
+    expect((await rows()).attempts).toBe(2);
+    // Replaying one event replays its delivery: the same three events again.
+    expect(await outbox.replayEvent(2)).toBe(3);
+    expect(claimed(await outbox.claim('x', 8000, 30_000, 5, shape))).toEqual([[1, [1, 2, 3]]]);
+  });
+
+  it('replays the dead deliveries of a window whole, and counts their forwards', async () => {
+    const { inbox, outbox } = await store([dest('x')]);
+    const early = new Date('2026-12-01T00:00:00Z');
+    const late = new Date('2026-12-01T01:00:00Z');
+    await inbox.append([ev('a', 'm1')], early);
+    await inbox.append([ev('a', 'm2')], late);
+    const [only] = await outbox.claim('x', 1000, 5000, 5, { maxEvents: 10, maxBytes: 1 << 20 });
+    expect(only!.events.map((e) => e.eventId)).toEqual([1, 2]);
+    await outbox.record([{ delivery: 1, destination: 'x', at: 1500, status: 400, latencyMs: 3, error: 'no', state: 'dead', nextAt: 0, lease: only!.lease }]);
+    // Only event 2 is in the window; its delivery holds event 1 as well.
+    expect(await outbox.replayDead({ destination: 'x', since: late }, 7000)).toBe(2);
+    expect((await outbox.list({ limit: 10 })).map((f) => [f.eventId, f.state, f.createdAt])).toEqual([
+      ['2', 'pending', new Date(7000).toISOString()],
+      ['1', 'pending', new Date(7000).toISOString()],
+    ]);
   });
 });
 
@@ -247,9 +336,9 @@ describe('PostgreSQL outbox shared by instances', () => {
       outboxes.map(async (o, n) => {
         // Bounded: 300 forwards take 43 claims of 7 among all three, unless forwards are handed out twice.
         for (let round = 0; round < 50; round++) {
-          const claimed = await o.claim('x', 1000, 60_000, 7);
+          const claimed = await o.claim('x', 1000, 60_000, 7, ONE);
           if (claimed.length === 0) return;
-          taken[n]!.push(...claimed.map((c) => c.eventId));
+          taken[n]!.push(...claimed.map((c) => c.id));
         }
       }),
     );
@@ -263,14 +352,14 @@ describe('PostgreSQL outbox shared by instances', () => {
     const { inbox, outboxes } = await postgres([dest('x')], 2);
     const [a, b] = outboxes as [PostgresOutbox, PostgresOutbox];
     await inbox.append([ev('a', 'm1')], new Date());
-    const [stale] = await a.claim('x', 1000, 5000, 1);
-    const [fresh] = await b.claim('x', 5000, 9000, 1); // a's lease ran out: b takes the event over
+    const [stale] = await a.claim('x', 1000, 5000, 1, ONE);
+    const [fresh] = await b.claim('x', 5000, 9000, 1, ONE); // a's lease ran out: b takes the event over
     expect(fresh!.lease).not.toBe(stale!.lease);
-    await a.record([{ eventId: 1, destination: 'x', at: 6000, status: null, latencyMs: 10, error: 'timed out', state: 'dead', nextAt: 0, lease: stale!.lease }]);
+    await a.record([{ delivery: 1, destination: 'x', at: 6000, status: null, latencyMs: 10, error: 'timed out', state: 'dead', nextAt: 0, lease: stale!.lease }]);
     const [held] = await b.list({ limit: 1 });
     expect(held).toMatchObject({ state: 'pending', attempts: 2, nextAttemptAt: new Date(9000).toISOString() });
     expect(held!.recentAttempts.map((x) => x.error)).toEqual(['timed out']); // logged all the same
-    await b.record([{ eventId: 1, destination: 'x', at: 6100, status: 200, latencyMs: 3, error: null, state: 'delivered', nextAt: 0, lease: fresh!.lease }]);
+    await b.record([{ delivery: 1, destination: 'x', at: 6100, status: 200, latencyMs: 3, error: null, state: 'delivered', nextAt: 0, lease: fresh!.lease }]);
     expect((await a.list({ limit: 1 }))[0]).toMatchObject({ state: 'delivered', lastStatus: 200 });
   });
 
@@ -305,19 +394,16 @@ describe.each(stores)('$name outbox, listing and replay', ({ store }) => {
   it('lists the five newest attempts of a forward, newest first', async () => {
     const { inbox, outbox } = await store([dest('x')]);
     await inbox.append([ev('a', 'm1')], new Date());
-    for (let i = 1; i <= 6; i++) await outbox.record([{ eventId: 1, destination: 'x', at: i * 1000, status: 500, latencyMs: i, error: `try ${i}`, state: 'retrying', nextAt: i * 1000 + 1 }]);
+    for (let i = 1; i <= 6; i++) await settle(outbox, 'x', () => ({ at: i * 1000, status: 500, latencyMs: i, error: `try ${i}`, state: 'retrying', nextAt: 0 }));
     const [row] = await outbox.list({ limit: 1 });
     expect(row!.recentAttempts.map((a) => a.error)).toEqual(['try 6', 'try 5', 'try 4', 'try 3', 'try 2']);
-    expect(row).toMatchObject({ state: 'retrying', nextAttemptAt: new Date(6001).toISOString(), lastError: 'try 6', lastStatus: 500 });
+    expect(row).toMatchObject({ state: 'retrying', nextAttemptAt: new Date(0).toISOString(), lastError: 'try 6', lastStatus: 500, attempts: 6, deliveryId: '1' });
   });
 
   it('counts each destination own forwards, and dates only the open ones', async () => {
     const { inbox, outbox } = await store([dest('x'), dest('y')]);
     await inbox.append([ev('a', 'm1'), ev('a', 'm2')], new Date('2026-12-01T00:00:00Z'));
-    await outbox.record([
-      { eventId: 1, destination: 'x', at: 1, status: 200, latencyMs: 1, error: null, state: 'delivered', nextAt: 0 },
-      { eventId: 2, destination: 'x', at: 1, status: 401, latencyMs: 1, error: 'no', state: 'dead', nextAt: 0 },
-    ]);
+    await settle(outbox, 'x', (id) => ({ at: 1, status: id === 1 ? 200 : 401, latencyMs: 1, error: id === 1 ? null : 'no', state: id === 1 ? 'delivered' : 'dead', nextAt: 0 }));
     expect(await outbox.status()).toEqual([
       { id: 'x', channel: 'a', paused: false, counts: { pending: 0, retrying: 0, delivered: 1, dead: 1 }, oldestPendingAt: null },
       { id: 'y', channel: 'a', paused: false, counts: { pending: 2, retrying: 0, delivered: 0, dead: 0 }, oldestPendingAt: '2026-12-01T00:00:00.000Z' },
@@ -329,8 +415,9 @@ describe.each(stores)('$name outbox, listing and replay', ({ store }) => {
     const { inbox, outbox } = await store([dest('x'), dest('y')]);
     const stored = new Date('2026-12-01T00:00:00Z');
     await inbox.append([ev('a', 'm1'), ev('a', 'm2')], stored);
-    const dead = (eventId: number, destination: string) => ({ eventId, destination, at: 1, status: 401, latencyMs: 1, error: 'no', state: 'dead' as const, nextAt: 0 });
-    await outbox.record([dead(1, 'x'), dead(2, 'x'), dead(1, 'y')]);
+    const dead = () => ({ at: 1, status: 401, latencyMs: 1, error: 'no', state: 'dead' as const, nextAt: 0 });
+    await settle(outbox, 'x', dead);
+    await settle(outbox, 'y', (id) => (id === 1 ? dead() : { ...dead(), status: 200, error: null, state: 'delivered' }));
     expect(await outbox.replayDead({ destination: 'x', until: stored }, 5000)).toBe(0);
     expect(await outbox.replayDead({ destination: 'x', since: new Date(stored.getTime() + 1) }, 5000)).toBe(0);
     expect(await outbox.replayDead({ destination: 'x', since: stored, until: new Date(stored.getTime() + 1) }, 5000)).toBe(2);

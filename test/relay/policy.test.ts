@@ -127,22 +127,28 @@ describe('delivery bytes', () => {
   const stored = { entryId: '178', entryTime: 1732519200123, eventJson: '{"sender":{"id":"1"},"recipient":{"id":"178"},"timestamp":5,"message":{"mid":"m","text":"é"}}' };
 
   it('splices the stored event text in as stored, so every attempt sends the same bytes', () => {
-    const a = deliveryBytes(stored);
-    expect(a.equals(deliveryBytes({ ...stored }))).toBe(true);
+    const a = deliveryBytes([stored]);
+    expect(a.equals(deliveryBytes([{ ...stored }]))).toBe(true);
     expect(a.toString()).toBe(`{"object":"instagram","entry":[{"id":"178","time":1732519200123,"messaging":[${stored.eventJson}]}]}`);
     expect(signature('s', a)).toBe(`sha256=${createHmac('sha256', 's').update(a).digest('hex')}`);
   });
 
   it('puts a field change in changes, and fills a missing entry id and time', () => {
-    const b = JSON.parse(deliveryBytes({ entryId: null, entryTime: null, eventJson: '{"field":"comments","value":{}}' }).toString());
+    const b = JSON.parse(deliveryBytes([{ entryId: null, entryTime: null, eventJson: '{"field":"comments","value":{}}' }]).toString());
     expect(b.entry[0]).toEqual({ id: '', time: 0, changes: [{ field: 'comments', value: {} }] });
   });
 
   it('sends in messaging whatever is not exactly a field change: no value, no field, or a sender', () => {
-    const list = (eventJson: string) => Object.keys(JSON.parse(deliveryBytes({ entryId: '1', entryTime: 2, eventJson }).toString()).entry[0]).at(-1);
+    const list = (eventJson: string) => Object.keys(JSON.parse(deliveryBytes([{ entryId: '1', entryTime: 2, eventJson }]).toString()).entry[0]).at(-1);
     expect(list('{"field":"comments","value":{}}')).toBe('changes');
     expect(list('{"field":"comments"}')).toBe('messaging');
     expect(list('{"value":{}}')).toBe('messaging');
     expect(list('{"field":"comments","value":{},"sender":{"id":"1"}}')).toBe('messaging');
+  });
+
+  it('sends several events as an entry each, in order, each with its own account, time and list', () => {
+    const change = { entryId: '178', entryTime: 7, eventJson: '{"field":"comments","value":{"id":"c"}}' };
+    const bytes = deliveryBytes([stored, change]).toString();
+    expect(bytes).toBe(`{"object":"instagram","entry":[{"id":"178","time":1732519200123,"messaging":[${stored.eventJson}]},{"id":"178","time":7,"changes":[${change.eventJson}]}]}`);
   });
 });

@@ -13,7 +13,7 @@ const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
-const to = (url: string, more: Partial<Destination> = {}): Destination => ({ id: 'd', channel: 'a', url, enabled: true, timeoutMs: 5000, maxAgeMs: 60_000, concurrency: 1, ...more });
+const to = (url: string, more: Partial<Destination> = {}): Destination => ({ id: 'd', channel: 'a', url, enabled: true, timeoutMs: 5000, maxAgeMs: 60_000, concurrency: 1, maxEvents: 1, maxBytes: 1 << 20, ...more });
 const bytes = Buffer.from('{"object":"instagram","entry":[]}');
 
 async function destination(answer: Parameters<typeof faultDestination>[0]) {

@@ -39,9 +39,16 @@ export async function startDestination(): Promise<RunningServer & { pushUrl: str
   return {
     ...server,
     pushUrl: `${server.url}/apiaccess/api/instagram/message/cc`,
+    /** Every stored event's mid, read page by page as a consumer would. */
     async mids() {
-      const r = await fetch(`${server.url}/inbox/messages?limit=1000`, { headers: { authorization: `Bearer ${TOKEN}` } });
-      return ((await r.json()) as { items: { mid: string }[] }).items.map((i) => i.mid);
+      const mids: string[] = [];
+      for (let cursor: string | undefined; ; ) {
+        const r = await fetch(`${server.url}/inbox/messages?limit=1000${cursor ? `&cursor=${cursor}` : ''}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+        const page = (await r.json()) as { items: { mid: string }[]; nextCursor?: string; truncated?: boolean };
+        mids.push(...page.items.map((i) => i.mid));
+        if ((page.items.length < 1000 && !page.truncated) || !page.nextCursor) return mids;
+        cursor = page.nextCursor;
+      }
     },
   };
 }
