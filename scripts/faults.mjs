@@ -107,6 +107,11 @@ const faults = [
     tests: ['test/relay/forwarding.test.ts'],
   },
   {
+    name: '(r2b) a relay retry regroups its delivery (other events, so other bytes)',
+    patches: [['server/relay/batching.ts', '    if (f.delivery !== null) {', '    if (f.delivery !== null && f.delivery < 0) {']],
+    tests: ['test/relay/outbox.test.ts', 'test/relay/forwarder.test.ts'],
+  },
+  {
     name: '(r3) a relay lease never expires (a crash mid-send strands the event)',
     patches: [['server/relay/sqlite-outbox.ts', 'UPDATE relay_forwards SET next_at = @leaseUntil,', 'UPDATE relay_forwards SET next_at = 9007199254740991 + 0 * @leaseUntil,']],
     tests: ['test/relay/outbox.test.ts'],
