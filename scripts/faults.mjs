@@ -98,7 +98,7 @@ const faults = [
   },
   {
     name: '(r1) the relay marks an event delivered before the destination answered 200',
-    patches: [['server/relay/forwarder.ts', '      const result = await (this.options.send ?? httpSend)(d, bytes);', "      void (this.options.send ?? httpSend)(d, bytes);\n      const result = { status: 200, body: '{\"resultMsg\":\"200\"}', retryAfter: null, latencyMs: 0 };"]],
+    patches: [['server/relay/forwarder.ts', '      const result = await this.send(d, bytes);', "      void this.send(d, bytes);\n      const result = { status: 200, body: '{\"resultMsg\":\"200\"}', retryAfter: null, latencyMs: 0 };"]],
     tests: ['test/relay/forwarding.test.ts'],
   },
   {

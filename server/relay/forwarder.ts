@@ -8,7 +8,7 @@ import { deliveryBytes } from './delivery.js';
 import type { Destination } from './destinations.js';
 import type { AttemptRecord, ClaimedDelivery, Outbox } from './outbox.js';
 import { cut, decide, DEFAULT_RETRY, isFailure, type RetryPolicy } from './policy.js';
-import { send as httpSend, type Send } from './sender.js';
+import { createHttpSender, type Send } from './sender.js';
 
 /** Null when the delivery is valid against the bundled spec, else why not. */
 export type ValidateDelivery = (delivery: unknown) => string | null;
@@ -18,6 +18,7 @@ export interface ForwarderOptions {
   destinations: Destination[];
   validate: ValidateDelivery;
   logger: Logger;
+  /** How a delivery is sent; by default over keep-alive connections of the forwarder's own (sender.ts). */
   send?: Send;
   /** How often an idle lane looks for due forwards (default 250 ms); a stored event wakes it at once. */
   pollMs?: number;
@@ -57,9 +58,15 @@ export class Forwarder {
   /** Outcomes waiting for the next batched write (see record()). */
   private readonly outcomes: { record: AttemptRecord; written: () => void }[] = [];
   private flushing?: NodeJS.Immediate;
+  private readonly send: Send;
+  /** Closes the connections of the forwarder's own sender, once its attempts are done. */
+  private readonly closeSender: () => void;
 
   constructor(private readonly options: ForwarderOptions) {
     this.now = options.now ?? Date.now;
+    const sender = options.send ? undefined : createHttpSender();
+    this.send = options.send ?? sender!.send;
+    this.closeSender = () => sender?.close();
     this.lanes = options.destinations
       .filter((d) => d.enabled)
       .map((destination) => ({
@@ -92,6 +99,7 @@ export class Forwarder {
     clearInterval(this.poll);
     for (const lane of this.lanes) clearTimeout(lane.timer);
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
+    this.closeSender();
   }
 
   private async tick(lane: Lane): Promise<void> {
@@ -160,7 +168,7 @@ export class Forwarder {
       record = { ...base, at: this.now(), status: null, latencyMs: 0, error: cut(`not valid against the contract: ${problem}`), state: 'dead', nextAt: 0 };
     } else {
       const at = this.now();
-      const result = await (this.options.send ?? httpSend)(d, bytes);
+      const result = await this.send(d, bytes);
       const now = this.now();
       const decision = decide(result, { retry: delivery.attempts, createdAt: delivery.createdAt, maxAgeMs: d.maxAgeMs, now, random: (this.options.random ?? Math.random)(), policy: this.options.retry ?? DEFAULT_RETRY });
       if (isFailure(result, decision)) lane.breaker.failure(now);
