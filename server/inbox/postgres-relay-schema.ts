@@ -69,4 +69,7 @@ CREATE TRIGGER relay_keep_pending BEFORE DELETE ON inbox_events
 export const RELAY_DELIVERIES = `
 ALTER TABLE relay_forwards ADD COLUMN IF NOT EXISTS delivery bigint;
 UPDATE relay_forwards SET delivery = event_id WHERE delivery IS NULL AND attempts > 0;
-CREATE INDEX IF NOT EXISTS relay_forwards_delivery ON relay_forwards (destination, delivery);`;
+CREATE INDEX IF NOT EXISTS relay_forwards_delivery ON relay_forwards (destination, delivery) WHERE delivery IS NOT NULL;
+-- What a claim reads: open forwards never claimed, and the first of each delivery (claimed whole).
+CREATE INDEX IF NOT EXISTS relay_forwards_due ON relay_forwards (destination, event_id)
+  WHERE ${OPEN_STATES} AND (delivery IS NULL OR delivery = event_id);`;

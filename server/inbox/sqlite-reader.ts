@@ -2,9 +2,8 @@
 // path. A small pool of threads, each with its own read connection; a request goes to the thread with
 // the fewest requests in flight, so a page or a feed poll does not queue behind a long search while
 // another thread is free.
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from './start-worker.js';
 import { StoreUnavailableError, type ListQuery } from './inbox.js';
 import type { RowPage } from './sqlite-reads.js';
 
@@ -30,13 +29,8 @@ interface Slot {
   requests: Map<number, { resolve: (r: ReaderReply) => void; reject: (e: unknown) => void }>;
 }
 
-/** Starts a thread: dist runs its JavaScript; from source (the tests) tsx, a devDependency, compiles it. */
-function startThread(data: ReaderData): Worker {
-  const entry = new URL(`./sqlite-reader-thread${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
-  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { workerData: data });
-  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData: data });
-}
+/** Starts the thread (start-worker.ts: the built JavaScript, or the source through tsx in the tests). */
+const startThread = (data: ReaderData): Worker => startWorker(new URL('./sqlite-reader-thread', import.meta.url), data);
 
 export class SqliteReader {
   private readonly slots: Slot[];

@@ -2,9 +2,8 @@
 // blocking the event loop. Deliveries appended while no batch is in flight go to the thread together at
 // the start of the next turn; deliveries appended while one is in flight go together as soon as it
 // returns. Each delivery is settled by its own outcome, only after the thread's COMMIT returned.
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from './start-worker.js';
 import { StoreUnavailableError, type AppendResult } from './inbox.js';
 import type { DeliveryOutcome } from './sqlite-commit.js';
 import type { EventRow } from './sqlite-schema.js';
@@ -41,13 +40,8 @@ function threadError(reply: { error: string; code?: string }): Error {
   return Object.assign(new Error(reply.error), reply.code === undefined ? {} : { code: reply.code });
 }
 
-/** Starts the thread: dist runs its JavaScript; from source (the tests) tsx, a devDependency, compiles it. */
-function startThread(data: WriterData): Worker {
-  const entry = new URL(`./sqlite-writer-thread${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
-  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { workerData: data });
-  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData: data });
-}
+/** Starts the thread (start-worker.ts: the built JavaScript, or the source through tsx in the tests). */
+const startThread = (data: WriterData): Worker => startWorker(new URL('./sqlite-writer-thread', import.meta.url), data);
 
 export class SqliteWriter {
   private thread: Worker | undefined;

@@ -15,6 +15,7 @@ import { Forwarder, type ForwarderOptions, type ValidateDelivery } from './forwa
 import type { Outbox } from './outbox.js';
 import { PostgresOutbox } from './postgres-outbox.js';
 import { hasRelaySchema, SqliteOutbox } from './sqlite-outbox.js';
+import { ThreadedOutbox } from './threaded-outbox.js';
 
 export interface RelayOptions {
   destinations: Destination[];
@@ -66,7 +67,7 @@ function openOutbox(options: RelayOptions): Outbox {
     return outbox;
   }
   if (!options.sqliteFile) throw new ConfigError('the relay needs a store: the SQLite file or a PostgreSQL URL');
-  return new SqliteOutbox(options.sqliteFile, options.destinations);
+  return new ThreadedOutbox({ file: options.sqliteFile, destinations: options.destinations });
 }
 
 export function startRelay(options: RelayOptions): Relay | undefined {

@@ -38,7 +38,7 @@ async function start(work: string, name: string, doc: object, port?: number): Pr
   const config = join(work, `${name}-${dirs}.json`);
   writeFileSync(config, JSON.stringify(doc));
   const listen = port ?? (await freePort());
-  const child = spawn(process.execPath, ['--import', loopDelayHook, MAIN], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : []), '--import', loopDelayHook, MAIN], {
     cwd: root,
     env: { ...process.env, PORT: String(listen), CONFIG: config, DATA_DIR: join(work, `data-${name}-${dirs++}`), LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],

@@ -1,0 +1,96 @@
+// The SQLite outbox as the relay uses it: every call runs in the outbox's own thread
+// (sqlite-outbox-thread.ts) and comes back as a message, so the main thread only posts and reads them.
+// The schema and the destinations are installed once on the calling thread first, synchronously, so a
+// store that cannot take them fails the start, and the trigger exists before any event is stored.
+import type { Worker } from 'node:worker_threads';
+import { StoreUnavailableError } from '../inbox/inbox.js';
+import { startWorker } from '../inbox/start-worker.js';
+import type { Destination } from './destinations.js';
+import type { Outbox } from './outbox.js';
+import { SqliteOutbox } from './sqlite-outbox.js';
+
+export interface OutboxThreadData {
+  file: string;
+  destinations: Destination[];
+}
+
+/** The calls the thread answers: every method of the outbox. */
+type Method = keyof Outbox;
+export type OutboxRequest = { id: number; method: Method; args: unknown[] };
+export type OutboxReply = { id: number; result: unknown } | { id: number; error: string; code?: string };
+
+export class ThreadedOutbox implements Outbox {
+  private thread: Worker | undefined;
+  private readonly requests = new Map<number, { resolve: (value: unknown) => void; reject: (e: unknown) => void }>();
+  private nextId = 0;
+  private closed = false;
+  private opened: Promise<void> | undefined;
+
+  constructor(private readonly data: OutboxThreadData) {
+    new SqliteOutbox(data.file, data.destinations).close();
+    this.thread = this.start();
+    this.thread.unref();
+  }
+
+  /** Every append waits for it (start-relay.ts): asked of the thread once, not once per append. */
+  open = (): Promise<void> =>
+    (this.opened ??= (this.call('open', []) as Promise<void>).catch((err: unknown) => {
+      this.opened = undefined;
+      throw err;
+    }));
+  claim: Outbox['claim'] = (...args) => this.call('claim', args) as ReturnType<Outbox['claim']>;
+  record: Outbox['record'] = (...args) => this.call('record', args) as ReturnType<Outbox['record']>;
+  paused: Outbox['paused'] = (...args) => this.call('paused', args) as ReturnType<Outbox['paused']>;
+  setPaused: Outbox['setPaused'] = (...args) => this.call('setPaused', args) as ReturnType<Outbox['setPaused']>;
+  replayEvent: Outbox['replayEvent'] = (...args) => this.call('replayEvent', args) as ReturnType<Outbox['replayEvent']>;
+  replayDead: Outbox['replayDead'] = (...args) => this.call('replayDead', args) as ReturnType<Outbox['replayDead']>;
+  list: Outbox['list'] = (...args) => this.call('list', args) as ReturnType<Outbox['list']>;
+  status: Outbox['status'] = (...args) => this.call('status', args) as ReturnType<Outbox['status']>;
+
+  /** Closes the thread's connection and ends the thread; calls after it reject. */
+  async close(): Promise<void> {
+    const thread = this.thread;
+    if (this.closed || !thread) return;
+    await this.call('close', []).catch(() => {});
+    this.closed = true;
+    this.thread = undefined;
+    await thread.terminate();
+  }
+
+  private call(method: Method, args: unknown[]): Promise<unknown> {
+    if (this.closed) return Promise.reject(new StoreUnavailableError('the relay outbox is closed'));
+    const thread = (this.thread ??= this.start());
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.requests.set(id, { resolve, reject });
+      thread.ref();
+      thread.postMessage({ id, method, args } satisfies OutboxRequest);
+    });
+  }
+
+  /** The thread, started with the relay and again, on the next call, after it died. */
+  private start(): Worker {
+    const thread = startWorker(new URL('./sqlite-outbox-thread', import.meta.url), this.data);
+    thread.on('message', (reply: OutboxReply) => {
+      const request = this.requests.get(reply.id);
+      if (!request) return;
+      this.requests.delete(reply.id);
+      if ('error' in reply) request.reject(Object.assign(new Error(reply.error), reply.code === undefined ? {} : { code: reply.code }));
+      else request.resolve(reply.result);
+      // Idle, the thread must not keep the process alive.
+      if (this.requests.size === 0) thread.unref();
+    });
+    // A thread that died fails what it was asked: the forwarder logs it and tries again (leases make
+    // an unrecorded attempt due again; nothing is lost).
+    const fail = (cause: unknown) => {
+      if (this.thread !== thread) return;
+      this.thread = undefined;
+      const pending = [...this.requests.values()];
+      this.requests.clear();
+      for (const r of pending) r.reject(new StoreUnavailableError('the relay outbox thread stopped', { cause }));
+    };
+    thread.on('error', fail);
+    thread.on('exit', (code) => fail(new Error(`the relay outbox thread exited with code ${code}`)));
+    return thread;
+  }
+}
