@@ -113,7 +113,7 @@ const faults = [
   },
   {
     name: '(r3) a relay lease never expires (a crash mid-send strands the event)',
-    patches: [['server/relay/sqlite-outbox.ts', 'UPDATE relay_forwards SET next_at = @leaseUntil,', 'UPDATE relay_forwards SET next_at = 9007199254740991 + 0 * @leaseUntil,']],
+    patches: [['server/relay/sqlite-outbox.ts', "const LEASE = 'next_at = @leaseUntil,", "const LEASE = 'next_at = 9007199254740991 + 0 * @leaseUntil,"]],
     tests: ['test/relay/outbox.test.ts'],
   },
   {

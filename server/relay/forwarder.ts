@@ -125,8 +125,7 @@ export class Forwarder {
 
   private async fill(lane: Lane): Promise<void> {
     const d = lane.destination;
-    if (await this.options.outbox.paused(d.id)) return;
-    const now = this.now();
+    let now = this.now();
     refill(lane, now);
     const wanted = Math.min(d.concurrency - lane.inflight, this.options.batch ?? 64, Math.floor(lane.tokens));
     if (wanted <= 0) {
@@ -134,6 +133,9 @@ export class Forwarder {
       if (d.ratePerSecond && lane.inflight < d.concurrency) this.later(lane, Math.ceil(((1 - lane.tokens) / d.ratePerSecond) * 1000));
       return;
     }
+    // Asked only with room to fill: every stored event wakes the lane, mostly while it is full.
+    if (await this.options.outbox.paused(d.id)) return;
+    now = this.now();
     const room = lane.breaker.admit(wanted, now);
     if (room === 0) return;
     const claimed = await this.options.outbox.claim(d.id, now, now + d.timeoutMs + LEASE_MARGIN_MS, room, { maxEvents: d.maxEvents, maxBytes: d.maxBytes });

@@ -218,7 +218,7 @@ export class PostgresOutbox implements Outbox {
   async status(): Promise<DestinationStatus[]> {
     const [destinations, counts] = await Promise.all([
       this.query<{ id: string; channel: string; paused: boolean; oldest: string | null }>(
-        `SELECT d.id, d.channel, d.paused, (SELECT MIN(created_at) FROM relay_forwards f WHERE f.destination = d.id AND f.${OPEN_STATES}) AS oldest
+        `SELECT d.id, d.channel, d.paused, (SELECT MIN(created_at) FROM relay_forwards f WHERE f.destination = d.id AND f.${OPEN_STATES} AND (f.delivery IS NULL OR f.delivery = f.event_id)) AS oldest
            FROM relay_destinations d ORDER BY d.id`,
         [],
       ),

@@ -14,6 +14,8 @@ import type { AttemptRecord, ClaimedDelivery, ClaimedEvent, DestinationStatus, F
 const OPEN = "state IN ('pending', 'retrying')";
 /** A forward's delivery: itself alone until its first claim groups it. */
 const DELIVERY = 'COALESCE(delivery, event_id)';
+/** What a claim writes on each forward it takes: due again only once the lease runs out, one attempt more. */
+const LEASE = 'next_at = @leaseUntil, attempts = attempts + 1';
 /** Forwards a claim reads: open, and never claimed or the first of their delivery (which is claimed whole). */
 const DUE = `${OPEN} AND (delivery IS NULL OR delivery = event_id)`;
 /** The event's receipt time in ms since the epoch, from its ISO text. */
@@ -27,7 +29,6 @@ CREATE TABLE IF NOT EXISTS relay_forwards (
   destination TEXT NOT NULL, event_id INTEGER NOT NULL, state TEXT NOT NULL DEFAULT 'pending',
   created_at INTEGER NOT NULL, next_at INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,
   last_status INTEGER, last_error TEXT, delivery INTEGER, PRIMARY KEY (destination, event_id)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS relay_forwards_open ON relay_forwards (destination, event_id) WHERE ${OPEN};
 CREATE INDEX IF NOT EXISTS relay_forwards_event ON relay_forwards (event_id);
 CREATE TABLE IF NOT EXISTS relay_attempts (
   id INTEGER PRIMARY KEY, destination TEXT NOT NULL, event_id INTEGER NOT NULL, at INTEGER NOT NULL,
@@ -56,8 +57,11 @@ function addDeliveries(db: Database.Database): void {
   if (!columns.some((c) => c.name === 'delivery')) {
     db.exec('ALTER TABLE relay_forwards ADD COLUMN delivery INTEGER; UPDATE relay_forwards SET delivery = event_id WHERE attempts > 0;');
   }
+  // The index of open forwards the claims read before deliveries is replaced by relay_forwards_due, which
+  // holds only a delivery's first: one index fewer to write with every event stored and every outcome.
   db.exec(`CREATE INDEX IF NOT EXISTS relay_forwards_delivery ON relay_forwards (destination, delivery) WHERE delivery IS NOT NULL;
-    CREATE INDEX IF NOT EXISTS relay_forwards_due ON relay_forwards (destination, event_id) WHERE ${DUE};`);
+    CREATE INDEX IF NOT EXISTS relay_forwards_due ON relay_forwards (destination, event_id) WHERE ${DUE};
+    DROP INDEX IF EXISTS relay_forwards_open;`);
 }
 
 /** True when the file already holds the relay's tables (a server that once had destinations). */
@@ -86,8 +90,10 @@ export class SqliteOutbox implements Outbox {
       due: db.prepare(`SELECT f.event_id AS eventId, f.delivery, e.entry_id AS entryId, length(CAST(e.event AS BLOB)) AS bytes
         FROM relay_forwards f INDEXED BY relay_forwards_due JOIN events e ON e.id = f.event_id
         WHERE f.destination = @destination AND ${DUE} AND f.next_at <= @now ORDER BY f.event_id LIMIT @rows`),
-      group: db.prepare('UPDATE relay_forwards SET delivery = @delivery WHERE destination = @destination AND event_id IN (SELECT value FROM json_each(@members))'),
-      lease: db.prepare(`UPDATE relay_forwards INDEXED BY relay_forwards_delivery SET next_at = @leaseUntil, attempts = attempts + 1
+      // A new delivery's forwards are grouped and leased in one write each.
+      group: db.prepare(`UPDATE relay_forwards SET delivery = @delivery, ${LEASE}
+        WHERE destination = @destination AND event_id IN (SELECT value FROM json_each(@members)) RETURNING event_id, created_at, attempts`),
+      lease: db.prepare(`UPDATE relay_forwards INDEXED BY relay_forwards_delivery SET ${LEASE}
         WHERE destination = @destination AND delivery = @delivery RETURNING event_id, created_at, attempts`),
       events: db.prepare('SELECT id, entry_id, entry_time, event FROM events WHERE id IN (SELECT value FROM json_each(?))'),
       attempt: db.prepare('INSERT INTO relay_attempts (destination, event_id, at, status, latency_ms, error) VALUES (?, ?, ?, ?, ?, ?)'),
@@ -96,7 +102,8 @@ export class SqliteOutbox implements Outbox {
       setPaused: db.prepare('UPDATE relay_destinations SET paused = ? WHERE id = ?'),
       recent: db.prepare('SELECT at, status, latency_ms, error FROM relay_attempts WHERE destination = ? AND event_id = ? ORDER BY id DESC LIMIT ?'),
       counts: db.prepare('SELECT destination, state, COUNT(*) AS n FROM relay_forwards GROUP BY destination, state'),
-      oldest: db.prepare(`SELECT MIN(created_at) AS at FROM relay_forwards INDEXED BY relay_forwards_open WHERE destination = ? AND ${OPEN}`),
+      // A delivery's first is its oldest (its events were grouped after it), so the due index suffices.
+      oldest: db.prepare(`SELECT MIN(created_at) AS at FROM relay_forwards INDEXED BY relay_forwards_due WHERE destination = ? AND ${DUE}`),
       destinations: db.prepare('SELECT id, channel, paused FROM relay_destinations ORDER BY id'),
     };
   }
@@ -124,8 +131,11 @@ export class SqliteOutbox implements Outbox {
     return this.db.transaction(() => {
       const due = this.statements.due!.all({ destination, now, rows: dueRowsFor(limit, shape) }) as DueForward[];
       return pickDeliveries(due, limit, shape).flatMap(({ id, newMembers }) => {
-        if (newMembers.length > 0) this.statements.group!.run({ delivery: id, destination, members: JSON.stringify(newMembers) });
-        const rows = this.statements.lease!.all({ destination, leaseUntil, delivery: id }) as { event_id: number; created_at: number; attempts: number }[];
+        const rows = (
+          newMembers.length > 0
+            ? this.statements.group!.all({ delivery: id, destination, leaseUntil, members: JSON.stringify(newMembers) })
+            : this.statements.lease!.all({ destination, leaseUntil, delivery: id })
+        ) as { event_id: number; created_at: number; attempts: number }[];
         rows.sort((a, b) => a.event_id - b.event_id);
         const stored = new Map(
           (this.statements.events!.all(JSON.stringify(rows.map((r) => r.event_id))) as { id: number; entry_id: string | null; entry_time: number | null; event: string }[]).map((e) => [e.id, e]),
