@@ -18,8 +18,8 @@ export const core = [
   'client/signature.ts',
   'client/retry.ts',
   'client/push-client.ts',
-  // The relay (issue 27): its decisions, the bytes it sends, how it sends them, the forwarding loop and
-  // the SQLite outbox. start-relay.ts and routes.ts only wire these; outbox.ts holds types.
+  // The relay (issue 27): its decisions, the bytes it sends, how it sends them, the forwarding loop,
+  // the SQLite outbox and which events travel together. start-relay.ts and routes.ts only wire these; outbox.ts holds types.
   'server/relay/policy.ts',
   'server/relay/breaker.ts',
   'server/relay/delivery.ts',
@@ -28,4 +28,5 @@ export const core = [
   'server/relay/forwarder.ts',
   'server/relay/sqlite-outbox.ts',
   'server/relay/forward-view.ts',
+  'server/relay/batching.ts',
 ];

@@ -5,7 +5,8 @@
 //   BENCH_SECONDS (5) and BENCH_ROUNDS (2) for R1, as the main rows; RELAY_SECONDS (60) for R2;
 //   RELAY_EVENTS (100 000) for R3; RELAY_CONCURRENCY (16) attempts in flight to the destination;
 //   RELAY_RATE (unset: unlimited) the destination's `rate`; RELAY_ROWS (R1,R2,R3) which rows (R2 needs R1);
-//   RELAY_DRAIN_TIMEOUT (900 s) bounds R3's drain.
+//   RELAY_DRAIN_TIMEOUT (900 s) bounds R3's drain; BENCH_PROF=<dir> runs every server under --cpu-prof
+//   (profiles written to <dir> as each stops).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
