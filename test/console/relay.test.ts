@@ -46,9 +46,10 @@ describe('the inbox console with a relay', () => {
     // cc delivers everything but the poison, which it refuses in a way no retry cures; dd is down and asks for a minute.
     cc = await faultDestination((_n, res, req) => (received(cc, _n).includes('poison') ? fail(res, 401, REFUSAL) : accept(res)));
     dd = await faultDestination((_n, res) => fail(res, 503, '{"resultMsg":"maintenance"}', { 'retry-after': '60' }));
+    // One event per delivery: the poison must not take the first event down with it, whatever the timing.
     relay = await startRelayServer([
-      { id: 'cc', url: cc.url },
-      { id: 'dd', url: dd.url },
+      { id: 'cc', url: cc.url, batch: { maxEvents: 1 } },
+      { id: 'dd', url: dd.url, batch: { maxEvents: 1 } },
     ]);
     for (const [mid, text] of [['m-ok', 'first text'], ['m-poison', 'poison text']] as const) {
       expect((await push(relay.url, textDelivery(mid, RELAY_ACCOUNT, text), { secret: RELAY_SECRET })).status).toBe(200);

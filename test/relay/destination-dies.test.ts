@@ -42,7 +42,7 @@ describe('a destination that accepts, then dies', () => {
     const first = await destinationOn(port, () => {
       if (++accepted === 2) dead = first.die();
     });
-    const relay = await startRelayServer([{ id: 'cc', url: `http://127.0.0.1:${port}/apiaccess/api/instagram/message/cc`, concurrency: 1, timeout: '2s' }]);
+    const relay = await startRelayServer([{ id: 'cc', url: `http://127.0.0.1:${port}/apiaccess/api/instagram/message/cc`, concurrency: 1, timeout: '2s', batch: { maxEvents: 1 } }]);
     cleanups.push(() => relay.close());
     const sent = ['d-1', 'd-2', 'd-3', 'd-4', 'd-5'];
     for (const mid of sent) expect((await push(relay.url, textDelivery(mid), { secret: RELAY_SECRET })).status).toBe(200);
