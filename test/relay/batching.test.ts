@@ -33,14 +33,21 @@ describe('picking deliveries', () => {
   });
 
   it('keeps a delivery within its bytes, counting each entry’s wrapping, and sends an event too large alone', () => {
+    // The event, an entry's wrapping, and its account id twice over (quoted, escaped at worst).
+    expect(entryBytes(due(0, '12345', 100))).toBe(100 + 64 + 10);
+    expect(entryBytes(due(0, null, 100))).toBe(164);
     const size = entryBytes(due(0, '1', 100));
-    expect(size).toBeGreaterThan(100);
     // Exactly two entries and the envelope fit in the first bound; one byte less and the second starts a delivery.
     const fits = 40 + 2 * size;
     expect(pickDeliveries([due(1), due(2)], 10, { maxEvents: 10, maxBytes: fits })).toEqual([{ id: 1, newMembers: [1, 2] }]);
     expect(pickDeliveries([due(1), due(2)], 10, { maxEvents: 10, maxBytes: fits - 1 })).toEqual([
       { id: 1, newMembers: [1] },
       { id: 2, newMembers: [2] },
+    ]);
+    // The bytes add up: a third entry does not fit where two filled the bound.
+    expect(pickDeliveries([due(1), due(2), due(3)], 10, { maxEvents: 10, maxBytes: fits })).toEqual([
+      { id: 1, newMembers: [1, 2] },
+      { id: 3, newMembers: [3] },
     ]);
     expect(pickDeliveries([due(1, '1', 5000), due(2)], 10, { maxEvents: 10, maxBytes: 1024 })).toEqual([
       { id: 1, newMembers: [1] },

@@ -124,6 +124,8 @@ describe.each(stores)('$name outbox', ({ store: open$ }) => {
       ['1', 'y', 'pending', 'a'],
     ]);
     expect(all[0]!.createdAt).toBe('2026-12-01T00:00:00.000Z');
+    // Not claimed yet: in no delivery.
+    expect(all.map((f) => f.deliveryId)).toEqual([null, null, null]);
     expect((await outbox.list({ limit: 10, destination: 'x' })).map((f) => f.eventId)).toEqual(['1']);
     expect((await outbox.list({ limit: 10, channel: 'b', state: 'pending' })).map((f) => f.destination)).toEqual(['z']);
     expect(await outbox.list({ limit: 10, before: 1 })).toEqual([]);
