@@ -16,6 +16,7 @@ import type { Destination } from '../../server/relay/destinations.js';
 import type { AttemptRecord, ClaimedDelivery, Outbox } from '../../server/relay/outbox.js';
 import { PostgresOutbox } from '../../server/relay/postgres-outbox.js';
 import { SqliteOutbox } from '../../server/relay/sqlite-outbox.js';
+import { ThreadedOutbox } from '../../server/relay/threaded-outbox.js';
 import { startRelay } from '../../server/relay/start-relay.js';
 import { pruneOnce } from '../../server/run/retention.js';
 import { startPgCluster, type PgCluster } from '../support/postgres.js';
@@ -67,6 +68,36 @@ const stores: { name: string; store(destinations: Destination[]): Promise<Fixtur
           open.push(o);
           return o;
         },
+        async rows() {
+          const db = new Database(file, { readonly: true });
+          try {
+            const forwards = db.prepare('SELECT event_id, state FROM relay_forwards ORDER BY event_id, destination').all() as { event_id: number; state: string }[];
+            return { forwards, attempts: (db.prepare('SELECT COUNT(*) AS n FROM relay_attempts').get() as { n: number }).n };
+          } finally {
+            db.close();
+          }
+        },
+      };
+    },
+  },
+  {
+    // As the relay runs it: every call in the outbox's own thread (threaded-outbox.ts).
+    name: 'SQLite in its thread',
+    async store(destinations) {
+      const file = join(mkdtempSync(join(tmpdir(), 'ipk-outbox-')), 'inbox.sqlite');
+      const inbox = new SqliteInbox({ file });
+      const outboxOn = (d: Destination[]) => {
+        const o = new ThreadedOutbox({ file, destinations: d });
+        open.push(o);
+        return o;
+      };
+      open.push(inbox);
+      const outbox = outboxOn(destinations);
+      await outbox.open();
+      return {
+        inbox,
+        outbox,
+        again: outboxOn,
         async rows() {
           const db = new Database(file, { readonly: true });
           try {
@@ -295,6 +326,31 @@ describe.each(stores)('$name outbox, forwarded deliveries of several events', ({
       ['2', 'pending', new Date(7000).toISOString()],
       ['1', 'pending', new Date(7000).toISOString()],
     ]);
+  });
+});
+
+describe('SQLite outbox in its thread', () => {
+  it('keeps its pause switch right through a read sent before a change, and refuses calls once closed', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'ipk-outbox-')), 'inbox.sqlite');
+    const inbox = new SqliteInbox({ file });
+    open.push(inbox);
+    const outbox = new ThreadedOutbox({ file, destinations: [dest('x')] });
+    const read = outbox.paused('x'); // sent before the change, answered before it too
+    expect(await outbox.setPaused('x', true)).toBe(true);
+    expect(await read).toBe(false);
+    expect(await outbox.paused('x')).toBe(true);
+    // Another connection sees the switch: it is stored, not only remembered.
+    const other = new SqliteOutbox(file, [dest('x')]);
+    expect(await other.paused('x')).toBe(true);
+    await other.close();
+    expect(await outbox.setPaused('nope', true)).toBe(false);
+    expect(await outbox.paused('nope')).toBe(false);
+    await outbox.close();
+    await expect(outbox.paused('y')).rejects.toThrow(/closed/);
+  });
+
+  it('fails the start at once on a store it cannot open, as the embedded outbox does', () => {
+    expect(() => new ThreadedOutbox({ file: join(tmpdir(), 'ipk-none', 'deeper', 'inbox.sqlite'), destinations: [dest('x')] })).toThrow();
   });
 });
 
