@@ -1,15 +1,16 @@
 // One attempt as the sender makes it, against scripted destinations on real ports: the request it sends
 // (method, headers, the signature only when the destination has a secret, the bytes as given), and what
-// it keeps of the answer (the status, Retry-After, at most the start of the body, no redirect followed)
-// or of a failure (a timeout, a refused connection) — both for the keep-alive sender and the one-shot
-// `send`. Then what the keep-alive sender does with its connections: one reused from attempt to attempt,
-// none reused after a timeout or a cut answer, a connection the destination closed not counted against
-// the next attempt, at most the destination's concurrency of them, none left by close(), and none keeping
-// the process alive.
+// it keeps of the answer (the status, Retry-After, at most the start of the body, read no further than
+// that, no redirect followed) or of a failure (a timeout, a refused connection, an answer cut short, TLS
+// spoken to an https URL) — both for the keep-alive sender and the one-shot `send`. Then what the
+// keep-alive sender does with its connections: one reused from attempt to attempt, also after an answer
+// that came whole, none reused after a timeout or a cut answer, a connection the destination closed not
+// counted against the next attempt (unless it had begun to answer), at most the destination's
+// concurrency of them, none left by close(), and none keeping the process alive.
 import { spawn } from 'node:child_process';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { signature } from '../../server/relay/delivery.js';
 import type { Destination } from '../../server/relay/destinations.js';
 import { createHttpSender, send as oneShot, type Send } from '../../server/relay/sender.js';
@@ -140,6 +141,33 @@ describe.each([
     expect(refused.latencyMs).toBeLessThanOrEqual(Math.ceil(performance.now() - before));
   });
 
+  it('answers as soon as 4 KiB of the answer has come, without waiting for the rest', async () => {
+    const send = make();
+    // Exactly 4 KiB of a longer answer, then nothing: the attempt ends on the 4 KiB, well before its timeout.
+    const dest = await destination((_n, res) => void res.writeHead(500, { 'content-length': '8192' }).write('x'.repeat(4096)));
+    expect(await send(to(dest.url, { timeoutMs: 3000 }), bytes)).toMatchObject({ status: 500, body: 'x'.repeat(4096) });
+  });
+
+  it('keeps the first of a repeated Retry-After', async () => {
+    const send = make();
+    // Node's parser drops a repeated Retry-After (it never joins it): the answer is written raw to have two.
+    const server = createServer((socket) => {
+      socket.once('data', () => socket.end('HTTP/1.1 503 Busy\r\nRetry-After: 7\r\nRetry-After: 9\r\nContent-Length: 4\r\nConnection: close\r\n\r\nbusy'));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    const { port } = server.address() as { port: number };
+    expect(await send(to(`http://127.0.0.1:${port}/p`), bytes)).toMatchObject({ status: 503, body: 'busy', retryAfter: '7' });
+  });
+
+  it('speaks TLS to an https URL: a plain-HTTP destination behind one gets no request, and the attempt fails', async () => {
+    const send = make();
+    const dest = await destination((_n, res) => void accept(res));
+    const result = await send(to(dest.url.replace(/^http:/, 'https:')), bytes);
+    expect(result).toMatchObject({ error: 'EPROTO' });
+    expect(dest.received).toHaveLength(0);
+  });
+
   it('names a connection the destination drops in the middle of its answer', async () => {
     const send = make();
     const dest = await destination((_n, res) => {
@@ -225,6 +253,26 @@ describe('the keep-alive sender', () => {
     expect(dest.stats).toMatchObject({ requests: 3, connections: 2 });
   });
 
+  it('does not send again when a reused connection is dropped in the middle of its answer', async () => {
+    // An answer had begun: the destination read the request, so the failure is the attempt's own.
+    const dest = await counting((n, res) => {
+      if (n !== 1) return void accept(res);
+      res.writeHead(200, { 'content-length': '100' }).write('{"resultMsg"', () => res.socket?.destroy());
+    });
+    const { send } = keepAlive();
+    expect(await send(to(dest.url), bytes)).toMatchObject({ status: 200 });
+    expect(await send(to(dest.url), bytes)).toMatchObject({ error: 'ECONNRESET' });
+    expect(dest.stats).toMatchObject({ requests: 2, connections: 1 });
+  });
+
+  it('keeps the connection of an answer of 4 KiB or more that came whole', async () => {
+    // Cut to 4 KiB, but nothing was left unread: the connection goes back to the pool.
+    const dest = await counting((_n, res) => void res.writeHead(500, { 'content-type': 'text/plain' }).end('x'.repeat(5000)));
+    const { send } = keepAlive();
+    for (let i = 0; i < 3; i++) expect(await send(to(dest.url), bytes)).toMatchObject({ status: 500, body: 'x'.repeat(4096) });
+    expect(dest.stats).toMatchObject({ requests: 3, connections: 1 });
+  });
+
   it('never reuses the connection of an attempt that timed out', async () => {
     const dest = await counting((n, res) => void (n === 0 ? undefined : accept(res)));
     const { send } = keepAlive();
@@ -282,5 +330,19 @@ describe('the keep-alive sender', () => {
     expect(exitMs).toBeLessThan(1000);
     // Its connection was kept alive, not closed after the answer.
     expect(dest.stats.connectionHeaders).toEqual(['keep-alive']);
+  });
+});
+
+describe('a freshly loaded sender module', () => {
+  it('says "timed out" when the destination does not answer in time', async () => {
+    // Loaded inside the test, so the module's own constants are evaluated in it (where a mutation run
+    // switching a mutant on for this test sees them), not once when the file was imported.
+    vi.resetModules();
+    const fresh = await import('../../server/relay/sender.js');
+    const silent = await destination(() => {});
+    expect(await fresh.send(to(silent.url, { timeoutMs: 100 }), bytes)).toMatchObject({ error: 'timed out' });
+    const sender = fresh.createHttpSender();
+    cleanups.push(() => sender.close());
+    expect(await sender.send(to(silent.url, { timeoutMs: 100 }), bytes)).toMatchObject({ error: 'timed out' });
   });
 });
