@@ -1,6 +1,7 @@
 // How an event's forwarding reads in the console: a short line per destination in the timeline
 // ("delivered", "retrying in 4 s", "pending", "dead: why"), and the detail pane's section with each
-// destination's newest attempts. Built from the forwards GET /relay/forwards lists; text only, never markup.
+// destination's newest attempts and the forwarded delivery the event travels in. Built from the forwards
+// GET /relay/forwards lists; text only, never markup.
 import type { RelayAttempt, RelayForward } from 'instagram-push-kit';
 import { h } from './dom.js';
 import { localTime } from './format.js';
@@ -92,7 +93,10 @@ function destinationBlock(f: RelayForward, offsetMs: number, index: number): HTM
       h('span', { class: `badge ${toneOf(f)}` }, stateElement(f, offsetMs)),
       ` · ${f.attempts} ${f.attempts === 1 ? 'attempt' : 'attempts'}`,
       f.lastStatus !== null && ` · last status ${f.lastStatus}`,
+      f.deliveryId !== null && h('span', { class: 'fwd-delivery' }, ` · delivery ${f.deliveryId}`),
     ),
+    // A delivery is named by its first event: any other member travels with at least that one.
+    f.deliveryId !== null && f.deliveryId !== f.eventId && h('p', { class: 'note' }, `Sent in one delivery with event ${f.deliveryId} and the others grouped with it: the attempts below are the delivery's.`),
     f.state === 'dead' && h('p', { class: 'fwd-why' }, `Dead: ${f.lastError ?? 'no reason recorded'}`),
     f.state === 'retrying' && f.lastError && h('p', { class: 'note' }, `Last error: ${cut(f.lastError, ATTEMPT_ERROR)}`),
     f.state === 'pending' && f.attempts === 0 && h('p', { class: 'note' }, 'Not attempted yet.'),

@@ -1,7 +1,7 @@
 // The inbox console on a server that forwards (issue 27), in a real browser: each event's forwarding per
 // destination (delivered, retrying in N s counting down, dead with the receiver's reason), the attempts
-// in the detail pane, and the destination panel's live backlog once a destination is paused. A server
-// without a relay shows nothing of it.
+// in the detail pane with the delivery each event travels in, and the destination panel's live backlog
+// once a destination is paused. A server without a relay shows nothing of it.
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -31,12 +31,15 @@ afterAll(async () => {
 const entry = (page: Page, text: string) => page.locator('#timeline button.entry', { hasText: text });
 const fwd = (page: Page, text: string, destination: string) => entry(page, text).locator(`.fwd[data-destination="${destination}"]`);
 const fact = (page: Page, destination: string, name: string) => page.locator(`#relay-destinations li[data-destination="${destination}"] dd[data-fact="${name}"]`);
+const admin = (relay: RelayServer, destination: string, act: 'pause' | 'resume') =>
+  fetch(`${relay.url}/relay/destinations/${destination}/${act}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
 const seconds = (text: string) => Number(/retrying in (\d+) s/.exec(text)?.[1]);
 
 describe('the inbox console with a relay', () => {
   let relay: RelayServer;
   let cc: Awaited<ReturnType<typeof faultDestination>>;
   let dd: Awaited<ReturnType<typeof faultDestination>>;
+  let ee: Awaited<ReturnType<typeof faultDestination>>;
   let context: BrowserContext;
   let page: Page;
   let errors: string[];
@@ -46,10 +49,13 @@ describe('the inbox console with a relay', () => {
     // cc delivers everything but the poison, which it refuses in a way no retry cures; dd is down and asks for a minute.
     cc = await faultDestination((_n, res, req) => (received(cc, _n).includes('poison') ? fail(res, 401, REFUSAL) : accept(res)));
     dd = await faultDestination((_n, res) => fail(res, 503, '{"resultMsg":"maintenance"}', { 'retry-after': '60' }));
-    // One event per delivery: the poison must not take the first event down with it, whatever the timing.
+    // ee accepts everything and batches as configured by default: the events that wait for it travel together.
+    ee = await faultDestination((_n, res) => accept(res));
+    // One event per delivery to cc and dd: the poison must not take the first event down with it, whatever the timing.
     relay = await startRelayServer([
       { id: 'cc', url: cc.url, batch: { maxEvents: 1 } },
       { id: 'dd', url: dd.url, batch: { maxEvents: 1 } },
+      { id: 'ee', url: ee.url },
     ]);
     for (const [mid, text] of [['m-ok', 'first text'], ['m-poison', 'poison text']] as const) {
       expect((await push(relay.url, textDelivery(mid, RELAY_ACCOUNT, text), { secret: RELAY_SECRET })).status).toBe(200);
@@ -66,6 +72,7 @@ describe('the inbox console with a relay', () => {
     await relay?.close();
     await cc?.close();
     await dd?.close();
+    await ee?.close();
   });
 
   it('shows each event delivered, dead with the reason, or retrying in N s counting down, per destination', async () => {
@@ -105,14 +112,39 @@ describe('the inbox console with a relay', () => {
     expect(await fact(page, 'dd', 'error').innerText()).toContain('maintenance');
     expect(await fact(page, 'dd', 'oldest').innerText()).toMatch(/^\d+ (s|min)$/);
 
-    const paused = await fetch(`${relay.url}/relay/destinations/cc/pause`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
-    expect(paused.status).toBe(200);
+    // Both first events reached ee (so neither can join the deliveries that wait) before it is paused.
+    await expect.poll(() => ['m-ok', 'm-poison'].every((mid) => ee.received.some((r) => r.body.includes(`"${mid}"`))), { timeout: 15_000 }).toBe(true);
+    for (const id of ['cc', 'ee']) expect((await admin(relay, id, 'pause')).status).toBe(200);
     for (const mid of ['m-wait-1', 'm-wait-2', 'm-wait-3']) expect((await push(relay.url, textDelivery(mid, RELAY_ACCOUNT, mid), { secret: RELAY_SECRET })).status).toBe(200);
     await expect.poll(() => state('cc'), { timeout: 15_000 }).toBe('paused');
     await expect.poll(() => fact(page, 'cc', 'backlog').innerText(), { timeout: 15_000 }).toBe('3');
     expect(await fact(page, 'cc', 'oldest').innerText()).toMatch(/^\d+ s$/);
     await expect.poll(() => fwd(page, 'm-wait-3', 'cc').innerText(), { timeout: 15_000 }).toBe('→ cc pending');
     await page.screenshot({ path: `${SHOTS}/console-relay.png`, fullPage: true });
+  });
+
+  it('names the delivery each event travels in: the same for the events sent together, with a note on the others', async () => {
+    const before = ee.received.length;
+    expect((await admin(relay, 'ee', 'resume')).status).toBe(200);
+    const block = page.locator('#forwarding .fwd-block[data-destination="ee"]');
+    const seen: { delivery: string; notes: string[] }[] = [];
+    for (const mid of ['m-wait-1', 'm-wait-2', 'm-wait-3']) {
+      await entry(page, mid).click();
+      await expect.poll(() => block.getAttribute('data-state'), { timeout: 15_000 }).toBe('delivered');
+      seen.push({ delivery: (await block.locator('.fwd-delivery').innerText()).trim(), notes: await block.locator('p.note').allInnerTexts() });
+    }
+    // The three waited together, so one delivery carried them, named by the first.
+    expect(ee.received.length - before).toBe(1);
+    expect(seen[0]!.delivery).toMatch(/^· delivery \d+$/);
+    expect(seen.map((s) => s.delivery)).toEqual([seen[0]!.delivery, seen[0]!.delivery, seen[0]!.delivery]);
+    const first = seen[0]!.delivery.replace('· delivery ', '');
+    const stored = (await (await fetch(`${relay.url}/inbox/messages?limit=10`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { items: { id: string; mid: string | null }[] };
+    expect(stored.items.find((m) => m.mid === 'm-wait-1')?.id).toBe(first);
+    expect(seen.map((s) => s.notes)).toEqual([
+      [],
+      [`Sent in one delivery with event ${first} and the others grouped with it: the attempts below are the delivery's.`],
+      [`Sent in one delivery with event ${first} and the others grouped with it: the attempts below are the delivery's.`],
+    ]);
   });
 
   it('asks the server nothing while the page is hidden, and at once when it is shown again', async () => {
