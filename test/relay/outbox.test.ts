@@ -52,64 +52,38 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => cluster?.destroy());
 
+/** A fresh SQLite store, its relay outboxes made by `outboxOn` (in this thread or in one of their own). */
+async function sqliteStore(destinations: Destination[], outboxOn: (file: string, d: Destination[]) => Outbox): Promise<Fixture> {
+  const file = join(mkdtempSync(join(tmpdir(), 'ipk-outbox-')), 'inbox.sqlite');
+  const inbox = new SqliteInbox({ file });
+  open.push(inbox);
+  const again = (d: Destination[]) => {
+    const o = outboxOn(file, d);
+    open.push(o);
+    return o;
+  };
+  const outbox = again(destinations);
+  await outbox.open();
+  return {
+    inbox,
+    outbox,
+    again,
+    async rows() {
+      const db = new Database(file, { readonly: true });
+      try {
+        const forwards = db.prepare('SELECT event_id, state FROM relay_forwards ORDER BY event_id, destination').all() as { event_id: number; state: string }[];
+        return { forwards, attempts: (db.prepare('SELECT COUNT(*) AS n FROM relay_attempts').get() as { n: number }).n };
+      } finally {
+        db.close();
+      }
+    },
+  };
+}
+
 const stores: { name: string; store(destinations: Destination[]): Promise<Fixture> }[] = [
-  {
-    name: 'SQLite',
-    async store(destinations) {
-      const file = join(mkdtempSync(join(tmpdir(), 'ipk-outbox-')), 'inbox.sqlite');
-      const inbox = new SqliteInbox({ file });
-      const outbox = new SqliteOutbox(file, destinations);
-      open.push(inbox, outbox);
-      return {
-        inbox,
-        outbox,
-        again(d) {
-          const o = new SqliteOutbox(file, d);
-          open.push(o);
-          return o;
-        },
-        async rows() {
-          const db = new Database(file, { readonly: true });
-          try {
-            const forwards = db.prepare('SELECT event_id, state FROM relay_forwards ORDER BY event_id, destination').all() as { event_id: number; state: string }[];
-            return { forwards, attempts: (db.prepare('SELECT COUNT(*) AS n FROM relay_attempts').get() as { n: number }).n };
-          } finally {
-            db.close();
-          }
-        },
-      };
-    },
-  },
-  {
-    // As the relay runs it: every call in the outbox's own thread (threaded-outbox.ts).
-    name: 'SQLite in its thread',
-    async store(destinations) {
-      const file = join(mkdtempSync(join(tmpdir(), 'ipk-outbox-')), 'inbox.sqlite');
-      const inbox = new SqliteInbox({ file });
-      const outboxOn = (d: Destination[]) => {
-        const o = new ThreadedOutbox({ file, destinations: d });
-        open.push(o);
-        return o;
-      };
-      open.push(inbox);
-      const outbox = outboxOn(destinations);
-      await outbox.open();
-      return {
-        inbox,
-        outbox,
-        again: outboxOn,
-        async rows() {
-          const db = new Database(file, { readonly: true });
-          try {
-            const forwards = db.prepare('SELECT event_id, state FROM relay_forwards ORDER BY event_id, destination').all() as { event_id: number; state: string }[];
-            return { forwards, attempts: (db.prepare('SELECT COUNT(*) AS n FROM relay_attempts').get() as { n: number }).n };
-          } finally {
-            db.close();
-          }
-        },
-      };
-    },
-  },
+  { name: 'SQLite', store: (destinations) => sqliteStore(destinations, (file, d) => new SqliteOutbox(file, d)) },
+  // As the relay runs it: every call in the outbox's own thread (threaded-outbox.ts).
+  { name: 'SQLite in its thread', store: (destinations) => sqliteStore(destinations, (file, d) => new ThreadedOutbox({ file, destinations: d })) },
   {
     name: 'PostgreSQL',
     async store(destinations) {
