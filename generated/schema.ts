@@ -209,12 +209,15 @@ export interface paths {
          *     whatever is not answered `200`): `store_unavailable` while the store cannot be reached or cannot
          *     write, `internal_error` before the server has warmed up.
          *
-         *     A failing write (a full disk, a read-only database, a PostgreSQL error) makes it `503` from that
-         *     moment until a write succeeds again: a delivery's, or one this check tries itself at most once a
-         *     second while writes are failing (a row inserted and deleted in one committed transaction, which no
-         *     reader sees), so an instance nobody sends deliveries to can still become ready again. Each cause of
-         *     failure is logged once, by its code (`SQLITE_FULL`, a PostgreSQL SQLSTATE such as `53100`). Always
-         *     public, never cached.
+         *     A failing write (a full disk, a read-only database, a PostgreSQL error), a delivery's as much as
+         *     this check's own, makes it `503` from that moment until a write succeeds again: a delivery's, or one
+         *     this check tries itself at most once a second while writes are failing (a row inserted and deleted
+         *     in one committed transaction, which no reader sees), so an instance nobody sends deliveries to can
+         *     still become ready again. When writes failed for want of space, only a write at least as large as
+         *     the last one that failed ends the spell (this check pads its row to that size): on a nearly full
+         *     disk a tiny row still fits where deliveries do not. The `503`'s `storeFailure` names the cause in
+         *     words with its code (`SQLITE_FULL`, a PostgreSQL SQLSTATE such as `28P01`, `ECONNREFUSED`) and since
+         *     when; each cause is also logged once per failing spell. Always public, never cached.
          */
         get: operations["getReadiness"];
         put?: never;
@@ -454,6 +457,7 @@ export interface components {
              * @example The request body does not match the schema.
              */
             resultMsg: string;
+            storeFailure?: components["schemas"]["StoreFailure"];
         };
         /**
          * ErrorCode
@@ -971,6 +975,33 @@ export interface components {
              */
             mid?: string;
             story?: components["schemas"]["StoryReference"];
+        };
+        /**
+         * StoreFailure
+         * @description Why the store cannot take deliveries now: the last cause of the current failing spell, in words and by its code, and since when. Only readiness' `503 store_unavailable` carries it.
+         */
+        StoreFailure: {
+            /**
+             * @description What the operator can do about it.
+             * @example free disk space or grow the volume
+             */
+            action: string;
+            /**
+             * @description The store's own code for the failure (SQLite's `SQLITE_FULL`, a PostgreSQL SQLSTATE such as `28P01`, a socket error such as `ECONNREFUSED`), or `UNKNOWN`.
+             * @example SQLITE_FULL
+             */
+            code: string;
+            /**
+             * @description What went wrong, in words (disk full, read-only, authentication failed, connection refused).
+             * @example disk full
+             */
+            reason: string;
+            /**
+             * Format: date-time
+             * @description When the current failing spell began (the first failed write or connection after the last success).
+             * @example 2026-12-07T01:02:03.456Z
+             */
+            since: string;
         };
         /**
          * StoryReference

@@ -97,6 +97,16 @@ const faults = [
     tests: ['test/inbox/store-health.test.ts', 'test/inbox/readiness.test.ts'],
   },
   {
+    name: "(i2) readiness ignores a delivery's failed commit (only its own probe counts)",
+    patches: [['server/inbox/store-health.ts', '        this.failed(err, bytes);\n        throw err;', '        throw err;']],
+    tests: ['test/inbox/full-disk.test.ts', 'test/inbox/readiness.test.ts'],
+  },
+  {
+    name: '(i3) a tiny write ends a spell of writes that failed for want of space',
+    patches: [['server/inbox/store-health.ts', 'if (!this.spell || (this.spell.neededBytes > 0 && sizeOf(bytes) < this.spell.neededBytes)) return;', 'if (!this.spell) return;']],
+    tests: ['test/inbox/full-disk.test.ts'],
+  },
+  {
     name: '(r1) the relay marks an event delivered before the destination answered 200',
     patches: [['server/relay/forwarder.ts', '      const result = await this.send(d, bytes);', "      void this.send(d, bytes);\n      const result = { status: 200, body: '{\"resultMsg\":\"200\"}', retryAfter: null, latencyMs: 0 };"]],
     tests: ['test/relay/forwarding.test.ts'],

@@ -14,6 +14,8 @@ import { PostgresInbox } from './inbox/postgres-inbox.js';
 import { createLogger, type Logger } from './run/logger.js';
 import { chooseLogFormat, prettyStream, type LogFormat } from './run/pretty-log.js';
 import { parseDuration, startRetention } from './run/retention.js';
+import { checkDatabaseUrl } from './run/database-url.js';
+import { checkStoreAtStart, type StoreWatch } from './run/store-startup.js';
 import { trackConnections } from './run/shutdown.js';
 import { readLimits } from './read/read-limits.js';
 import type { ForwarderOptions } from './relay/forwarder.js';
@@ -35,6 +37,8 @@ export interface ServeOptions {
   env?: Record<string, string | undefined>;
   /** Install SIGTERM/SIGINT handlers (the CLI and `npm start` do; tests do not). */
   handleSignals?: boolean;
+  /** Start even when the store fails for good (a refused password), and wait for it; default WAIT_FOR_STORE. */
+  waitForStore?: boolean;
   /** Overrides of the relay's forwarder (the tests' retry policy, breaker, poll). */
   relay?: Partial<ForwarderOptions>;
 }
@@ -112,7 +116,10 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   // The sandbox answers anyone who can reach it, so by default only requests addressed to this machine's
   // loopback (a web page elsewhere cannot rebind its name here); a configured server answers any Host.
   const allowedHosts = config ? undefined : sandboxAllowedHosts(host);
-  const databaseUrl = env.DATABASE_URL ?? config?.databaseUrl;
+  const databaseUrl = env.DATABASE_URL
+    ? checkDatabaseUrl(env.DATABASE_URL, 'DATABASE_URL')
+    : config?.databaseUrl && checkDatabaseUrl(config.databaseUrl, `databaseUrl in ${configPath}`);
+  const waitForStore = options.waitForStore ?? (env.WAIT_FOR_STORE ? parseSwitch('WAIT_FOR_STORE', env.WAIT_FOR_STORE) : false);
   const metricsPort = env.METRICS_PORT ? Number(env.METRICS_PORT) : undefined;
   if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort < 65536)) throw new ConfigError(`METRICS_PORT "${env.METRICS_PORT}" is not a port number`);
   const metrics = createServerMetrics({ channelIds: config?.channels.map((c) => c.id) });
@@ -138,7 +145,14 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   });
   const inbox = relay ? relay.wrap(store) : store;
   if (relay) registerRelayMetrics(metrics.registry, { status: () => relay.outbox.status(), circuits: () => relay.forwarder.circuits() });
-  if (!(await inbox.ready())) logger.warn('the inbox store is not reachable yet: pushes answer 500 and /readyz 503 until it is');
+  let storeWatch: StoreWatch;
+  try {
+    storeWatch = await checkStoreAtStart(inbox, { wait: waitForStore, logger });
+  } catch (err) {
+    await relay?.stop();
+    await inbox.close();
+    throw err;
+  }
   const app = createApp({
     inbox,
     channels: config?.channels,
@@ -181,6 +195,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       const drained = connections.drain();
       app.endStreams();
       await drained;
+      storeWatch.stop();
       await metricsListener?.close();
       metrics.stop();
       await retention?.stop();
@@ -209,6 +224,14 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     process.on('SIGINT', onSignal);
   }
   return { url, metricsUrl: metricsListener?.url, close };
+}
+
+/** true/false (also 1/0, yes/no) → a boolean; anything else is a configuration error naming the variable. */
+function parseSwitch(name: string, text: string): boolean {
+  const value = text.trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(value)) return true;
+  if (['false', '0', 'no'].includes(value)) return false;
+  throw new ConfigError(`${name} "${text}" is not true or false`);
 }
 
 function portFromEnv(text: string): number {

@@ -7,11 +7,15 @@
 // The one error type of the server: an HTTP status plus the spec's ErrorBody, rendered by http/error-handler.ts.
 import type { ErrorBody, ErrorCode, ErrorDetail } from 'instagram-push-kit';
 
+type StoreFailureBody = NonNullable<ErrorBody['storeFailure']>;
+
 export class ApiError extends Error {
   readonly status: number;
   readonly code: ErrorCode;
   readonly errors: ErrorDetail[];
   readonly headers: Record<string, string>;
+  /** Why the store cannot take deliveries (readiness' 503 only). */
+  storeFailure?: StoreFailureBody;
 
   constructor(status: number, code: ErrorCode, resultMsg: string, errors: ErrorDetail[] = [], headers: Record<string, string> = {}) {
     super(resultMsg);
@@ -23,7 +27,7 @@ export class ApiError extends Error {
   }
 
   body(requestId: string): ErrorBody {
-    return { resultMsg: this.message, code: this.code, requestId, errors: this.errors };
+    return { resultMsg: this.message, code: this.code, requestId, errors: this.errors, ...(this.storeFailure && { storeFailure: this.storeFailure }) };
   }
 }
 

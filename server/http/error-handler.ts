@@ -6,7 +6,7 @@ import { malformedChanId } from '../push/channels.js';
 import { ApiError, internalError } from '../contract/errors.js';
 import { StoreUnavailableError } from '../inbox/inbox.js';
 import type { Refusal, RefusalLog } from '../read/refusal-log.js';
-import { storeErrorCode } from '../inbox/store-health.js';
+import { describeStoreError } from '../inbox/store-errors.js';
 import { refusalReporter } from '../read/refusal-summary.js';
 
 interface ValidatorError {
@@ -115,15 +115,16 @@ export function errorHandler({ logger, refusals, isWarmUp, refusalLogIntervalMs 
       logger.warn({ requestId, status: 503, code: apiError.code }, 'request refused at a limit');
     } else if (apiError.status >= 500) {
       const validatorResponse = (err as ValidatorError)?.status === 500 && /response/i.test((err as Error)?.message ?? '');
+      const store = err instanceof StoreUnavailableError ? describeStoreError(err) : undefined;
       logger.error(
         {
           requestId,
           err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err),
           responseBrokeSpec: validatorResponse,
-          // The store's code (SQLITE_FULL, a SQLSTATE), never its message, which can quote event content.
-          ...(err instanceof StoreUnavailableError && { storeCode: storeErrorCode(err) }),
+          // The store's code (SQLITE_FULL, a SQLSTATE) and its meaning, never its message, which can quote event content.
+          ...(store && { storeCode: store.code, storeReason: store.reason }),
         },
-        validatorResponse ? 'response broke the spec; answered 500 instead' : 'request failed',
+        validatorResponse ? 'response broke the spec; answered 500 instead' : store ? `request failed: the inbox store failed: ${store.reason} (${store.code})` : 'request failed',
       );
     } else if (!warmUp) {
       reportRefusal({ requestId, status: apiError.status, code: apiError.code });

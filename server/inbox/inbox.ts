@@ -1,6 +1,7 @@
 // The inbox contract every store implements (embedded SQLite, shared PostgreSQL), so one behaviour
 // suite runs against both.
 import type { InboxPage } from 'instagram-push-kit';
+import type { StoreFailure } from './store-health.js';
 
 /** One messaging event ready to store. */
 export interface NewEvent {
@@ -55,6 +56,8 @@ export interface Inbox {
   tail(limit: number, maxBytes?: number): Promise<InboxPage>;
   /** True when the store can take writes now. */
   ready(): Promise<boolean>;
+  /** Why it cannot, in words and since when; undefined while it can (or before anything failed). */
+  failure(): StoreFailure | undefined;
   /** Deletes events received before `before`, at most `max` of them; returns how many. */
   prune(before: Date, max?: number): Promise<number>;
   close(): Promise<void>;

@@ -19,7 +19,7 @@ import { inTransaction } from './pg-transaction.js';
 import { MIGRATIONS } from './postgres-migrations.js';
 import { OPEN_STATES } from './postgres-relay-schema.js';
 import { pgText, PostgresReads } from './postgres-reads.js';
-import { StoreHealth, type StoreLogger } from './store-health.js';
+import { StoreHealth, type StoreFailure, type StoreLogger } from './store-health.js';
 
 /** Any constant shared by all instances; names the lock that serialises migrations. */
 const MIGRATION_LOCK = 0x1671_7075;
@@ -153,6 +153,7 @@ export class PostgresInbox implements Inbox {
       new Promise((resolve, reject) => {
         this.pending.add({ events, receivedAt, resolve, reject });
       }),
+      () => events.reduce((n, e) => n + JSON.stringify(e.event).length, 0),
     );
   }
 
@@ -234,14 +235,22 @@ export class PostgresInbox implements Inbox {
     return this.reads.tail(limit, maxBytes);
   }
 
+  /** Why writes fail now, in words and since when (store-health.ts); undefined while they succeed. */
+  failure(): StoreFailure | undefined {
+    return this.health.failure;
+  }
+
   /** Reachable, and writes succeed: false from a failed write until one succeeds (a delivery's, or readiness' probe). */
   async ready(): Promise<boolean> {
     try {
       await this.query('SELECT 1', []);
-    } catch {
+    } catch (err) {
+      // Unreachable (or refused: a password, a database that does not exist) is a failure of its own,
+      // named in /readyz and at start, and over once a write succeeds.
+      this.health.failed(err);
       return false;
     }
-    return this.health.ready(() => this.probeWrite());
+    return this.health.ready((bytes) => this.probeWrite(bytes));
   }
 
   /**
@@ -249,11 +258,13 @@ export class PostgresInbox implements Inbox {
    * meets what a delivery meets (a read-only standby after a failover, a full disk, triggers) and
    * which no reader sees.
    */
-  private async probeWrite(): Promise<void> {
+  private async probeWrite(bytes: number): Promise<void> {
+    // Padded to the size of the last write that failed for want of space (store-health.ts).
+    const event = bytes > 0 ? JSON.stringify({ padding: 'x'.repeat(bytes) }) : '{}';
     await this.inTransaction(async (client) => {
       const r = await client.query<{ id: string }>(
-        `INSERT INTO inbox_events (dedupe_key, channel, event, received_at) VALUES ($1, '', '{}', now()) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
-        [keyDigest(`readiness-probe-${randomUUID()}`)],
+        `INSERT INTO inbox_events (dedupe_key, channel, event, received_at) VALUES ($1, '', $2, now()) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
+        [keyDigest(`readiness-probe-${randomUUID()}`), event],
       );
       for (const row of r.rows) await client.query('DELETE FROM inbox_events WHERE id = $1', [row.id]);
     });

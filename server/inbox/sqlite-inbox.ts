@@ -15,7 +15,7 @@ import { SqliteReader } from './sqlite-reader.js';
 import type { ReadRow, RowPage } from './sqlite-reads.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import type { BatchObserver } from './turn-batch.js';
-import { StoreHealth, type StoreLogger } from './store-health.js';
+import { StoreHealth, type StoreFailure, type StoreLogger } from './store-health.js';
 import { DEFAULT_PAGE_MAX_BYTES, InvalidCursorError, StoreUnavailableError, type AppendResult, type Inbox, type ListQuery, type NewEvent } from './inbox.js';
 
 function toItem(r: ReadRow): InboxItem {
@@ -51,9 +51,18 @@ export interface SqliteInboxOptions {
   readThreads?: number;
 }
 
-/** Readiness' probe (sqlite-commit.ts, probeCommit): a row of its own, never seen by a reader. */
-const probeRow = () =>
-  toRow({ channel: '', mid: null, entryId: null, entryTime: null, event: {}, dedupeKey: `readiness-probe-${randomUUID()}` }, new Date().toISOString());
+/**
+ * Readiness' probe (sqlite-commit.ts, probeCommit): a row of its own, never seen by a reader, padded to
+ * the size of the last write that failed for want of space (store-health.ts).
+ */
+const probeRow = (bytes: number) =>
+  toRow(
+    { channel: '', mid: null, entryId: null, entryTime: null, event: bytes > 0 ? { padding: 'x'.repeat(bytes) } : {}, dedupeKey: `readiness-probe-${randomUUID()}` },
+    new Date().toISOString(),
+  );
+
+/** The events' JSON text in a delivery's rows: what its write needs room for. */
+const rowBytes = (rows: EventRow[]) => () => rows.reduce((n, row) => n + row[5].length, 0);
 
 export class SqliteInbox implements Inbox {
   private readonly db: Database.Database;
@@ -82,7 +91,7 @@ export class SqliteInbox implements Inbox {
     } catch (err) {
       return Promise.reject(new StoreUnavailableError('the delivery could not be written', { cause: err }));
     }
-    return this.health.track(this.writer.append(rows));
+    return this.health.track(this.writer.append(rows), rowBytes(rows));
   }
 
   /** See SqliteReads.list; run in a reader thread. */
@@ -95,6 +104,11 @@ export class SqliteInbox implements Inbox {
     return toPage(await this.reader.tail(limit, maxBytes));
   }
 
+  /** Why writes fail now, in words and since when (store-health.ts); undefined while they succeed. */
+  failure(): StoreFailure | undefined {
+    return this.health.failure;
+  }
+
   /** Open, and writes succeed: false from a failed write until one succeeds (a delivery's, or readiness' probe). */
   async ready(): Promise<boolean> {
     // Stryker disable next-line ConditionalExpression: a closed handle also fails the probe below
@@ -105,7 +119,7 @@ export class SqliteInbox implements Inbox {
       // Stryker disable next-line BooleanLiteral: only a closed handle fails `SELECT 1`, and the check above answers that
       return false;
     }
-    return this.health.ready(() => this.writer.probe(probeRow()));
+    return this.health.ready((bytes) => this.writer.probe(probeRow(bytes)));
   }
 
   prune(before: Date, max = 10_000): Promise<number> {

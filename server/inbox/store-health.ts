@@ -1,25 +1,22 @@
-// Whether a store's writes are failing right now, and the log of why. A store records the outcome of
-// every write here; while the last one failed, readiness answers 503 (so a balancer routes around the
-// instance) until a write succeeds again. Each distinct cause is logged once per failing spell, by its
-// code only (SQLITE_FULL, a PostgreSQL SQLSTATE such as 54000, a socket error such as ECONNREFUSED):
-// never the error's message or detail, which can quote the values of the event being written.
+// Whether a store's writes are failing right now, since when, and the log of why. A store records the
+// outcome of every write here; while writes fail, readiness answers 503 (so a balancer routes around
+// the instance) until a write that proves the failure over succeeds. Each distinct cause is logged once
+// per failing spell, in words with its code (store-errors.ts): never the error's message or detail,
+// which can quote the values of the event being written.
 import type { Logger } from 'pino';
+import { describeStoreError, type StoreErrorMeaning } from './store-errors.js';
 
 /** The part of the server's logger a store uses. */
 export type StoreLogger = Pick<Logger, 'error' | 'info'>;
 
-const CODE = /^[A-Z0-9_]{1,64}$/;
-
-/**
- * The machine-readable cause of a store error: better-sqlite3's `SQLITE_*` code, node-postgres' SQLSTATE,
- * Node's `E*` socket codes, looked for along the `cause` chain; `UNKNOWN` when none has one.
- */
-export function storeErrorCode(err: unknown): string {
-  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && CODE.test(code)) return code;
-  }
-  return 'UNKNOWN';
+/** Why the store cannot take deliveries now, for /readyz and the start-up check. */
+export interface StoreFailure {
+  code: string;
+  reason: string;
+  action: string;
+  permanent: boolean;
+  /** When the current failing spell began. */
+  since: Date;
 }
 
 export interface StoreHealthOptions {
@@ -29,9 +26,29 @@ export interface StoreHealthOptions {
   probeEveryMs?: number;
 }
 
+/**
+ * A write's size in bytes (its events' JSON text), or how to work it out: measured only when a failing
+ * spell needs it, so the push path pays nothing while writes succeed.
+ */
+export type Size = number | (() => number);
+const sizeOf = (size: Size): number => (typeof size === 'number' ? size : size());
+
+interface Spell {
+  /** The codes logged in this spell, in the order they first occurred. */
+  codes: Set<string>;
+  since: Date;
+  last: StoreErrorMeaning;
+  /**
+   * The size of the last write that failed for want of space: a smaller write that succeeds proves
+   * nothing (the readiness probe's tiny row still fits on a nearly full disk), so the spell ends only
+   * with a write at least this large (a delivery's, or a probe padded to it).
+   */
+  neededBytes: number;
+}
+
 export class StoreHealth {
-  /** The causes logged in the current failing spell; undefined while writes succeed. */
-  private failing: Set<string> | undefined;
+  /** The current failing spell; undefined while writes succeed. */
+  private spell: Spell | undefined;
   private readonly logger: StoreLogger | undefined;
   private readonly probeEveryMs: number;
   /** The write readiness is trying, and how the last one ended: one at a time, at most every probeEveryMs. */
@@ -48,13 +65,14 @@ export class StoreHealth {
 
   /**
    * The store's readiness once it is reachable: true while writes succeed; while they fail, the outcome
-   * of a write tried here (`probe`), since an instance the balancer routes around gets no deliveries
-   * whose success could make it ready again.
+   * of a write tried here (`probe`, given the bytes it must write), since an instance the balancer
+   * routes around gets no deliveries whose success could make it ready again.
    */
-  ready(probe: () => Promise<unknown>): Promise<boolean> {
+  ready(probe: (bytes: number) => Promise<unknown>): Promise<boolean> {
     if (this.writable) return Promise.resolve(true);
     if (performance.now() - this.lastProbe.at < this.probeEveryMs) return Promise.resolve(this.lastProbe.ok);
-    this.probing ??= this.track(probe()).then(
+    const bytes = this.spell?.neededBytes ?? 0;
+    this.probing ??= this.track(probe(bytes), bytes).then(
       () => this.probed(true),
       () => this.probed(false),
     );
@@ -67,40 +85,55 @@ export class StoreHealth {
     return ok;
   }
 
-  /** False from a failed write until the next write that succeeds. */
+  /** False from a failed write until a write succeeds that proves the failure over. */
   get writable(): boolean {
-    return this.failing === undefined;
+    return this.spell === undefined;
   }
 
   /** The codes of the current failing spell, in the order they first occurred. */
   get causes(): string[] {
-    return [...(this.failing ?? [])];
+    return [...(this.spell?.codes ?? [])];
   }
 
-  failed(err: unknown): void {
-    const code = storeErrorCode(err);
-    this.failing ??= new Set();
-    if (this.failing.has(code)) return;
-    this.failing.add(code);
-    this.logger?.error({ store: this.store, code }, `the inbox store failed to write (${code}): pushes answer 500 and /readyz 503 until a write succeeds`);
+  /** The current failure: its last cause, in words, and since when; undefined while writes succeed. */
+  get failure(): StoreFailure | undefined {
+    if (!this.spell) return undefined;
+    const { code, reason, action, permanent } = this.spell.last;
+    return { code, reason, action, permanent, since: this.spell.since };
   }
 
-  succeeded(): void {
-    if (!this.failing) return;
+  /** Records a failed write of `bytes` (or a failed attempt to reach the store, with none). */
+  failed(err: unknown, bytes: Size = 0): void {
+    const meaning = describeStoreError(err);
+    this.spell ??= { codes: new Set(), since: new Date(), last: meaning, neededBytes: 0 };
+    this.spell.last = meaning;
+    if (meaning.space) this.spell.neededBytes = sizeOf(bytes);
+    if (this.spell.codes.has(meaning.code)) return;
+    this.spell.codes.add(meaning.code);
+    this.logger?.error(
+      { store: this.store, code: meaning.code, reason: meaning.reason },
+      `the inbox store cannot write: ${meaning.reason} (${meaning.code}). Pushes answer 500 and /readyz 503 until a write succeeds; ${meaning.action}.`,
+    );
+  }
+
+  /** Records a write of `bytes` that succeeded: it ends the spell unless a larger one failed for want of space. */
+  succeeded(bytes: Size = Infinity): void {
+    if (!this.spell || (this.spell.neededBytes > 0 && sizeOf(bytes) < this.spell.neededBytes)) return;
     const causes = this.causes;
-    this.failing = undefined;
-    this.logger?.info({ store: this.store, causes }, 'the inbox store writes again: /readyz answers 200');
+    const downMs = Date.now() - this.spell.since.getTime();
+    this.spell = undefined;
+    this.logger?.info({ store: this.store, causes, downMs }, `the inbox store writes again after ${Math.round(downMs / 1000)} s: /readyz answers 200`);
   }
 
-  /** Records the outcome of a write and passes it on unchanged. */
-  track<T>(write: Promise<T>): Promise<T> {
+  /** Records the outcome of a write of `bytes` and passes it on unchanged. */
+  track<T>(write: Promise<T>, bytes: Size = 0): Promise<T> {
     return write.then(
       (value) => {
-        this.succeeded();
+        this.succeeded(bytes);
         return value;
       },
       (err: unknown) => {
-        this.failed(err);
+        this.failed(err, bytes);
         throw err;
       },
     );

@@ -16,6 +16,7 @@ import type { Outbox } from './outbox.js';
 import { PostgresOutbox } from './postgres-outbox.js';
 import { hasRelaySchema, SqliteOutbox } from './sqlite-outbox.js';
 import { ThreadedOutbox } from './threaded-outbox.js';
+import { describeStoreError } from '../inbox/store-errors.js';
 
 export interface RelayOptions {
   destinations: Destination[];
@@ -63,7 +64,10 @@ function openOutbox(options: RelayOptions): Outbox {
   if (options.postgres) {
     const outbox = new PostgresOutbox({ ...options.postgres, destinations: options.destinations });
     // Started now so the first push does not wait for it; a failure here is retried by the next append.
-    outbox.open().catch((err: unknown) => options.logger.warn({ err: String(err) }, 'relay: the outbox database is not reachable yet; pushes answer 500 until it is'));
+    outbox.open().catch((err: unknown) => {
+      const { code, reason } = describeStoreError(err);
+      options.logger.warn({ code }, `relay: the outbox database is not ready yet: ${reason} (${code}); pushes answer 500 until it is`);
+    });
     return outbox;
   }
   if (!options.sqliteFile) throw new ConfigError('the relay needs a store: the SQLite file or a PostgreSQL URL');
@@ -88,7 +92,8 @@ export function startRelay(options: RelayOptions): Relay | undefined {
         return result;
       };
       // Not ready while the outbox is not: every push would be refused.
-      const ready: Inbox['ready'] = async () => (await outbox.open().then(() => true, () => false)) && inbox.ready();
+      // The store first: its failure is what /readyz names (an outbox on the same database fails with it).
+      const ready: Inbox['ready'] = async () => (await inbox.ready()) && outbox.open().then(() => true, () => false);
       // A proxy, not a copy: every other method (including ones added later) reaches the store itself.
       return new Proxy(inbox, {
         get(target, key) {

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Router, type Request, type Response } from 'express';
 import { ApiError } from '../contract/errors.js';
 import type { Inbox } from '../inbox/inbox.js';
+import type { StoreFailure } from '../inbox/store-health.js';
 import type { OpenApiDocument } from '../contract/spec.js';
 import { lazyAsset, sendAsset } from '../contract/static-asset.js';
 
@@ -22,6 +23,15 @@ export interface OpsDeps {
 /** Readiness' 503: the spec's ErrorBody, never cached. */
 const notReady = (code: 'internal_error' | 'store_unavailable', resultMsg: string) => new ApiError(503, code, resultMsg, [], { 'Cache-Control': 'no-store' });
 
+/** Readiness' 503 for a store that cannot take deliveries: the cause in words, its code, and since when. */
+function storeNotReady(failure: StoreFailure | undefined): ApiError {
+  if (!failure) return notReady('store_unavailable', 'This instance cannot take deliveries now: its store cannot be reached or cannot write. Send them to another instance.');
+  const since = failure.since.toISOString();
+  const error = notReady('store_unavailable', `This instance cannot take deliveries now: its store failed: ${failure.reason} (${failure.code}) since ${since}. Send them to another instance.`);
+  error.storeFailure = { code: failure.code, reason: failure.reason, action: failure.action, since };
+  return error;
+}
+
 export function opsRoutes({ inbox, spec, docsFile, isWarm }: OpsDeps): Router {
   // Exact paths, as for the contract's: no trailing slash (but /docs/), no other letter case.
   const router = Router({ strict: true, caseSensitive: true });
@@ -32,7 +42,7 @@ export function opsRoutes({ inbox, spec, docsFile, isWarm }: OpsDeps): Router {
   // Not ready while warming up, while the store is unreachable, and while its writes fail (store-health.ts).
   router.get('/readyz', async (_req: Request, res: Response) => {
     if (!isWarm()) throw notReady('internal_error', 'This instance is still starting. Send deliveries to another instance.');
-    if (!(await inbox.ready())) throw notReady('store_unavailable', 'This instance cannot take deliveries now: its store cannot be reached or cannot write. Send them to another instance.');
+    if (!(await inbox.ready())) throw storeNotReady(inbox.failure());
     res.setHeader('Cache-Control', 'no-store');
     res.json({ status: 'ready' });
   });

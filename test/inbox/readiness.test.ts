@@ -135,6 +135,10 @@ describe.each(stores)('readiness on the $name inbox', ({ open }) => {
     expect(r.headers.get('cache-control')).toBe('no-store');
     expect(validateSchema('ErrorBody', r.json).errors).toEqual([]);
     expect(r.json.code).toBe('store_unavailable');
+    // The cause in words with its code, and since when: the first failed delivery, not this check.
+    expect(r.json.storeFailure).toMatchObject({ code: store.code, reason: expect.any(String), action: expect.any(String) });
+    expect(Date.parse(r.json.storeFailure.since)).toBeLessThan(Date.now());
+    expect(r.json.resultMsg).toContain(`(${store.code}) since ${r.json.storeFailure.since}`);
     // Still failing: the probe meets the same failure, and the cause is not logged again.
     await new Promise((res) => setTimeout(res, 150));
     expect((await get(`${server.url}/readyz`)).status).toBe(503);

@@ -12,7 +12,7 @@ import { StoreUnavailableError, type NewEvent } from '../../server/inbox/inbox.j
 import { commitBatch, probeCommit } from '../../server/inbox/sqlite-commit.js';
 import { SqliteInbox } from '../../server/inbox/sqlite-inbox.js';
 import { INSERT_SQL, migrate, openDatabase, toRow } from '../../server/inbox/sqlite-schema.js';
-import { storeErrorCode } from '../../server/inbox/store-health.js';
+import { storeErrorCode } from '../../server/inbox/store-errors.js';
 import { push, textDelivery } from '../support/http.js';
 import { startTestServer } from '../support/server.js';
 

@@ -3,7 +3,8 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../server/inbox/inbox.js';
-import { StoreHealth, storeErrorCode } from '../../server/inbox/store-health.js';
+import { describeStoreError, storeErrorCode } from '../../server/inbox/store-errors.js';
+import { StoreHealth } from '../../server/inbox/store-health.js';
 
 describe('storeErrorCode', () => {
   it("finds the driver's code along the cause chain, and says UNKNOWN when there is none", () => {
@@ -63,5 +64,61 @@ describe('StoreHealth', () => {
     // A write that succeeds makes it ready at once, whatever the probe said last.
     health.succeeded();
     expect(await health.ready(failing)).toBe(true);
+  });
+});
+
+describe('a spell of writes that failed for want of space', () => {
+  const full = Object.assign(new Error('full'), { code: 'SQLITE_FULL' });
+
+  it('ends only with a write at least as large as the last one that failed; the probe is asked for that size', async () => {
+    const health = new StoreHealth('sqlite', { probeEveryMs: 0 });
+    await health.track(Promise.reject(full), () => 200_000).catch(() => {});
+    await health.track(Promise.resolve('small'), () => 1_000);
+    expect(health.writable).toBe(false);
+    const asked: number[] = [];
+    expect(await health.ready(async (bytes) => asked.push(bytes))).toBe(true);
+    expect(asked).toEqual([200_000]);
+  });
+
+  it('a delivery as large as the failed one ends it too; other causes end with any write', async () => {
+    const health = new StoreHealth('sqlite');
+    await health.track(Promise.reject(full), 5_000).catch(() => {});
+    await health.track(Promise.resolve(1), 5_000);
+    expect(health.writable).toBe(true);
+    await health.track(Promise.reject(Object.assign(new Error('x'), { code: 'SQLITE_READONLY' })), 5_000).catch(() => {});
+    await health.track(Promise.resolve(1), 10);
+    expect(health.writable).toBe(true);
+  });
+
+  it('names the failure in words, with its code and since when; none while writes succeed', async () => {
+    const health = new StoreHealth('postgresql');
+    expect(health.failure).toBeUndefined();
+    const before = Date.now();
+    health.failed(Object.assign(new Error('x'), { code: '28P01' }));
+    health.failed(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }));
+    const failure = health.failure!;
+    expect(failure).toMatchObject({ code: 'ECONNREFUSED', reason: 'connection refused', permanent: false });
+    expect(failure.since.getTime()).toBeGreaterThanOrEqual(before);
+    health.succeeded();
+    expect(health.failure).toBeUndefined();
+  });
+});
+
+describe('describeStoreError', () => {
+  it.each([
+    ['SQLITE_FULL', 'disk full', false, true],
+    ['SQLITE_READONLY_DBMOVED', 'read-only', true, false],
+    ['28P01', 'authentication failed', true, false],
+    ['3D000', 'the database does not exist', true, false],
+    ['ENOTFOUND', 'the host name does not resolve', true, false],
+    ['ECONNREFUSED', 'connection refused', false, false],
+    ['53100', 'disk full', false, true],
+    ['25006', 'read-only', false, false],
+    ['XX999', 'the store failed', false, false],
+  ])('%s: %s (permanent %s, space %s)', (code, reason, permanent, space) => {
+    const meaning = describeStoreError(new StoreUnavailableError('x', { cause: Object.assign(new Error('y'), { code }) }));
+    expect(meaning).toMatchObject({ code, permanent, space });
+    expect(meaning.reason).toContain(reason);
+    expect(meaning.action.length).toBeGreaterThan(5);
   });
 });

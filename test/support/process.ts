@@ -22,8 +22,11 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts `server/main.ts` with `env` and resolves once /readyz answers 200 (or rejects if it exits first). */
-export async function spawnServer(env: Record<string, string>, args: string[] = [], timeoutMs = 20_000): Promise<ServerProcess> {
+/**
+ * Starts `server/main.ts` with `env` and resolves once /readyz answers 200, or with `until: 'listening'`
+ * once it answers at all (a server whose store is not ready); rejects if it exits first.
+ */
+export async function spawnServer(env: Record<string, string>, args: string[] = [], timeoutMs = 20_000, until: 'ready' | 'listening' = 'ready'): Promise<ServerProcess> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', ...args], {
     cwd: root,
@@ -41,7 +44,8 @@ export async function spawnServer(env: Record<string, string>, args: string[] = 
   while (Date.now() < deadline) {
     if (gone) throw new Error(`server exited before it was ready:\n${out}`);
     try {
-      if ((await fetch(`${url}/readyz`)).status === 200) return { url, child, output: () => out, exited };
+      const status = (await fetch(`${url}/readyz`)).status;
+      if (status === 200 || until === 'listening') return { url, child, output: () => out, exited };
     } catch {
       /* not listening yet */
     }
