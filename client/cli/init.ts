@@ -8,6 +8,7 @@ import { Option } from 'commander';
 import { CliError, EXIT } from './exit-codes.js';
 import { integer, jsonOption } from './options.js';
 import { printJsonLine, printLine } from './output.js';
+import { ignoreInGit, type GitIgnoreOutcome } from './git-ignore.js';
 
 interface InitOptions {
   file: string;
@@ -80,12 +81,21 @@ async function init(options: InitOptions): Promise<void> {
     throw new CliError(`cannot write ${options.file}: ${code === 'ENOENT' ? 'no such folder' : code === 'EACCES' ? 'permission denied' : (code ?? (err as Error).message)}`, EXIT.usage);
   }
   const next = nextCommands(options.file, options.channel, options.port, secrets);
-  if (options.json) return printJsonLine({ file: options.file, channel: options.channel, ...secrets, next });
+  const git = ignoreInGit(options.file);
+  if (options.json) return printJsonLine({ file: options.file, channel: options.channel, ...secrets, gitignore: git.state, next });
   printLine(`Wrote ${options.file}: channel ${options.channel} with a fresh app secret, verify token and inbox token (readable by you only).`);
+  printLine(gitNote(options.file, git));
   printLine();
   printLine('Next, from the repository (installed: npx instagram-push-kit-server --config FILE instead of npm start):');
   printLine(`  1. start the server (another terminal):  ${next.start}`);
   printLine(`  2. send an event:                         ${next.trigger}`);
   printLine(`     and see it in the console:            ${next.console}`);
   printLine(`  3. check the receiver:                    ${next.check}`);
+}
+
+/** One line on whether git will keep the secrets out of a commit. */
+function gitNote(file: string, git: GitIgnoreOutcome): string {
+  if (git.state === 'added') return `Added ${git.line} to ${git.root}/.gitignore: the file holds secrets, keep it out of git.`;
+  if (git.state === 'ignored') return `git already ignores ${file}.`;
+  return `${file} is not inside a git repository; if you move it into one, keep it out of git: it holds secrets.`;
 }

@@ -2,8 +2,8 @@
 // writes config.json, the built server starts with it, the printed trigger command sends an event that
 // the inbox (what the console reads) shows, and the printed check command finds every case conforming.
 // Needs `npm run build` first (`npm test` builds).
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -144,6 +144,25 @@ describe('ig-push init', () => {
     const port = await igPush(['init', '--file', join(dir, 'c.json'), '--port', '70000']);
     expect([port.code, port.stderr]).toEqual([2, 'ig-push: --port 70000 is not a port (1 to 65535)\n']);
     expect(existsSync(join(dir, 'c.json'))).toBe(false);
+  });
+
+  it('inside a git repository, adds the file of secrets to .gitignore once, and says so; outside one, says to keep it out', async () => {
+    const repo = mkdtempSync(join(dir, 'repo-'));
+    execFileSync('git', ['init', '-q', repo]);
+    writeFileSync(join(repo, '.gitignore'), 'node_modules/');
+    mkdirSync(join(repo, 'deploy'));
+    const first = await igPush(['init', '--file', join(repo, 'deploy/config [prod].json')]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain(`Added /deploy/config\\ \\[prod\\].json to ${repo}/.gitignore`);
+    expect(readFileSync(join(repo, '.gitignore'), 'utf8')).toBe('node_modules/\n# secrets written by ig-push init\n/deploy/config\\ \\[prod\\].json\n');
+    // git itself now ignores it, and a second init (forced) finds it ignored and adds nothing.
+    expect(execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: repo, encoding: 'utf8' })).toBe('?? .gitignore\n');
+    const again = await igPush(['init', '--file', join(repo, 'deploy/config [prod].json'), '--force', '--json']);
+    expect(again.lines()[0].gitignore).toBe('ignored');
+    expect(readFileSync(join(repo, '.gitignore'), 'utf8').match(/ig-push init/g)).toHaveLength(1);
+
+    const outside = await igPush(['init', '--file', join(dir, 'outside.json')]);
+    expect(outside.stdout).toContain('is not inside a git repository');
   });
 
   it('makes different secrets each time, and quotes a file name the shell would split', () => {
