@@ -2,6 +2,7 @@
 // resume), typed by the spec. Reading takes the inbox token, acting the admin token.
 import createClient from 'openapi-fetch';
 import type { paths } from '../generated/schema.js';
+import { networkErrorMessage } from './network-error.js';
 import { PushError } from './push-error.js';
 import type { ErrorBody, RelayDestination, RelayForwardPage } from './types.js';
 
@@ -33,12 +34,12 @@ export interface RelayClient {
   replayEvent(eventId: string, destination?: string): Promise<number>;
 }
 
-async function settle<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+async function settle<T>(url: string, call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
   let result: { data?: T; error?: unknown; response: Response };
   try {
     result = await call;
   } catch (err) {
-    throw new PushError({ status: 0, attempts: 1, cause: err, message: (err as Error).message });
+    throw new PushError({ status: 0, attempts: 1, cause: err, message: networkErrorMessage(url, err) });
   }
   if (result.response.ok && result.data !== undefined) return result.data;
   const body = result.error as ErrorBody | undefined;
@@ -46,19 +47,20 @@ async function settle<T>(call: Promise<{ data?: T; error?: unknown; response: Re
 }
 
 export function createRelayClient(options: RelayClientOptions): RelayClient {
+  const base = options.baseUrl.replace(/\/+$/, '');
   const api = createClient<paths>({
-    baseUrl: options.baseUrl.replace(/\/+$/, ''),
+    baseUrl: base,
     headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
     fetch: options.fetch,
   });
   const path = (destinationId: string) => ({ path: { destinationId } });
   return {
-    destinations: async () => (await settle(api.GET('/relay/destinations'))).items,
-    forwards: (filter = {}) => settle(api.GET('/relay/forwards', { params: { query: filter } })),
-    pause: (destination) => settle(api.POST('/relay/destinations/{destinationId}/pause', { params: path(destination) })),
-    resume: (destination) => settle(api.POST('/relay/destinations/{destinationId}/resume', { params: path(destination) })),
-    replayDead: async (destination, range = {}) => (await settle(api.POST('/relay/destinations/{destinationId}/replay', { params: { ...path(destination), query: range } }))).replayed,
+    destinations: async () => (await settle(base, api.GET('/relay/destinations'))).items,
+    forwards: (filter = {}) => settle(base, api.GET('/relay/forwards', { params: { query: filter } })),
+    pause: (destination) => settle(base, api.POST('/relay/destinations/{destinationId}/pause', { params: path(destination) })),
+    resume: (destination) => settle(base, api.POST('/relay/destinations/{destinationId}/resume', { params: path(destination) })),
+    replayDead: async (destination, range = {}) => (await settle(base, api.POST('/relay/destinations/{destinationId}/replay', { params: { ...path(destination), query: range } }))).replayed,
     replayEvent: async (eventId, destination) =>
-      (await settle(api.POST('/relay/events/{eventId}/replay', { params: { path: { eventId }, query: destination === undefined ? {} : { destination } } }))).replayed,
+      (await settle(base, api.POST('/relay/events/{eventId}/replay', { params: { path: { eventId }, query: destination === undefined ? {} : { destination } } }))).replayed,
   };
 }

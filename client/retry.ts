@@ -3,6 +3,8 @@
 // re-send a body stream that was already read, and cannot give each attempt its own abort signal.
 // Each attempt sends `request.clone()`, with a fresh timeout combined with the caller's signal.
 
+import { describeNetworkError, FetchFailedAt, networkErrorMessage } from './network-error.js';
+
 export interface RetryPolicy {
   /** Retries after the first attempt. */
   retries: number;
@@ -19,21 +21,14 @@ export interface RetryPolicy {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-/** `fetch failed` says little: add what lies under it (ECONNREFUSED, ENOTFOUND, bad port…) when there is something. */
-function describe(cause: unknown): string {
-  const message = (cause as Error | undefined)?.message ?? String(cause);
-  const inner = (cause as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
-  const detail = typeof inner?.code === 'string' ? inner.code : typeof inner?.message === 'string' ? inner.message : undefined;
-  return detail && !message.includes(detail) ? `${message} (${detail})` : message;
-}
-
-/** Thrown when no attempt got an answer (network errors or timeouts). */
+/** Thrown when no attempt got an answer (network errors or timeouts); its message names the URL and the cause in words. */
 export class NoAnswerError extends Error {
   constructor(
     readonly attempts: number,
     cause: unknown,
+    readonly url?: string,
   ) {
-    super(`no answer after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${describe(cause)}`, { cause });
+    super(url ? networkErrorMessage(url, cause, attempts) : `no answer after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${describeNetworkError(cause).text}`, { cause });
     this.name = 'NoAnswerError';
   }
 }
@@ -110,6 +105,6 @@ export function retryingFetch(policy: RetryPolicy, baseFetch: (request: Request)
       await response?.body?.cancel();
       await sleep(wait !== undefined ? Math.min(wait, policy.maxRetryAfterMs ?? 60_000) : backoffMs(attempt, policy), request.signal);
     }
-    throw new NoAnswerError(policy.retries + 1, lastError);
+    throw new NoAnswerError(policy.retries + 1, lastError, lastError instanceof FetchFailedAt ? lastError.url : request.url);
   };
 }

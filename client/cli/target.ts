@@ -4,6 +4,7 @@ import { createPushClient, type PushClient, type PushClientOptions } from '../pu
 import { FORM_NAMES, PUSH_PATH, ReceiverUrlError, resolveReceiverUrl, type ReceiverTarget } from '../receiver-url.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { printLine } from './output.js';
+import { FetchFailedAt } from '../network-error.js';
 
 /** --url (and --channel) read once; a URL in no accepted form ends the command with exit 2, listing the forms. */
 export function receiverTarget(url: string | undefined, channel?: string): ReceiverTarget {
@@ -32,7 +33,13 @@ export function targetClient(target: ReceiverTarget, options: Omit<PushClientOpt
     const to = new URL(chanId === undefined ? (target.accountUrl ?? target.url) : (target.channelUrl?.(chanId) ?? target.url));
     for (const [k, v] of asked.searchParams) to.searchParams.set(k, v);
     const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
-    return globalThis.fetch(to, { method: request.method, headers: request.headers, body, signal: request.signal, redirect: request.redirect });
+    try {
+      return await globalThis.fetch(to, { method: request.method, headers: request.headers, body, signal: request.signal, redirect: request.redirect });
+    } catch (err) {
+      // The client asked its placeholder base URL: errors name the URL this request really went to.
+      if (request.signal.aborted) throw err;
+      throw new FetchFailedAt(to.href, err);
+    }
   };
   return createPushClient({ ...options, baseUrl: 'http://receiver.invalid', fetch: fetchAt });
 }

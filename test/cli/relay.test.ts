@@ -5,6 +5,7 @@ import { createRelayClient } from '../../client/relay-client.js';
 import { push, textDelivery } from '../support/http.js';
 import { ADMIN, fail, faultDestination, RELAY_SECRET, startRelayServer, TOKEN, waitFor, type RelayServer } from '../support/relay.js';
 import { igPush } from './ig-push.js';
+import { freePort } from '../support/process.js';
 
 let relay: RelayServer;
 let dest: Awaited<ReturnType<typeof faultDestination>>;
@@ -50,6 +51,11 @@ describe('ig-push relay', () => {
   it('exits 3 when the server does not answer, and the client takes a base URL ending in a slash', async () => {
     const gone = await igPush(['relay', 'status', '--url', 'http://127.0.0.1:9', '--token', TOKEN]);
     expect(gone.code).toBe(3);
+    expect(gone.stderr).toBe('ig-push: could not connect to http://127.0.0.1:9: fetch refuses to use this port (bad port)\n');
+    const port = await freePort(); // nothing listens there any more
+    const refused = await igPush(['relay', 'status', '--url', `http://127.0.0.1:${port}`, '--token', TOKEN]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toBe(`ig-push: could not connect to http://127.0.0.1:${port}: connection refused (ECONNREFUSED)\n`);
     const client = createRelayClient({ baseUrl: `${relay.url}/`, token: TOKEN });
     expect((await client.forwards()).items.length).toBe(1);
   });

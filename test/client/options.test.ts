@@ -219,7 +219,7 @@ describe('timeoutMs', () => {
     const err = (await createPushClient({ baseUrl: url, timeoutMs: 150, retries: 1, retryDelayMs: 1 }).push(textDelivery('opt-t3') as any).catch((e: unknown) => e)) as PushError;
     expect(seen).toHaveLength(2);
     expect(err).toMatchObject({ status: 0, attempts: 2, body: undefined });
-    expect(err.message).toBe('no answer after 2 attempts: no answer within 150 ms');
+    expect(err.message).toBe(`no answer from ${url}/apiaccess/api/instagram/message (2 attempts): no answer within 150 ms`);
     expect(err.cause).toBeInstanceOf(NoAnswerError);
     expect((err.cause as Error).name).toBe('NoAnswerError');
     expect(((err.cause as Error).cause as Error).name).toBe('TimeoutError');
@@ -227,18 +227,18 @@ describe('timeoutMs', () => {
 });
 
 describe('when nothing answers', () => {
-  it('names the network error under "fetch failed", in the singular for one attempt', async () => {
+  it('names the URL and the network error under "fetch failed" in words, with the attempts when more than one', async () => {
     const url = await closedPort();
     const one = (await createPushClient({ baseUrl: url, retries: 0 }).push(textDelivery('opt-n1') as any).catch((e: unknown) => e)) as PushError;
     expect(one).toMatchObject({ status: 0, attempts: 1 });
-    expect(one.message).toBe('no answer after 1 attempt: fetch failed (ECONNREFUSED)');
+    expect(one.message).toBe(`could not connect to ${url}/apiaccess/api/instagram/message: connection refused (ECONNREFUSED)`);
     const two = (await createPushClient({ baseUrl: url, retries: 1, retryDelayMs: 1 }).push(textDelivery('opt-n2') as any).catch((e: unknown) => e)) as PushError;
-    expect(two.message).toBe('no answer after 2 attempts: fetch failed (ECONNREFUSED)');
+    expect(two.message).toBe(`could not connect to ${url}/apiaccess/api/instagram/message: connection refused (ECONNREFUSED) (2 attempts)`);
   });
 
   it('describes what lies under a failure: a code, else a message, unless already said', () => {
     const wrapped = (inner: object) => new TypeError('fetch failed', { cause: inner });
-    expect(new NoAnswerError(1, wrapped({ code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND x' })).message).toBe('no answer after 1 attempt: fetch failed (ENOTFOUND)');
+    expect(new NoAnswerError(1, wrapped({ code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND x' })).message).toBe('no answer after 1 attempt: the host name does not resolve (ENOTFOUND)');
     expect(new NoAnswerError(1, wrapped({ message: 'other side closed' })).message).toBe('no answer after 1 attempt: fetch failed (other side closed)');
     expect(new NoAnswerError(1, wrapped({ code: 42, message: 'bad port' })).message).toBe('no answer after 1 attempt: fetch failed (bad port)');
     expect(new NoAnswerError(3, new Error('socket hang up', { cause: { code: 'hang up' } })).message).toBe('no answer after 3 attempts: socket hang up');
