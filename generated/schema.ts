@@ -445,7 +445,7 @@ export interface components {
          */
         ErrorBody: {
             code: components["schemas"]["ErrorCode"];
-            /** @description Each problem found, with the JSON path it concerns; empty when the failure concerns the request as a whole. */
+            /** @description Each problem found, with the JSON path it concerns; empty when the failure concerns the request as a whole. At most 100 are listed. */
             errors: components["schemas"]["ErrorDetail"][];
             /**
              * @description ID of this request in the receiver's logs; quote it when asking for help.
@@ -1084,14 +1084,6 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example event: accepted
-                 *     id: a42
-                 *     data: {"type":"accepted","item":{"id":"42","channel":"chan-a","mid":"aWdfZAG1","entryId":"17841400000000000","entryTime":1569262486134,"event":{"sender":{"id":"1"},"recipient":{"id":"2"},"timestamp":1569262485349,"message":{"mid":"aWdfZAG1","text":"hi"}},"receivedAt":"2026-11-25T08:00:00.000Z","kind":"text","direction":"inbound"}}
-                 *
-                 *     event: ready
-                 *     data: {}
-                 */
                 "text/event-stream": string;
             };
         };
@@ -1160,24 +1152,6 @@ export interface components {
             };
             content: {
                 "application/json": components["schemas"]["PushAccepted"];
-            };
-        };
-        /** @description The destination's state after the action. */
-        RelayDestination: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/json": components["schemas"]["RelayDestination"];
-            };
-        };
-        /** @description How many forwards were made due again. */
-        RelayReplayed: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/json": components["schemas"]["RelayReplayed"];
             };
         };
         /** @description The request (its headers, or its body) did not arrive within the receiver's time limit (10 s for the headers, 30 s for the whole request on the reference server). Nothing was stored; the connection is closed. Meta expects an answer within about 5 s, so a sender that trips this is stalled: send again. */
@@ -1582,12 +1556,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example # HELP ipk_push_accepted_total Deliveries answered 200, by channel (`_other`: not a configured channel).
-                     *     # TYPE ipk_push_accepted_total counter
-                     *     ipk_push_accepted_total{channel="chan-a"} 42
-                     *     ipk_push_accepted_total{channel="_other"} 0
-                     */
                     "text/plain": string;
                 };
             };
@@ -1665,10 +1633,26 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            200: components["responses"]["RelayDestination"];
+            /** @description The destination's state after the pause. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RelayDestination"];
+                };
+            };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound"];
+            /** @description No destination is configured with this ID (or the server has no relay). Nothing was changed. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             500: components["responses"]["InternalError"];
         };
     };
@@ -1692,10 +1676,26 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            200: components["responses"]["RelayReplayed"];
+            /** @description How many of the destination's dead forwards were made due again. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RelayReplayed"];
+                };
+            };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound"];
+            /** @description No destination is configured with this ID (or the server has no relay). Nothing was changed. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             500: components["responses"]["InternalError"];
         };
     };
@@ -1714,10 +1714,26 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            200: components["responses"]["RelayDestination"];
+            /** @description The destination's state after the resume. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RelayDestination"];
+                };
+            };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound"];
+            /** @description No destination is configured with this ID (or the server has no relay). Nothing was changed. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             500: components["responses"]["InternalError"];
         };
     };
@@ -1739,10 +1755,29 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            200: components["responses"]["RelayReplayed"];
+            /** @description How many forwards of the event's deliveries were made due again. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RelayReplayed"];
+                };
+            };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound"];
+            /**
+             * @description No forward of the event matches: no stored event has this ID, none was forwarded to the destination
+             *     named, or the server has no relay. Nothing was changed.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             500: components["responses"]["InternalError"];
         };
     };

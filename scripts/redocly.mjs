@@ -34,7 +34,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const r = spawnSync(process.execPath, [new URL('./build-docs.mjs', import.meta.url).pathname], { stdio: 'inherit', env: redoclyEnv });
     process.exit(r.status ?? 1);
   }
-  const runs = presets[verb] ?? [[verb, ...rest]];
+  // `score` with no document scores the spec (redocly.yaml's `apis` also lists the Arazzo flows, which it cannot score).
+  const runs = verb === 'score' && !rest.some((a) => !a.startsWith('-')) ? [['score', SPEC, ...rest]] : (presets[verb] ?? [[verb, ...rest]]);
   for (const args of runs) {
     const status = redocly(args);
     if (status !== 0) process.exit(status);

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, cpSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { spec, validateSchema } from '../support/contract.js';
+import { resolvePointer, spec, validateAt, validateSchema } from '../support/contract.js';
 import { pageExampleText, pageFields } from '../support/provider-page.js';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -94,7 +94,11 @@ describe('examples', () => {
     expect(verdict.errors).toEqual([]);
   });
 
-  const requestExamples = Object.entries<any>(spec.components.examples).filter(([name]) => !/^(Error|Accepted|Challenge|Inbox)/.test(name));
+  // The request examples are the request body's named examples (what `ig-push trigger` and `check` send).
+  const requestExamples = Object.values<any>(spec.components.requestBodies.WebhookDelivery.content['application/json'].examples).map((e) => {
+    const name = e.$ref.split('/').pop();
+    return [name, spec.components.examples[name]] as [string, any];
+  });
   it('has the named request examples the contract promises', () => {
     expect(requestExamples.map(([n]) => n).sort()).toEqual(
       [
@@ -117,6 +121,62 @@ describe('examples', () => {
   });
   it('the inbox page example validates', () => {
     expect(validateSchema('InboxPage', spec.components.examples.InboxPageExample.value).errors).toEqual([]);
+  });
+});
+
+const escape = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+
+interface MediaUse {
+  operation: string;
+  /** `request` or the response status, then the media type. */
+  where: string;
+  schemaPointer: string;
+  /** Each example as [its component's pointer, or its key when inline; its value]. */
+  examples: [string, unknown][];
+}
+
+/** Every media type of every operation's request body and responses, shared components resolved. */
+function mediaUses(): MediaUse[] {
+  const uses: MediaUse[] = [];
+  for (const [template, item] of Object.entries<any>(spec.paths)) {
+    for (const method of ['get', 'put', 'post', 'delete', 'patch']) {
+      const op = item[method];
+      if (!op) continue;
+      const at = `#/paths/${escape(template)}/${method}`;
+      const parts: [string, any, string][] = Object.entries<any>(op.responses).map(([status, r]) => [status, r, `${at}/responses/${status}`]);
+      if (op.requestBody) parts.unshift(['request', op.requestBody, `${at}/requestBody`]);
+      for (const [label, node, pointer] of parts) {
+        const base = node.$ref ?? pointer;
+        const resolved = node.$ref ? resolvePointer(node.$ref) : node;
+        for (const [type, media] of Object.entries<any>(resolved.content ?? {})) {
+          const examples: [string, unknown][] = Object.entries<any>(media.examples ?? {}).map(([key, ex]) => (ex.$ref ? [ex.$ref, resolvePointer(ex.$ref).value] : [key, ex.value]));
+          if ('example' in media) examples.push(['example', media.example]);
+          uses.push({ operation: op.operationId, where: `${label} ${type}`, schemaPointer: `${base}/content/${escape(type)}/schema`, examples });
+        }
+      }
+    }
+  }
+  return uses;
+}
+
+describe('every body of every operation has named examples, each valid where it is used', () => {
+  const uses = mediaUses();
+  const operations = Object.values<any>(spec.paths).flatMap((item) => ['get', 'put', 'post', 'delete', 'patch'].filter((m) => item[m]).map((m) => item[m]));
+
+  it.each(operations.map((op) => [op.operationId, op] as const))('%s has named examples on its request body and every response with a body', (_id, op) => {
+    const own = uses.filter((u) => u.operation === op.operationId);
+    const named = (u: MediaUse) => u.examples.length > 0 && u.examples.every(([ref]) => ref.startsWith('#/components/examples/'));
+    expect(own.some((u) => /^2\d\d /.test(u.where)), `${op.operationId}: no 2xx response with a body`).toBe(true);
+    if (op.requestBody) expect(own.some((u) => u.where.startsWith('request '))).toBe(true);
+    expect(own.filter((u) => !named(u)).map((u) => u.where), 'without named examples (under #/components/examples/)').toEqual([]);
+  });
+
+  const cases = uses.flatMap((u) => u.examples.map(([ref, value]) => [ref, `${u.operation} ${u.where}`, u.schemaPointer, value] as const));
+  it('finds the examples of every operation', () => {
+    expect(new Set(cases.map(([, where]) => where.split(' ')[0])).size).toBe(operations.length);
+  });
+  it.each(cases)('%s validates against the schema of %s', (_ref, _where, schemaPointer, value) => {
+    expect(validateAt(schemaPointer, value).errors).toEqual([]);
   });
 });
 

@@ -37,6 +37,13 @@ export function validateSchema(name: string, value: unknown): Verdict {
   return { valid, errors: v.errors ?? [] };
 }
 
+/** Validates `value` against the schema at a JSON Pointer of the bundled spec (`#/paths/…/schema`). */
+export function validateAt(schemaPointer: string, value: unknown): Verdict {
+  const v = compileRef(schemaPointer);
+  const valid = v(value) as boolean;
+  return { valid, errors: v.errors ?? [] };
+}
+
 const pointer = (parts: string[]) => parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
 
 /** The spec's operation for a concrete method and URL path, or undefined when the spec has none. */
