@@ -21,6 +21,19 @@ const STATES: readonly ForwardState[] = ['pending', 'retrying', 'delivered', 'de
 export const SHARED_STORE_GAUGES = ['ipk_relay_forwards', 'ipk_relay_oldest_pending_age_seconds', 'ipk_relay_destination_paused'] as const;
 const SHARED = ' Read from the shared store: every instance reports the same, so aggregate with max, not sum.';
 
+/**
+ * The destinations' status, or none while the store cannot be read: the scrape then leaves the shared-store
+ * gauges out instead of failing whole (a 500 would hide ipk_ready, which says why, and every other metric).
+ * The store's failure itself is logged by the store and answered by /readyz.
+ */
+async function statusOrNone(source: RelayMetricsSource): Promise<DestinationStatus[]> {
+  try {
+    return await source.status();
+  } catch {
+    return [];
+  }
+}
+
 /** Registers the relay's gauges on the app's registry (see RegisterRelayMetrics in server-metrics.ts). */
 export function registerRelayMetrics(registry: Registry, source: RelayMetricsSource, now: () => number = Date.now): void {
   new Gauge({
@@ -29,7 +42,9 @@ export function registerRelayMetrics(registry: Registry, source: RelayMetricsSou
     labelNames: ['destination', 'state'],
     registers: [registry],
     async collect() {
-      for (const d of await source.status()) for (const state of STATES) this.labels(d.id, state).set(d.counts[state] ?? 0);
+      const status = await statusOrNone(source);
+      this.reset();
+      for (const d of status) for (const state of STATES) this.labels(d.id, state).set(d.counts[state] ?? 0);
     },
   });
   new Gauge({
@@ -38,7 +53,9 @@ export function registerRelayMetrics(registry: Registry, source: RelayMetricsSou
     labelNames: ['destination'],
     registers: [registry],
     async collect() {
-      for (const d of await source.status()) this.labels(d.id).set(d.oldestPendingAt === null ? 0 : Math.max(0, (now() - Date.parse(d.oldestPendingAt)) / 1000));
+      const status = await statusOrNone(source);
+      this.reset();
+      for (const d of status) this.labels(d.id).set(d.oldestPendingAt === null ? 0 : Math.max(0, (now() - Date.parse(d.oldestPendingAt)) / 1000));
     },
   });
   new Gauge({
@@ -47,7 +64,9 @@ export function registerRelayMetrics(registry: Registry, source: RelayMetricsSou
     labelNames: ['destination'],
     registers: [registry],
     async collect() {
-      for (const d of await source.status()) this.labels(d.id).set(d.paused ? 1 : 0);
+      const status = await statusOrNone(source);
+      this.reset();
+      for (const d of status) this.labels(d.id).set(d.paused ? 1 : 0);
     },
   });
   new Gauge({

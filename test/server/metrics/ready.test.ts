@@ -1,5 +1,6 @@
 // ipk_ready says what /readyz says, so an alert sees an instance its balancer routes around (it receives
-// nothing, so no push fails there): 0 before the app is warm, 1 while its store answers, 0 once it cannot.
+// nothing, so no push fails there): 0 before the app is warm, 1 while its store answers, 0 once it cannot;
+// and a scrape answers while the relay's store cannot be read, so that ipk_ready can be seen.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,8 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../../server/app.js';
 import { SqliteInbox } from '../../../server/inbox/sqlite-inbox.js';
+import { registerRelayMetrics } from '../../../server/metrics/relay.js';
+import { createServerMetrics } from '../../../server/metrics/server-metrics.js';
 import { get } from '../../support/http.js';
 import { startTestServer } from '../../support/server.js';
 
@@ -37,6 +40,31 @@ describe('ipk_ready', () => {
     } finally {
       app.metrics.stop();
       await inbox.close();
+    }
+  });
+});
+
+describe('a scrape while the relay cannot read its store', () => {
+  it('still answers, with ipk_ready and the circuits, leaving out the shared-store gauges', async () => {
+    const metrics = createServerMetrics({ channelIds: ['chan-a'], processMetrics: false });
+    let readable = true;
+    const status = [{ id: 'cc', channel: 'chan-a', paused: false, counts: { pending: 2, retrying: 0, delivered: 0, dead: 0 }, oldestPendingAt: null }];
+    registerRelayMetrics(metrics.registry, {
+      status: async () => {
+        if (!readable) throw new Error('the relay database is unreachable');
+        return status;
+      },
+      circuits: () => ({ cc: 'open' }),
+    });
+    try {
+      expect(await metrics.registry.metrics()).toContain('ipk_relay_forwards{destination="cc",state="pending"} 2');
+      readable = false;
+      const text = await metrics.registry.metrics();
+      expect(text).toMatch(/^ipk_ready [01]$/m);
+      expect(text).toContain('ipk_relay_circuit_open{destination="cc"} 1');
+      expect(text).not.toMatch(/^ipk_relay_(forwards|oldest_pending_age_seconds|destination_paused)\{/m);
+    } finally {
+      metrics.stop();
     }
   });
 });
