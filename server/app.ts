@@ -154,7 +154,7 @@ export function createApp(options: AppOptions): ReferenceApp {
   if (options.relay) app.use(relayRoutes(options.relay));
   const streams = new Set<Response>();
   app.get('/inbox/events', inboxFeed({ inbox: options.inbox, refusals, pollMs: options.feedPollMs, pageMaxBytes: options.pageMaxBytes, streams, logger, serveItem: servable.item }));
-  metrics.watch({ streamsOpen: () => streams.size, refusalLogEntries: () => refusals.size, refusalLogBytes: () => refusals.bytes });
+  metrics.watch({ streamsOpen: () => streams.size, refusalLogEntries: () => refusals.size, refusalLogBytes: () => refusals.bytes, ready: async () => warm && (await options.inbox.ready()) });
   app.metrics = metrics;
   app.endStreams = () => {
     for (const res of streams) res.end();

@@ -13,33 +13,60 @@ export interface RelayMetricsSource {
 
 const STATES: readonly ForwardState[] = ['pending', 'retrying', 'delivered', 'dead'];
 
+/**
+ * The gauges read from the shared store (the outbox): every instance on one PostgreSQL database reports
+ * the same figures, so a dashboard or a rule aggregates them across instances with max, never sum
+ * (README, Metrics). The circuit is each instance's own.
+ */
+export const SHARED_STORE_GAUGES = ['ipk_relay_forwards', 'ipk_relay_oldest_pending_age_seconds', 'ipk_relay_destination_paused'] as const;
+const SHARED = ' Read from the shared store: every instance reports the same, so aggregate with max, not sum.';
+
+/**
+ * The destinations' status, or none while the store cannot be read: the scrape then leaves the shared-store
+ * gauges out instead of failing whole (a 500 would hide ipk_ready, which says why, and every other metric).
+ * The store's failure itself is logged by the store and answered by /readyz.
+ */
+async function statusOrNone(source: RelayMetricsSource): Promise<DestinationStatus[]> {
+  try {
+    return await source.status();
+  } catch {
+    return [];
+  }
+}
+
 /** Registers the relay's gauges on the app's registry (see RegisterRelayMetrics in server-metrics.ts). */
 export function registerRelayMetrics(registry: Registry, source: RelayMetricsSource, now: () => number = Date.now): void {
   new Gauge({
-    name: 'ipk_relay_forwards',
-    help: 'Forwards of stored events to each relay destination, by state (pending and retrying are the backlog; dead needs a replay).',
+    name: SHARED_STORE_GAUGES[0],
+    help: 'Forwards of stored events to each relay destination, by state (pending and retrying are the backlog; dead needs a replay).' + SHARED,
     labelNames: ['destination', 'state'],
     registers: [registry],
     async collect() {
-      for (const d of await source.status()) for (const state of STATES) this.labels(d.id, state).set(d.counts[state] ?? 0);
+      const status = await statusOrNone(source);
+      this.reset();
+      for (const d of status) for (const state of STATES) this.labels(d.id, state).set(d.counts[state] ?? 0);
     },
   });
   new Gauge({
-    name: 'ipk_relay_oldest_pending_age_seconds',
-    help: 'Age of the oldest event each destination has neither delivered nor given up on (0 when none waits).',
+    name: SHARED_STORE_GAUGES[1],
+    help: 'Age of the oldest event each destination has neither delivered nor given up on (0 when none waits).' + SHARED,
     labelNames: ['destination'],
     registers: [registry],
     async collect() {
-      for (const d of await source.status()) this.labels(d.id).set(d.oldestPendingAt === null ? 0 : Math.max(0, (now() - Date.parse(d.oldestPendingAt)) / 1000));
+      const status = await statusOrNone(source);
+      this.reset();
+      for (const d of status) this.labels(d.id).set(d.oldestPendingAt === null ? 0 : Math.max(0, (now() - Date.parse(d.oldestPendingAt)) / 1000));
     },
   });
   new Gauge({
-    name: 'ipk_relay_destination_paused',
-    help: 'Whether each destination is paused by an operator (1) or forwarding (0).',
+    name: SHARED_STORE_GAUGES[2],
+    help: 'Whether each destination is paused by an operator (1) or forwarding (0).' + SHARED,
     labelNames: ['destination'],
     registers: [registry],
     async collect() {
-      for (const d of await source.status()) this.labels(d.id).set(d.paused ? 1 : 0);
+      const status = await statusOrNone(source);
+      this.reset();
+      for (const d of status) this.labels(d.id).set(d.paused ? 1 : 0);
     },
   });
   new Gauge({

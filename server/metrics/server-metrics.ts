@@ -21,6 +21,8 @@ export interface AppGauges {
   streamsOpen(): number;
   refusalLogEntries(): number;
   refusalLogBytes(): number;
+  /** What /readyz would answer now: warmed up, store reachable and writing. */
+  ready(): Promise<boolean>;
 }
 
 export interface ServerMetrics {
@@ -64,7 +66,8 @@ export function createServerMetrics(options: ServerMetricsOptions = {}): ServerM
   const push = new PushMetrics(channelIds);
   const requests = new RequestMetrics();
   const store = new StoreMetrics(registry);
-  let gauges: AppGauges = { streamsOpen: () => 0, refusalLogEntries: () => 0, refusalLogBytes: () => 0 };
+  // Not ready until the app says where its readiness is (createApp calls watch()).
+  let gauges: AppGauges = { streamsOpen: () => 0, refusalLogEntries: () => 0, refusalLogBytes: () => 0, ready: async () => false };
 
   counter(registry, 'ipk_http_requests_total', 'Requests answered, by operation and status class.', ['operation', 'status_class'], () => requests.all);
   counter(registry, 'ipk_push_accepted_total', 'Deliveries answered 200, by channel (`_other`: not a configured channel).', ['channel'], () => push.accepted.all);
@@ -75,6 +78,15 @@ export function createServerMetrics(options: ServerMetricsOptions = {}): ServerM
   gauge(registry, 'ipk_feed_streams_open', "Live-feed streams (the inbox console's) open now.", () => gauges.streamsOpen());
   gauge(registry, 'ipk_refusal_log_entries', 'Refusals kept in memory for the inbox console.', () => gauges.refusalLogEntries());
   gauge(registry, 'ipk_refusal_log_bytes', 'Bytes of the refusals kept for the inbox console (their JSON text).', () => gauges.refusalLogBytes());
+  // Readiness as a number, so an alert can see an instance its balancer routes around (README, Alerts).
+  new Gauge({
+    name: 'ipk_ready',
+    help: 'Whether this instance is ready (1: /readyz answers 200) or not (0: warming up, or its store cannot be reached or cannot write).',
+    registers: [registry],
+    async collect() {
+      this.set((await gauges.ready().catch(() => false)) ? 1 : 0);
+    },
+  });
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
 
   const minutes = new MinuteRing({ totals: () => push.totals(), now: options.now });

@@ -341,12 +341,12 @@ describe('instagram-push-kit (client/)', () => {
 });
 
 describe('instagram-push-kit-server (server/)', () => {
-  it('ships the compiled server, its bundled spec, the docs page and the console, nothing else', () => {
+  it('ships the compiled server, its bundled spec, the docs page, the console, the alerting rules and the dashboard, nothing else', () => {
     const paths = server.files.map((f) => f.path);
-    for (const p of ['package.json', 'README.md', 'dist/server/index.js', 'dist/server/index.d.ts', 'dist/server/main.js', 'dist/generated/openapi.json', 'dist/docs/index.html', 'dist/console/index.html', 'dist/console/console.js', 'dist/console/console.css']) {
+    for (const p of ['package.json', 'README.md', 'dist/server/index.js', 'dist/server/index.d.ts', 'dist/server/main.js', 'dist/generated/openapi.json', 'dist/docs/index.html', 'dist/console/index.html', 'dist/console/console.js', 'dist/console/console.css', 'metrics/alerts.yaml', 'metrics/grafana-dashboard.json']) {
       expect(paths).toContain(p);
     }
-    expect(paths.filter((p) => !/^(dist\/(server|generated|docs|console)\/|package\.json$|README\.md$)/.test(p))).toEqual([]);
+    expect(paths.filter((p) => !/^(dist\/(server|generated|docs|console)\/|metrics\/(alerts\.yaml|grafana-dashboard\.json)$|package\.json$|README\.md$)/.test(p))).toEqual([]);
     expect(paths.filter((p) => /\.map$|\.tsbuildinfo$|(?<!\.d)\.ts$/.test(p))).toEqual([]);
     expect(server.files.find((f) => f.path === 'dist/server/main.js')!.mode & 0o111).not.toBe(0);
     expect(readFileSync(join(serverApp, 'node_modules/instagram-push-kit-server/dist/server/main.js'), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/);
