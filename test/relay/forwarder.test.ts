@@ -243,16 +243,23 @@ describe('forwarder lanes', () => {
     // Full jitter at 0.5 of a 100 ms ceiling; the fixed clock keeps it from being due again.
     expect(row).toMatchObject({ lastStatus: 503, lastError: '503: later', nextAttemptAt: new Date(T + 50).toISOString() });
     expect(row!.recentAttempts).toEqual([{ at: new Date(T).toISOString(), status: 503, latencyMs: expect.any(Number), error: '503: later' }]);
-    expect(lines).toEqual([]);
+    // A retry is not news: the destination starting to fail is, once.
+    expect(lines.map((l) => JSON.parse(l) as { relay: string; cause: string })).toMatchObject([{ relay: 'failing', cause: 'HTTP 503: later' }]);
   });
 
-  it('logs a delivery that dies, with its destination, events and reason', async () => {
+  it('logs a delivery that dies, with its destination, how many events, the reason and how to replay them', async () => {
     const { inbox, start, outbox, lines } = await rig({}, (_n, res) => void fail(res, 400, 'no'));
     await inbox.append([message('refused')], new Date());
     const forwarder = start();
     cleanups.push(() => forwarder.stop().then(() => outbox.close()));
     await waitFor('logged', () => (lines.length ? true : undefined));
-    expect(JSON.parse(lines[0]!)).toMatchObject({ msg: 'relay: delivery dead', destination: 'd', eventIds: [1], reason: 'refused with 400: no' });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      msg: 'relay: 1 event dead-lettered for d: refused with HTTP 400: no; replay with `ig-push relay replay d` (or POST /relay/destinations/d/replay)',
+      relay: 'dead',
+      destination: 'd',
+      events: 1,
+      causes: { 'refused with HTTP 400: no': 1 },
+    });
     expect((await outbox.list({ limit: 1 }))[0]).toMatchObject({ state: 'dead', lastStatus: 400, nextAttemptAt: null });
   });
 });
