@@ -32,9 +32,10 @@ export interface Outage {
   attempts: number;
 }
 
-/** "12 s", "4 min", "3 h 5 min": a duration as people say it. */
+/** "400 ms", "12 s", "4 min", "3 h 5 min": a duration as people say it. */
 export function spoken(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
+  const s = Math.round(ms / 1000);
   if (s < 60) return `${s} s`;
   const m = Math.floor(s / 60);
   if (m < 60) return `${m} min`;
