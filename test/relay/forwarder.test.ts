@@ -38,7 +38,7 @@ async function rig(destination: Partial<Destination>, answer: (n: number, res: P
   const outbox = new SqliteOutbox(file, [d]);
   const lines: string[] = [];
   const logger = pino({ level: 'warn' }, { write: (l: string) => lines.push(l) });
-  const start = () => new Forwarder({ outbox, destinations: [d], validate, logger, pollMs: 20, retry: { baseMs: 10, capMs: 50 }, ...options });
+  const start = (more: Partial<ForwarderOptions> = {}) => new Forwarder({ outbox, destinations: [d], validate, logger, pollMs: 20, retry: { baseMs: 10, capMs: 50 }, ...options, ...more });
   cleanups.push(async () => {
     await dest.close();
     await inbox.close();
@@ -220,6 +220,28 @@ describe('forwarder lanes', () => {
     await forwarder.stop();
     await outbox.close();
     expect(forwarder.circuits()).toEqual({ d: 'closed' });
+    // Both are shown where they send; the disabled one is never tried.
+    const idle = { circuit: 'closed', lastError: null, nextAttemptAt: null };
+    expect(forwarder.live()).toEqual({ d: { url: 'http://127.0.0.1:9/', ...idle }, off: { url: 'http://127.0.0.1:9/', ...idle } });
+  });
+
+  it('says a backlog above the threshold once, and its drain once the destination works it off', async () => {
+    const { inbox, start, outbox } = await rig({ maxEvents: 1 });
+    const lines: { relay?: string; msg: string; open?: number; peak?: number }[] = [];
+    const logger = pino({ level: 'info' }, { write: (l: string) => lines.push(JSON.parse(l) as (typeof lines)[number]) });
+    await outbox.setPaused('d', true);
+    await inbox.append(Array.from({ length: 6 }, (_, i) => message(`backlog-${i}`)), new Date());
+    // A backlog is over 3 here, normal at 0, counted every 50 ms.
+    const counting = start({ logger, log: { backlogAbove: 3, backlogNormal: 0 }, backlogEveryMs: 50 });
+    cleanups.push(() => counting.stop().then(() => outbox.close()));
+    await waitFor('the backlog said', () => (lines.some((l) => l.relay === 'backlog') ? true : undefined));
+    await sleep(200);
+    expect(lines.filter((l) => l.relay === 'backlog')).toMatchObject([{ open: 6, msg: 'relay: backlog for d: 6 events waiting' }]);
+    await outbox.setPaused('d', false);
+    counting.wake();
+    await waitFor('the drain said', () => (lines.some((l) => l.relay === 'drained') ? true : undefined));
+    expect(lines.filter((l) => l.relay === 'drained')).toMatchObject([{ peak: 6, open: 0 }]);
+    expect((await outbox.list({ limit: 10, state: 'delivered' })).length).toBe(6);
   });
 
   it('leases an attempt past its timeout and records its outcome with the clock, randomness and retry policy it is given', async () => {
