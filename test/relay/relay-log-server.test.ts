@@ -91,10 +91,13 @@ describe('a destination that refuses connections, then comes back', () => {
 
     const cli = await igPush(['relay', 'status', '--url', relay.url, '--token', TOKEN]);
     expect(cli.code).toBe(0);
-    const shown = cli.stdout.split('\n');
+    const shown = cli.stdout.trimEnd().split('\n');
     expect(shown[0]).toMatch(/^cc \(chan-a\): circuit (open|half-open \(a probe is on its way\)); \d pending, \d retrying, 0 delivered, 0 dead, oldest waiting since /);
     expect(shown[1]).toBe(`  url: ${url}?token=***`);
     expect(shown[2]).toMatch(/^ {2}last error: connection refused \(at \d{4}-\d\d-\d\dT[\d:.]+Z\)$/);
+    // Between probes it says when the next one goes (while one is on its way, there is no next yet).
+    if (shown[0]!.includes('circuit open;')) expect(shown[3]).toMatch(/^ {2}next probe: \d{4}-\d\d-\d\dT[\d:.]+Z \((in \d+ s|now)\)$/);
+    else expect(shown[3]).toBeUndefined();
     expect(cli.stdout).not.toContain('s3cret');
 
     // Back on the same port: everything that waited is delivered.
