@@ -10,7 +10,7 @@ import { deliveryBytes } from './delivery.js';
 import type { Destination } from './destinations.js';
 import type { AttemptRecord, ClaimedDelivery, Outbox } from './outbox.js';
 import { cut, decide, DEFAULT_RETRY, isFailure, type RetryPolicy } from './policy.js';
-import { DEFAULT_RELAY_LOG, DestinationLog, type Outage, type RelayLogLine, type RelayLogOptions } from './relay-log.js';
+import { DEFAULT_RELAY_LOG, DestinationLog, StoreLog, type Outage, type RelayLogLine, type RelayLogOptions } from './relay-log.js';
 import { createHttpSender, type Send } from './sender.js';
 import { shownUrl } from './shown-url.js';
 
@@ -86,11 +86,16 @@ export class Forwarder {
   private readonly closeSender: () => void;
   private readonly backlogTimer: NodeJS.Timeout;
   private countingBacklog = false;
+  /** The store failing under the lanes: said once, not once per tick. */
+  private readonly reads: StoreLog;
+  private readonly records: StoreLog;
   private backlogCountedAt = 0;
 
   constructor(private readonly options: ForwarderOptions) {
     this.now = options.now ?? Date.now;
     const logOptions = { ...DEFAULT_RELAY_LOG, ...options.log };
+    this.reads = new StoreLog('read', logOptions);
+    this.records = new StoreLog('record', logOptions);
     const sender = options.send ? undefined : createHttpSender();
     this.send = options.send ?? sender!.send;
     this.closeSender = () => sender?.close();
@@ -208,8 +213,9 @@ export class Forwarder {
     this.say(lane.log.due(this.now()));
     try {
       await this.fill(lane);
+      this.say(this.reads.ok(this.now()));
     } catch (err) {
-      this.options.logger.warn({ destination: lane.destination.id, err: String(err) }, 'relay: could not read the outbox; will try again');
+      this.say(this.reads.failed(String(err), this.now(), { destination: lane.destination.id }));
     } finally {
       lane.ticking = false;
     }
@@ -317,9 +323,10 @@ export class Forwarder {
     const batch = this.outcomes.splice(0);
     try {
       await this.options.outbox.record(batch.map((o) => o.record));
+      this.say(this.records.ok(this.now()));
     } catch (err) {
       // Unrecorded, the leases run out and the events are sent again: at least once, never lost.
-      this.options.logger.warn({ destinations: [...new Set(batch.map((o) => o.record.destination))], events: batch.length, err: String(err) }, 'relay: could not record an attempt');
+      this.say(this.records.failed(String(err), this.now(), { destinations: [...new Set(batch.map((o) => o.record.destination))], events: batch.length }));
     } finally {
       for (const o of batch) o.written();
     }

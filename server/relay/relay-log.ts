@@ -1,7 +1,7 @@
-// What the relay says about one destination, decided apart from time and I/O: fed attempt outcomes,
-// circuit transitions and backlog readings with the time they happened, it answers the log lines to
-// write. A state change is one line; the same cause repeating is none (a reminder at most every few
-// minutes); dead letters are counted and summarised once per interval.
+// What the relay says about each destination (and about its own store), decided apart from time and I/O:
+// fed attempt outcomes, circuit transitions and backlog readings with the time they happened, it answers
+// the log lines to write. A state change is one line; the same cause repeating is none (a reminder at
+// most every few minutes); dead letters are counted and summarised once per interval.
 import type { Cause } from './cause.js';
 
 export interface RelayLogOptions {
@@ -18,12 +18,13 @@ export interface RelayLogOptions {
 export const DEFAULT_RELAY_LOG: RelayLogOptions = { reminderMs: 5 * 60_000, deadEveryMs: 60_000, backlogAbove: 1000, backlogNormal: 10 };
 
 /** What a line is about: stable words for whoever filters the log (the README lists them). */
-export type RelayLogEvent = 'failing' | 'cause-changed' | 'still-failing' | 'circuit-open' | 'circuit-closed' | 'recovered' | 'backlog' | 'drained' | 'dead';
+export type RelayLogEvent = 'failing' | 'cause-changed' | 'still-failing' | 'circuit-open' | 'circuit-closed' | 'recovered' | 'backlog' | 'drained' | 'dead' | 'store-failing' | 'store-recovered';
 
 export interface RelayLogLine {
   level: 'info' | 'warn';
   msg: string;
-  fields: { destination: string; relay: RelayLogEvent } & Record<string, unknown>;
+  /** `destination` on every line about one. */
+  fields: { relay: RelayLogEvent; destination?: string } & Record<string, unknown>;
 }
 
 /** An outage that just ended: what the recovery line says besides how many events waited. */
@@ -161,5 +162,47 @@ export class DestinationLog {
     const replay = `ig-push relay replay ${this.destination}`;
     const msg = `${plural(events, 'event')} dead-lettered for ${this.destination}: ${why}; replay with \`${replay}\` (or POST /relay/destinations/${this.destination}/replay)`;
     return [this.line('warn', 'dead', msg, { events, causes: Object.fromEntries(causes.map((c) => [c.text, c.events])), replay })];
+  }
+}
+
+/** What the forwarder does with its store: read due forwards, or record attempts. */
+const STORE_WORDS = {
+  read: { failing: 'could not read the outbox', still: 'still cannot read the outbox', again: 'the outbox can be read again', then: 'will try again' },
+  record: { failing: 'could not record an attempt', still: 'still cannot record attempts', again: 'attempts are recorded again', then: 'the events are sent again once their lease runs out' },
+} as const;
+
+/**
+ * The store failing under the forwarder: the first failure said at once with its error, a new error
+ * at once, the same one again only as a reminder, and the end of the trouble once.
+ */
+export class StoreLog {
+  private trouble: { since: number; error: string; failures: number; saidAt: number } | undefined;
+
+  constructor(
+    private readonly what: keyof typeof STORE_WORDS,
+    private readonly options: Pick<RelayLogOptions, 'reminderMs'> = DEFAULT_RELAY_LOG,
+  ) {}
+
+  failed(error: string, now: number, fields: Record<string, unknown> = {}): RelayLogLine[] {
+    const words = STORE_WORDS[this.what];
+    const t = this.trouble;
+    if (t) {
+      t.failures++;
+      if (t.error === error && now - t.saidAt < this.options.reminderMs) return [];
+      const first = t.error !== error;
+      t.error = error;
+      t.saidAt = now;
+      if (first) return [{ level: 'warn', msg: `relay: ${words.failing} (${error}); ${words.then}`, fields: { relay: 'store-failing', err: error, ...fields } }];
+      return [{ level: 'warn', msg: `relay: ${words.still} after ${spoken(now - t.since)} (${plural(t.failures, 'failure')}): ${error}`, fields: { relay: 'store-failing', err: error, failingForMs: now - t.since, failures: t.failures, ...fields } }];
+    }
+    this.trouble = { since: now, error, failures: 1, saidAt: now };
+    return [{ level: 'warn', msg: `relay: ${words.failing} (${error}); ${words.then}`, fields: { relay: 'store-failing', err: error, ...fields } }];
+  }
+
+  ok(now: number): RelayLogLine[] {
+    const t = this.trouble;
+    if (!t) return [];
+    this.trouble = undefined;
+    return [{ level: 'info', msg: `relay: ${STORE_WORDS[this.what].again} after ${spoken(now - t.since)} (${plural(t.failures, 'failure')})`, fields: { relay: 'store-recovered', failingForMs: now - t.since, failures: t.failures } }];
   }
 }

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { Breaker } from '../../server/relay/breaker.js';
 import { causeOf } from '../../server/relay/cause.js';
-import { DestinationLog, spoken, type RelayLogLine } from '../../server/relay/relay-log.js';
+import { DestinationLog, spoken, StoreLog, type RelayLogLine } from '../../server/relay/relay-log.js';
 import { shownUrl } from '../../server/relay/shown-url.js';
 
 const OPTIONS = { reminderMs: 300_000, deadEveryMs: 60_000, backlogAbove: 100, backlogNormal: 10 };
@@ -112,6 +112,20 @@ describe('the relay log of one destination', () => {
     expect(log.isDraining).toBe(true);
     expect(kinds(log.backlog(0, 8_000))).toEqual(['drained']);
     expect(log.backlog(0, 8_000)).toEqual([]);
+  });
+});
+
+describe('the relay log of its store', () => {
+  it('says a failing store once, a new error at once, the same one as a reminder, and the end of the trouble once', () => {
+    const log = new StoreLog('read', { reminderMs: 60_000 });
+    expect(log.ok(0)).toEqual([]);
+    expect(log.failed('Error: locked', 0, { destination: 'cc' })).toEqual([{ level: 'warn', msg: 'relay: could not read the outbox (Error: locked); will try again', fields: { relay: 'store-failing', err: 'Error: locked', destination: 'cc' } }]);
+    for (let t = 250; t < 60_000; t += 250) expect(log.failed('Error: locked', t)).toEqual([]);
+    expect(log.failed('Error: locked', 60_000).map((l) => l.msg)).toEqual(['relay: still cannot read the outbox after 1 min (241 failures): Error: locked']);
+    expect(log.failed('Error: gone', 61_000).map((l) => l.msg)).toEqual(['relay: could not read the outbox (Error: gone); will try again']);
+    expect(log.ok(62_000)).toEqual([{ level: 'info', msg: 'relay: the outbox can be read again after 1 min (242 failures)', fields: { relay: 'store-recovered', failingForMs: 62_000, failures: 242 } }]);
+    expect(log.ok(63_000)).toEqual([]);
+    expect(new StoreLog('record').failed('Error: disk full', 0)[0]!.msg).toBe('relay: could not record an attempt (Error: disk full); the events are sent again once their lease runs out');
   });
 });
 
