@@ -868,10 +868,10 @@ export interface components {
             /** @description The channel whose events it receives. */
             channel: string;
             /**
-             * @description `open` after failures in a row: one probe per interval until it answers again.
+             * @description `open` after failures in a row: one probe per interval until it answers again; `half-open` while that probe is on its way.
              * @enum {string}
              */
-            circuit: "closed" | "open";
+            circuit: "closed" | "open" | "half-open";
             /** @description Forwards by state. */
             counts: {
                 /** @description Given up (replay sends them again). */
@@ -885,6 +885,21 @@ export interface components {
             };
             /** @description The destination's ID from the configuration. */
             id: string;
+            /** @description The newest attempt that was not delivered, as this instance saw it since it started; null when none failed. */
+            lastError: {
+                /**
+                 * Format: date-time
+                 * @description When that attempt ended.
+                 */
+                at: string;
+                /** @description The cause in words, e.g. `connection refused`, `timed out after 10000 ms`, `HTTP 503: maintenance`. */
+                message: string;
+            } | null;
+            /**
+             * Format: date-time
+             * @description When this instance will next try the destination while it is failing: the next probe while the circuit is open, else the soonest retry it scheduled; null when nothing waits for a time (pending events go at once).
+             */
+            nextAttemptAt: string | null;
             /**
              * Format: date-time
              * @description When forwarding started for the oldest event not yet delivered or dead; null when none waits.
@@ -892,6 +907,8 @@ export interface components {
             oldestPendingAt: string | null;
             /** @description True while an operator has paused it (`POST …/pause`); its events wait, nothing is lost. */
             paused: boolean;
+            /** @description Where its events are sent, with any credentials removed (user info dropped, the values of query parameters that look like secrets shown as `***`); null for a destination this instance's configuration does not name (another instance's, on a shared PostgreSQL store). */
+            url: string | null;
         };
         /**
          * RelayDestinationList

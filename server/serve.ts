@@ -160,7 +160,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     metrics,
     metricsToken: config?.metricsToken,
     adminToken: config?.adminToken,
-    relay: relay && { outbox: relay.outbox, circuits: () => relay.forwarder.circuits() },
+    relay: relay && { outbox: relay.outbox, live: () => relay.forwarder.live() },
     logger,
     bodyLimit,
     validateResponses: env.VALIDATE_RESPONSES !== 'false',

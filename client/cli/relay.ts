@@ -33,19 +33,34 @@ async function run<T>(options: RelayOptions, call: (client: RelayClient) => Prom
   else printLine(print(value));
 }
 
-function describe(d: RelayDestination): string {
+/** "in 28 s", "in 4 min", "now": how far ahead a time is, by this machine's clock. */
+function fromNow(iso: string, now: number): string {
+  const s = Math.round((Date.parse(iso) - now) / 1000);
+  if (s <= 0) return 'now';
+  return s < 120 ? `in ${s} s` : `in ${Math.round(s / 60)} min`;
+}
+
+const STATES = { closed: 'running', open: 'circuit open', 'half-open': 'circuit half-open (a probe is on its way)' } as const;
+
+/** A destination: its state and counts on the first line, then where it sends, its last error and its next attempt. */
+function describe(d: RelayDestination, now = Date.now()): string {
   const c = d.counts;
-  const state = d.paused ? 'paused' : d.circuit === 'open' ? 'circuit open' : 'running';
+  const state = d.paused ? 'paused' : STATES[d.circuit];
   const oldest = d.oldestPendingAt ? `, oldest waiting since ${d.oldestPendingAt}` : '';
-  return `${d.id} (${d.channel}): ${state}; ${c.pending} pending, ${c.retrying} retrying, ${c.delivered} delivered, ${c.dead} dead${oldest}`;
+  const lines = [`${d.id} (${d.channel}): ${state}; ${c.pending} pending, ${c.retrying} retrying, ${c.delivered} delivered, ${c.dead} dead${oldest}`];
+  lines.push(`  url: ${d.url ?? "(not in this server's configuration)"}`);
+  if (d.lastError) lines.push(`  last error: ${d.lastError.message} (at ${d.lastError.at})`);
+  if (d.nextAttemptAt) lines.push(`  ${d.circuit === 'closed' ? 'next retry' : 'next probe'}: ${d.nextAttemptAt} (${fromNow(d.nextAttemptAt, now)})`);
+  if (c.dead > 0) lines.push(`  replay the dead: ig-push relay replay ${d.id} (admin token)`);
+  return lines.join('\n');
 }
 
 export function registerRelay(program: Command): void {
   const relay = program.command('relay').description("inspect and act on the reference server's relay: status, replay, pause, resume");
   const common = (c: Command) => c.addOption(urlOption()).addOption(tokenOption()).addOption(jsonOption());
 
-  common(relay.command('status').description('each destination: paused or not, circuit, forwards by state, oldest waiting event')).action(async (options: RelayOptions) => {
-    await run(options, (c) => c.destinations(), (items) => (items.length ? items.map(describe).join('\n') : 'no destinations configured'));
+  common(relay.command('status').description('each destination: paused or not, circuit, forwards by state, oldest waiting event, URL, last error, next attempt')).action(async (options: RelayOptions) => {
+    await run(options, (c) => c.destinations(), (items) => (items.length ? items.map((d) => describe(d)).join('\n') : 'no destinations configured'));
   });
 
   common(relay.command('replay').description("send a destination's dead events again (or one event with --event)"))
@@ -66,7 +81,7 @@ export function registerRelay(program: Command): void {
     common(relay.command(action).description(`${action} forwarding to a destination`))
       .argument('<destination>', 'destination ID')
       .action(async (destination: string, options: RelayOptions) => {
-        await run(options, (c) => c[action](destination), describe);
+        await run(options, (c) => c[action](destination), (d) => describe(d));
       });
   }
 }

@@ -2,8 +2,8 @@
 // timeline gets a line with its forwarding per destination, the detail pane a section with the attempts,
 // and the destination panel its live figures. Until the server shows it has a relay, nothing of this is
 // visible; a server without one never shows any.
-import type { PushClient } from 'instagram-push-kit';
-import { forwardingLine, forwardingSection, tickCountdowns } from './forwarding.js';
+import type { PushClient, RelayDestination } from 'instagram-push-kit';
+import { forwardingLine, forwardingSection, tickCountdowns, type Circuits } from './forwarding.js';
 import { renderDestinations } from './relay-panel.js';
 import { RelayWatch } from './relay.js';
 import type { Entry } from './store.js';
@@ -41,6 +41,8 @@ export class RelayView {
   private readonly watch: RelayWatch;
   /** The inbox id of the entry in the detail pane. */
   private selected: string | null = null;
+  /** Each destination's circuit and next attempt, as last read: the forwards' lines word their wait by it. */
+  private circuits: Circuits = new Map();
 
   constructor(private readonly options: RelayViewOptions) {
     this.watch = new RelayWatch({
@@ -49,7 +51,10 @@ export class RelayView {
       wanted: () => (this.selected === null ? onScreen(options.list) : [this.selected, ...onScreen(options.list)]),
       onDestinations: (items, errors) => {
         options.panel.hidden = items === null || items.length === 0;
-        if (items) renderDestinations(options.destinations, items, errors, Date.now() + this.watch.offsetMs);
+        if (items) {
+          renderDestinations(options.destinations, items, errors, Date.now() + this.watch.offsetMs, this.watch.offsetMs);
+          this.setCircuits(items);
+        }
         // No relay (any more: a restart without destinations): nothing of it stays on the page.
         else for (const el of document.querySelectorAll('.forwarding, #forwarding')) el.replaceChildren();
       },
@@ -70,6 +75,14 @@ export class RelayView {
     }, 1000);
   }
 
+  /** Keeps the destinations' circuits; when one changed, every forwarding line shown is worded again. */
+  private setCircuits(items: RelayDestination[]): void {
+    const next: Circuits = new Map(items.map((d) => [d.id, { circuit: d.circuit, nextAttemptAt: d.nextAttemptAt, paused: d.paused }]));
+    const same = next.size === this.circuits.size && [...next].every(([id, c]) => JSON.stringify(c) === JSON.stringify(this.circuits.get(id)));
+    this.circuits = next;
+    if (!same) this.update([...this.watch.forwards.keys()]);
+  }
+
   /** Reads soon: new entries arrived, or a token was given. */
   soon(): void {
     this.watch.soon();
@@ -80,7 +93,7 @@ export class RelayView {
     if (e.item.type !== 'accepted') return;
     const slot = li.querySelector<HTMLElement>('.forwarding');
     const forwards = this.watch.forwards.get(e.item.item.id);
-    if (slot && forwards) slot.replaceChildren(...forwardingLine(forwards, this.watch.offsetMs));
+    if (slot && forwards) slot.replaceChildren(...forwardingLine(forwards, this.watch.offsetMs, this.circuits));
   }
 
   /** The detail pane now shows `e`: fill its forwarding section, and keep it read while shown. */
@@ -94,7 +107,7 @@ export class RelayView {
     const slot = document.getElementById('forwarding');
     if (!slot || this.selected === null) return;
     const forwards = this.watch.forwards.get(this.selected);
-    const section = forwards ? forwardingSection(forwards, this.watch.offsetMs) : null;
+    const section = forwards ? forwardingSection(forwards, this.watch.offsetMs, this.circuits) : null;
     slot.replaceChildren(...(section ? [section] : []));
   }
 
@@ -102,7 +115,7 @@ export class RelayView {
     for (const id of ids) {
       const slot = this.options.list.querySelector<HTMLElement>(`button.entry[data-key="a${id}"] .forwarding`);
       const forwards = this.watch.forwards.get(id) ?? [];
-      slot?.replaceChildren(...forwardingLine(forwards, this.watch.offsetMs));
+      slot?.replaceChildren(...forwardingLine(forwards, this.watch.offsetMs, this.circuits));
     }
     if (this.selected !== null && ids.includes(this.selected)) this.fillDetail();
   }

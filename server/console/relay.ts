@@ -126,7 +126,10 @@ export class RelayWatch {
     this.offsetMs = Math.abs(offset) < 2000 ? 0 : offset;
   }
 
-  /** Each troubled destination's newest error: its newest retrying forward's, else its newest dead one's. */
+  /**
+   * Each troubled destination's newest error: its newest retrying forward's, else its newest dead one's.
+   * Asked only for a destination the server has no last error of (it keeps one since it started).
+   */
   private async lastErrors(items: RelayDestination[], headers: Record<string, string>): Promise<Map<string, string>> {
     const errors = new Map<string, string>();
     for (const id of [...this.deadErrors.keys()]) if (!items.some((d) => d.id === id)) this.deadErrors.delete(id);
@@ -134,7 +137,7 @@ export class RelayWatch {
       const { data } = await this.options.client.raw.GET('/relay/forwards', { params: { query: { destination, state, limit: 1 } }, headers });
       return data?.items[0]?.lastError ?? null;
     };
-    for (const d of items.slice(0, ERROR_LOOKUPS)) {
+    for (const d of items.filter((x) => x.lastError === null).slice(0, ERROR_LOOKUPS)) {
       let error: string | null = null;
       if (d.counts.retrying > 0) error = await newest(d.id, 'retrying');
       if (error === null && d.counts.dead > 0) {

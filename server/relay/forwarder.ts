@@ -1,14 +1,18 @@
 // The forwarding loop: one lane per enabled destination, independent of the others. Each tick takes
 // the deliveries its room allows (concurrency, rate limit and circuit breaker count deliveries, not
 // events) from the outbox, oldest first (a backlog is never read whole), leases them, sends them, and
-// records the outcome durably.
+// records the outcome durably. What happens to each destination is said in the log (relay-log.ts), and
+// each destination's live state (circuit, last error, next attempt) is kept for the status views.
 import type { Logger } from 'pino';
-import { Breaker, DEFAULT_BREAKER, type BreakerOptions } from './breaker.js';
+import { Breaker, DEFAULT_BREAKER, type BreakerOptions, type BreakerState } from './breaker.js';
+import { causeOf, type Cause } from './cause.js';
 import { deliveryBytes } from './delivery.js';
 import type { Destination } from './destinations.js';
 import type { AttemptRecord, ClaimedDelivery, Outbox } from './outbox.js';
 import { cut, decide, DEFAULT_RETRY, isFailure, type RetryPolicy } from './policy.js';
+import { DEFAULT_RELAY_LOG, DestinationLog, StoreLog, type Outage, type RelayLogLine, type RelayLogOptions } from './relay-log.js';
 import { createHttpSender, type Send } from './sender.js';
+import { shownUrl } from './shown-url.js';
 
 /** Null when the delivery is valid against the bundled spec, else why not. */
 export type ValidateDelivery = (delivery: unknown) => string | null;
@@ -30,6 +34,18 @@ export interface ForwarderOptions {
   random?: () => number;
   /** Told each attempt's record once it is decided (server/metrics/relay.ts counts them). */
   observe?: AttemptObserver;
+  /** When the relay's log lines repeat, summarise and count a backlog (relay-log.ts). */
+  log?: Partial<RelayLogOptions>;
+  /** How often the store's open forwards are counted to notice a backlog (default 30 s; every second while one drains). */
+  backlogEveryMs?: number;
+}
+
+/** A destination as this instance sees it, for GET /relay/destinations. */
+export interface LiveDestination {
+  url: string;
+  circuit: BreakerState;
+  lastError: { message: string; at: string } | null;
+  nextAttemptAt: string | null;
 }
 
 /** Sees each attempt: its record, and the delivery it was (its events, each with when its forwarding started). */
@@ -37,6 +53,8 @@ export type AttemptObserver = (record: AttemptRecord, delivery: ClaimedDelivery)
 
 /** A claimed forward stays leased this long past its timeout, so a crash mid-send makes it due again. */
 const LEASE_MARGIN_MS = 5000;
+/** While a backlog drains, an idle lane counts the store's open forwards at most this often. */
+const DRAIN_CHECK_MS = 1000;
 
 interface Lane {
   destination: Destination;
@@ -47,6 +65,11 @@ interface Lane {
   ticking: boolean;
   again: boolean;
   timer?: NodeJS.Timeout;
+  log: DestinationLog;
+  /** The newest attempt not delivered (bounded: one per destination). */
+  lastError?: { message: string; at: number };
+  /** The soonest retry this lane scheduled that is still ahead (0: none). */
+  retryAt: number;
 }
 
 export class Forwarder {
@@ -61,9 +84,18 @@ export class Forwarder {
   private readonly send: Send;
   /** Closes the connections of the forwarder's own sender, once its attempts are done. */
   private readonly closeSender: () => void;
+  private readonly backlogTimer: NodeJS.Timeout;
+  private countingBacklog = false;
+  /** The store failing under the lanes: said once, not once per tick. */
+  private readonly reads: StoreLog;
+  private readonly records: StoreLog;
+  private backlogCountedAt = 0;
 
   constructor(private readonly options: ForwarderOptions) {
     this.now = options.now ?? Date.now;
+    const logOptions = { ...DEFAULT_RELAY_LOG, ...options.log };
+    this.reads = new StoreLog('read', logOptions);
+    this.records = new StoreLog('record', logOptions);
     const sender = options.send ? undefined : createHttpSender();
     this.send = options.send ?? sender!.send;
     this.closeSender = () => sender?.close();
@@ -77,9 +109,13 @@ export class Forwarder {
         refilledAt: this.now(),
         ticking: false,
         again: false,
+        log: new DestinationLog(destination.id, logOptions),
+        retryAt: 0,
       }));
     this.poll = setInterval(() => this.wake(), options.pollMs ?? 250);
     this.poll.unref();
+    this.backlogTimer = setInterval(() => this.countBacklog(), options.backlogEveryMs ?? 30_000);
+    this.backlogTimer.unref();
     this.wake();
   }
 
@@ -88,18 +124,82 @@ export class Forwarder {
     for (const lane of this.lanes) void this.tick(lane);
   }
 
-  /** The circuit of each destination, for status views. */
+  /** The circuit of each destination, for the metrics (a probe on its way is still an open circuit). */
   circuits(): Record<string, 'closed' | 'open'> {
-    return Object.fromEntries(this.lanes.map((l) => [l.destination.id, l.breaker.state]));
+    return Object.fromEntries(this.lanes.map((l) => [l.destination.id, l.breaker.state === 'closed' ? 'closed' : 'open']));
+  }
+
+  /** Every configured destination as this instance sees it (a disabled one is never tried). */
+  live(): Record<string, LiveDestination> {
+    const now = this.now();
+    const iso = (ms: number) => new Date(ms).toISOString();
+    return Object.fromEntries(
+      this.options.destinations.map((d) => {
+        const lane = this.lanes.find((l) => l.destination === d);
+        const circuit = lane?.breaker.state ?? 'closed';
+        // Open: the next probe; half-open: the probe is on its way; closed: the soonest retry still ahead.
+        const next = !lane ? null : circuit === 'open' ? lane.breaker.nextProbeAt : circuit === 'closed' && lane.retryAt > now ? lane.retryAt : null;
+        const lastError = lane?.lastError ? { message: lane.lastError.message, at: iso(lane.lastError.at) } : null;
+        return [d.id, { url: shownUrl(d.url), circuit, lastError, nextAttemptAt: next === null ? null : iso(next) }];
+      }),
+    );
   }
 
   /** Stops claiming and waits for the attempts in flight to be recorded. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.poll);
+    clearInterval(this.backlogTimer);
     for (const lane of this.lanes) clearTimeout(lane.timer);
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
+    // Dead letters still counted for their summary are said now rather than never.
+    for (const lane of this.lanes) this.say(lane.log.flush());
     this.closeSender();
+  }
+
+  private say(lines: RelayLogLine[]): void {
+    for (const l of lines) this.options.logger[l.level](l.fields, l.msg);
+  }
+
+  /** Runs work the stop must wait for (it reads the store). */
+  private track(work: Promise<void>): void {
+    const p = work.finally(() => this.running.delete(p));
+    this.running.add(p);
+  }
+
+  /** Counts each destination's open forwards in the store, and tells each lane's log. */
+  private countBacklog(): void {
+    if (this.countingBacklog || this.stopped) return;
+    this.countingBacklog = true;
+    this.backlogCountedAt = this.now();
+    this.track(
+      this.options.outbox
+        .status()
+        .then((status) => {
+          const now = this.now();
+          for (const lane of this.lanes) {
+            const s = status.find((d) => d.id === lane.destination.id);
+            if (s) this.say(lane.log.backlog(s.counts.pending + s.counts.retrying, now));
+          }
+        })
+        .catch(() => undefined) // the store's trouble is said where it is met (reading due forwards)
+        .finally(() => {
+          this.countingBacklog = false;
+        }),
+    );
+  }
+
+  /** An outage ended: say so with how many events waited for the destination. */
+  private recovered(lane: Lane, outage: Outage): void {
+    this.track(
+      this.options.outbox.status().then(
+        (status) => {
+          const s = status.find((d) => d.id === lane.destination.id);
+          this.say(lane.log.recovered(outage, s ? s.counts.pending + s.counts.retrying : 0, this.now()));
+        },
+        () => this.say(lane.log.recovered(outage, undefined, this.now())),
+      ),
+    );
   }
 
   private async tick(lane: Lane): Promise<void> {
@@ -110,10 +210,12 @@ export class Forwarder {
       return;
     }
     lane.ticking = true;
+    this.say(lane.log.due(this.now()));
     try {
       await this.fill(lane);
+      this.say(this.reads.ok(this.now()));
     } catch (err) {
-      this.options.logger.warn({ destination: lane.destination.id, err: String(err) }, 'relay: could not read the outbox; will try again');
+      this.say(this.reads.failed(String(err), this.now(), { destination: lane.destination.id }));
     } finally {
       lane.ticking = false;
     }
@@ -139,7 +241,11 @@ export class Forwarder {
     const room = lane.breaker.admit(wanted, now);
     if (room === 0) return;
     const claimed = await this.options.outbox.claim(d.id, now, now + d.timeoutMs + LEASE_MARGIN_MS, room, { maxEvents: d.maxEvents, maxBytes: d.maxBytes });
-    if (claimed.length === 0) lane.breaker.neutral();
+    if (claimed.length === 0) {
+      lane.breaker.neutral();
+      // Nothing due: if a backlog was draining, it may just have drained.
+      if (lane.log.isDraining && now - this.backlogCountedAt >= DRAIN_CHECK_MS) this.countBacklog();
+    }
     lane.tokens -= claimed.length;
     for (const delivery of claimed) {
       lane.inflight++;
@@ -168,13 +274,25 @@ export class Forwarder {
     if (problem) {
       lane.breaker.neutral();
       record = { ...base, at: this.now(), status: null, latencyMs: 0, error: cut(`not valid against the contract: ${problem}`), state: 'dead', nextAt: 0 };
+      this.say(lane.log.deadLettered({ key: 'contract', text: 'not valid against the contract (see GET /relay/forwards?state=dead)' }, delivery.events.length, record.at));
     } else {
       const at = this.now();
       const result = await this.send(d, bytes);
       const now = this.now();
       const decision = decide(result, { retry: delivery.attempts, createdAt: delivery.createdAt, maxAgeMs: d.maxAgeMs, now, random: (this.options.random ?? Math.random)(), policy: this.options.retry ?? DEFAULT_RETRY });
-      if (isFailure(result, decision)) lane.breaker.failure(now);
-      else lane.breaker.success();
+      const cause = decision.state === 'delivered' ? undefined : causeOf(result, d.timeoutMs);
+      if (cause) lane.lastError = { message: cause.text, at: now };
+      if (decision.state === 'retrying') lane.retryAt = lane.retryAt > now ? Math.min(lane.retryAt, decision.at) : decision.at;
+      if (isFailure(result, decision)) {
+        this.say(lane.log.failed(cause!, now));
+        if (lane.breaker.failure(now)) this.say(lane.log.circuitOpened(now, lane.breaker.nextProbeAt, lane.breaker.failuresInARow));
+      } else {
+        // Any answer that is not the destination being down (a delivery, or a refusal of these bytes) ends an outage.
+        if (lane.breaker.success()) this.say(lane.log.circuitClosed(now));
+        const outage = lane.log.well(now);
+        if (outage) this.recovered(lane, outage);
+      }
+      if (decision.state === 'dead') this.say(lane.log.deadLettered(deadCause(decision.reason, cause!), delivery.events.length, now));
       record = {
         ...base,
         at,
@@ -184,7 +302,6 @@ export class Forwarder {
         state: decision.state,
         nextAt: decision.state === 'retrying' ? decision.at : 0,
       };
-      if (decision.state === 'dead') this.options.logger.warn({ destination: d.id, eventIds: delivery.events.map((e) => e.eventId), reason: decision.reason }, 'relay: delivery dead');
     }
     this.options.observe?.(record, delivery);
     await this.record(record);
@@ -206,13 +323,19 @@ export class Forwarder {
     const batch = this.outcomes.splice(0);
     try {
       await this.options.outbox.record(batch.map((o) => o.record));
+      this.say(this.records.ok(this.now()));
     } catch (err) {
       // Unrecorded, the leases run out and the events are sent again: at least once, never lost.
-      this.options.logger.warn({ destinations: [...new Set(batch.map((o) => o.record.destination))], events: batch.length, err: String(err) }, 'relay: could not record an attempt');
+      this.say(this.records.failed(String(err), this.now(), { destinations: [...new Set(batch.map((o) => o.record.destination))], events: batch.length }));
     } finally {
       for (const o of batch) o.written();
     }
   }
+}
+
+/** Why a delivery died, as its dead-letter summary groups it: the maximum age (with the last cause), or the cause itself (a refusal). */
+function deadCause(reason: string, last: Cause): Cause {
+  return reason.startsWith('gave up after the maximum age') ? { key: 'max-age', text: `maximum age reached (last: ${last.text})` } : last;
 }
 
 const burst = (d: Destination) => (d.ratePerSecond ? Math.max(1, d.ratePerSecond) : Number.POSITIVE_INFINITY);

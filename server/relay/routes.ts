@@ -5,13 +5,20 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import { sameSecret } from '../push/channels.js';
 import { notFound, unauthorized } from '../contract/errors.js';
 import { requireInboxToken } from '../routes/inbox.js';
-import type { ForwardState, Outbox } from './outbox.js';
+import type { LiveDestination } from './forwarder.js';
+import type { DestinationStatus, ForwardState, Outbox } from './outbox.js';
 
 export interface RelayApi {
   outbox: Outbox;
   adminToken?: string;
-  /** Each destination's circuit (forwarder.ts). */
-  circuits(): Record<string, 'closed' | 'open'>;
+  /** Each configured destination as this instance sees it: URL, circuit, last error, next attempt (forwarder.ts). */
+  live(): Record<string, LiveDestination>;
+}
+
+/** A stored destination with what this instance knows of it; one another instance configures has no URL here. */
+function withLive(d: DestinationStatus, live: Record<string, LiveDestination>) {
+  const l = live[d.id];
+  return { ...d, circuit: l?.circuit ?? 'closed', url: l?.url ?? null, lastError: l?.lastError ?? null, nextAttemptAt: l?.nextAttemptAt ?? null };
 }
 
 /** GETs need the inbox token (when one is configured); every action needs the admin token, always. */
@@ -42,7 +49,7 @@ export function relayRoutes(api: RelayApi): Router {
   const destination = async (id: string) => {
     const found = (await outbox.status()).find((d) => d.id === id);
     if (!found) throw notFound('not_found', `No destination is configured with the ID "${id}".`, [{ path: '/path/destinationId', message: 'unknown destination' }]);
-    return { ...found, circuit: api.circuits()[id] ?? 'closed' };
+    return withLive(found, api.live());
   };
 
   router.get('/relay/forwards', async (req, res) => {
@@ -54,8 +61,8 @@ export function relayRoutes(api: RelayApi): Router {
     res.json({ items, ...(items.length === limit ? { nextBefore: items.at(-1)!.eventId } : {}) });
   });
   router.get('/relay/destinations', async (_req, res) => {
-    const circuits = api.circuits();
-    res.json({ items: (await outbox.status()).map((d) => ({ ...d, circuit: circuits[d.id] ?? 'closed' })) });
+    const live = api.live();
+    res.json({ items: (await outbox.status()).map((d) => withLive(d, live)) });
   });
   for (const [action, paused] of [['pause', true], ['resume', false]] as const) {
     router.post(`/relay/destinations/:destinationId/${action}`, async (req, res) => {

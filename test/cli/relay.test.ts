@@ -25,9 +25,13 @@ describe('ig-push relay', () => {
   it('prints each destination status, as text and as JSON', async () => {
     const text = await igPush(['relay', 'status', '--url', relay.url, '--token', TOKEN]);
     expect(text.code).toBe(0);
-    expect(text.stdout).toBe('cc (chan-a): running; 0 pending, 0 retrying, 0 delivered, 1 dead\n');
+    expect(text.stdout).toMatch(
+      new RegExp(
+        `^cc \\(chan-a\\): running; 0 pending, 0 retrying, 0 delivered, 1 dead\n  url: ${dest.url}\n  last error: refused with HTTP 401: nope \\(at \\d{4}-[\\d-]+T[\\d:.]+Z\\)\n  replay the dead: ig-push relay replay cc \\(admin token\\)\n$`,
+      ),
+    );
     const json = await igPush(['relay', 'status', '--url', relay.url, '--json'], { env: { IG_PUSH_TOKEN: TOKEN } });
-    expect(json.lines()).toEqual([[expect.objectContaining({ id: 'cc', circuit: 'closed', counts: { pending: 0, retrying: 0, delivered: 0, dead: 1 } })]]);
+    expect(json.lines()).toEqual([[expect.objectContaining({ id: 'cc', circuit: 'closed', counts: { pending: 0, retrying: 0, delivered: 0, dead: 1 }, url: dest.url, nextAttemptAt: null })]]);
   });
 
   it('pauses and resumes with the admin token, and exits 1 with the reason without it', async () => {

@@ -1,7 +1,8 @@
 // The inbox console on a server that forwards (issue 27), in a real browser: each event's forwarding per
-// destination (delivered, retrying in N s counting down, dead with the receiver's reason), the attempts
-// in the detail pane with the delivery each event travels in, and the destination panel's live backlog
-// once a destination is paused. A server without a relay shows nothing of it.
+// destination (delivered, retrying in N s counting down, dead with the receiver's reason and how to replay
+// it), the attempts in the detail pane with the delivery each event travels in, and the destination
+// panel's URL, next attempt, last error and live backlog once a destination is paused; behind an open
+// circuit, the wait for the next probe (issue 35). A server without a relay shows nothing of it.
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -9,10 +10,11 @@ import { launchChromium, offMachineRequests } from '../support/browser.js';
 import { ACCOUNT_A, INBOX_TOKEN, SECRET_A, testConfig } from '../support/channels.js';
 import { axeViolations, buildConsoleIfStale, horizontalOverflow, live, watchErrors } from '../support/console-page.js';
 import { push, textDelivery } from '../support/http.js';
-import { accept, ADMIN, fail, faultDestination, RELAY_ACCOUNT, RELAY_SECRET, startRelayServer, TOKEN, type RelayServer } from '../support/relay.js';
+import { freePort } from '../support/process.js';
+import { accept, ADMIN, fail, FAST, faultDestination, RELAY_ACCOUNT, RELAY_SECRET, startRelayServer, TOKEN, type RelayServer } from '../support/relay.js';
 import { startTestServer } from '../support/server.js';
 import type { RelayDestination } from '../../client/index.js';
-import { cut, duration, retryText } from '../../server/console/forwarding.js';
+import { countdownText, cut, duration, probeText, retryText } from '../../server/console/forwarding.js';
 import { backlogOf, destinationState } from '../../server/console/relay-panel.js';
 
 const SHOTS = 'reports/screenshots';
@@ -91,6 +93,8 @@ describe('the inbox console with a relay', () => {
     const cut = page.locator('#forwarding .fwd-block[data-destination="cc"]');
     await expect.poll(() => cut.getAttribute('data-state'), { timeout: 10_000 }).toBe('dead');
     expect(await cut.locator('.fwd-why').innerText()).toBe(`Dead: refused with 401: ${REFUSAL}`);
+    const id = (await cut.locator('.fwd-delivery').innerText()).replace('· delivery ', '').trim();
+    expect(await cut.locator('.fwd-replay').innerText()).toBe(`Replay it with \`ig-push relay replay cc --event ${id}\`, or POST /relay/events/${id}/replay?destination=cc (admin token).`);
     const row = await cut.locator('table.attempts tbody tr').first().locator('td').allInnerTexts();
     expect(row[1]).toBe('401');
     expect(row[2]).toMatch(/^\d+ ms$/);
@@ -107,9 +111,13 @@ describe('the inbox console with a relay', () => {
     const state = (id: string) => page.locator(`#relay-destinations li[data-destination="${id}"]`).getAttribute('data-state');
     expect(await state('cc')).toBe('active');
     expect(await fact(page, 'cc', 'counts').innerText()).toBe('0 pending · 0 retrying · 1 delivered · 1 dead');
-    expect(await fact(page, 'cc', 'error').innerText()).toBe(`refused with 401: ${REFUSAL}`);
+    expect(await fact(page, 'cc', 'error').innerText()).toMatch(/^refused with HTTP 401: bad signature \(\d+ s ago\)$/);
+    expect(await fact(page, 'cc', 'replay').innerText()).toBe('ig-push relay replay cc, or POST /relay/destinations/cc/replay (admin token)');
+    expect(await fact(page, 'cc', 'url').innerText()).toBe(cc.url);
+    expect(await fact(page, 'cc', 'next').innerText()).toBe('as events are due');
     expect(await fact(page, 'dd', 'backlog').innerText()).toBe('2');
-    expect(await fact(page, 'dd', 'error').innerText()).toContain('maintenance');
+    expect(await fact(page, 'dd', 'error').innerText()).toMatch(/^HTTP 503: maintenance \(\d+ s ago\)$/);
+    expect(await fact(page, 'dd', 'next').innerText()).toMatch(/^retrying in \d+ s$/);
     expect(await fact(page, 'dd', 'oldest').innerText()).toMatch(/^\d+ (s|min)$/);
 
     // Both first events reached ee (so neither can join the deliveries that wait) before it is paused.
@@ -182,11 +190,51 @@ describe('the relay view\'s wording', () => {
     expect(retryText(10_000, 0)).toBe('retrying in 10 s');
     expect(retryText(10_000, 9_001)).toBe('retrying in 1 s');
     expect(retryText(10_000, 10_000)).toBe('retrying now');
+    expect(probeText(30_000, 2_000)).toBe('circuit open: next probe in 28 s');
+    expect(probeText(30_000, 30_000)).toBe('circuit open: probing now');
+    expect([countdownText('probe', 5_000, 0), countdownText('retry', 5_000, 0)]).toEqual(['circuit open: next probe in 5 s', 'retrying in 5 s']);
     expect(cut('abcdef', 4)).toBe('abc…');
     expect(cut('abcd', 4)).toBe('abcd');
-    const d: RelayDestination = { id: 'cc', channel: 'a', paused: false, circuit: 'closed', counts: { pending: 2, retrying: 3, delivered: 9, dead: 1 }, oldestPendingAt: null };
+    const d: RelayDestination = { id: 'cc', channel: 'a', paused: false, circuit: 'closed', counts: { pending: 2, retrying: 3, delivered: 9, dead: 1 }, oldestPendingAt: null, url: 'http://127.0.0.1:1/', lastError: null, nextAttemptAt: null };
     expect(backlogOf(d)).toBe(5);
-    expect([d, { ...d, paused: true }, { ...d, circuit: 'open' as const }, { ...d, paused: true, circuit: 'open' as const }].map((x) => destinationState(x).label)).toEqual(['active', 'paused', 'circuit open', 'paused, circuit open']);
+    const states = [d, { ...d, paused: true }, { ...d, circuit: 'open' as const }, { ...d, paused: true, circuit: 'open' as const }, { ...d, circuit: 'half-open' as const }];
+    expect(states.map((x) => destinationState(x).label)).toEqual(['active', 'paused', 'circuit open', 'paused, circuit open', 'circuit half-open']);
+  });
+});
+
+describe('the inbox console with a destination whose circuit is open', () => {
+  it('says the events wait for the next probe, counting down, not "retrying now", and where and why it fails', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}/apiaccess/api/instagram/message/cc`;
+    // Nothing listens: the first refused connection opens the circuit; the next probe is 30 s away.
+    const relay = await startRelayServer([{ id: 'ff', url: `${url}?token=s3cret`, batch: { maxEvents: 1 } }], { relay: { ...FAST, breaker: { threshold: 1, intervalMs: 30_000 } } });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      expect((await push(relay.url, textDelivery('m-held', RELAY_ACCOUNT, 'held text'), { secret: RELAY_SECRET })).status).toBe(200);
+      const page = await context.newPage();
+      const errors = watchErrors(page);
+      await page.goto(`${relay.url}/inbox#token=${TOKEN}`, { waitUntil: 'load' });
+      await live(page);
+      const probeIn = (text: string) => Number(/circuit open: next probe in (\d+) s/.exec(text)?.[1]);
+      await expect.poll(() => fwd(page, 'held text', 'ff').innerText(), { timeout: 15_000 }).toMatch(/^→ ff circuit open: next probe in \d+ s$/);
+      const first = probeIn(await fwd(page, 'held text', 'ff').innerText());
+      expect(first).toBeGreaterThan(0);
+      expect(first).toBeLessThanOrEqual(30);
+      await expect.poll(async () => probeIn(await fwd(page, 'held text', 'ff').innerText()), { timeout: 5_000 }).toBeLessThan(first);
+      const state = page.locator('#relay-destinations li[data-destination="ff"]');
+      await expect.poll(() => state.getAttribute('data-state'), { timeout: 10_000 }).toBe('circuit open');
+      expect(await fact(page, 'ff', 'url').innerText()).toBe(`${url}?token=***`);
+      expect(await fact(page, 'ff', 'next').innerText()).toMatch(/^circuit open: next probe in \d+ s$/);
+      expect(await fact(page, 'ff', 'error').innerText()).toMatch(/^connection refused \(\d+ s ago\)$/);
+      expect(await page.content()).not.toContain('s3cret');
+      await entry(page, 'held text').click();
+      const block = page.locator('#forwarding .fwd-block[data-destination="ff"]');
+      await expect.poll(() => block.locator('.fwd-head').innerText(), { timeout: 10_000 }).toMatch(/circuit open: next probe in \d+ s · 1 attempt/);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+      await relay.close();
+    }
   });
 });
 

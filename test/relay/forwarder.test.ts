@@ -38,7 +38,7 @@ async function rig(destination: Partial<Destination>, answer: (n: number, res: P
   const outbox = new SqliteOutbox(file, [d]);
   const lines: string[] = [];
   const logger = pino({ level: 'warn' }, { write: (l: string) => lines.push(l) });
-  const start = () => new Forwarder({ outbox, destinations: [d], validate, logger, pollMs: 20, retry: { baseMs: 10, capMs: 50 }, ...options });
+  const start = (more: Partial<ForwarderOptions> = {}) => new Forwarder({ outbox, destinations: [d], validate, logger, pollMs: 20, retry: { baseMs: 10, capMs: 50 }, ...options, ...more });
   cleanups.push(async () => {
     await dest.close();
     await inbox.close();
@@ -105,7 +105,7 @@ describe('forwarder', () => {
     expect(writes.length).toBeLessThan(16);
   });
 
-  it('logs a store that fails under it and keeps going; an unrecorded attempt is sent again later', async () => {
+  it('logs a store that fails under it once, not once per tick, and keeps going; an unrecorded attempt is sent again later', async () => {
     const { inbox, start, outbox, lines } = await rig({});
     await inbox.append([message('x')], new Date());
     const record = outbox.record.bind(outbox);
@@ -117,6 +117,9 @@ describe('forwarder', () => {
     const claim = outbox.claim.bind(outbox);
     outbox.claim = () => Promise.reject(new Error('locked'));
     await waitFor('claim failure logged', () => (lines.some((l) => l.includes('could not read the outbox')) ? true : undefined));
+    // Ten more ticks or so fail the same way: not one line each.
+    await sleep(250);
+    expect(lines.filter((l) => l.includes('outbox')).map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(['relay: could not read the outbox (Error: locked); will try again']);
     outbox.claim = claim;
     await sleep(50);
     expect((await outbox.list({ limit: 1 }))[0]!.state).not.toBe('dead');
@@ -220,6 +223,28 @@ describe('forwarder lanes', () => {
     await forwarder.stop();
     await outbox.close();
     expect(forwarder.circuits()).toEqual({ d: 'closed' });
+    // Both are shown where they send; the disabled one is never tried.
+    const idle = { circuit: 'closed', lastError: null, nextAttemptAt: null };
+    expect(forwarder.live()).toEqual({ d: { url: 'http://127.0.0.1:9/', ...idle }, off: { url: 'http://127.0.0.1:9/', ...idle } });
+  });
+
+  it('says a backlog above the threshold once, and its drain once the destination works it off', async () => {
+    const { inbox, start, outbox } = await rig({ maxEvents: 1 });
+    const lines: { relay?: string; msg: string; open?: number; peak?: number }[] = [];
+    const logger = pino({ level: 'info' }, { write: (l: string) => lines.push(JSON.parse(l) as (typeof lines)[number]) });
+    await outbox.setPaused('d', true);
+    await inbox.append(Array.from({ length: 6 }, (_, i) => message(`backlog-${i}`)), new Date());
+    // A backlog is over 3 here, normal at 0, counted every 50 ms.
+    const counting = start({ logger, log: { backlogAbove: 3, backlogNormal: 0 }, backlogEveryMs: 50 });
+    cleanups.push(() => counting.stop().then(() => outbox.close()));
+    await waitFor('the backlog said', () => (lines.some((l) => l.relay === 'backlog') ? true : undefined));
+    await sleep(200);
+    expect(lines.filter((l) => l.relay === 'backlog')).toMatchObject([{ open: 6, msg: 'relay: backlog for d: 6 events waiting' }]);
+    await outbox.setPaused('d', false);
+    counting.wake();
+    await waitFor('the drain said', () => (lines.some((l) => l.relay === 'drained') ? true : undefined));
+    expect(lines.filter((l) => l.relay === 'drained')).toMatchObject([{ peak: 6, open: 0 }]);
+    expect((await outbox.list({ limit: 10, state: 'delivered' })).length).toBe(6);
   });
 
   it('leases an attempt past its timeout and records its outcome with the clock, randomness and retry policy it is given', async () => {
@@ -243,16 +268,23 @@ describe('forwarder lanes', () => {
     // Full jitter at 0.5 of a 100 ms ceiling; the fixed clock keeps it from being due again.
     expect(row).toMatchObject({ lastStatus: 503, lastError: '503: later', nextAttemptAt: new Date(T + 50).toISOString() });
     expect(row!.recentAttempts).toEqual([{ at: new Date(T).toISOString(), status: 503, latencyMs: expect.any(Number), error: '503: later' }]);
-    expect(lines).toEqual([]);
+    // A retry is not news: the destination starting to fail is, once.
+    expect(lines.map((l) => JSON.parse(l) as { relay: string; cause: string })).toMatchObject([{ relay: 'failing', cause: 'HTTP 503: later' }]);
   });
 
-  it('logs a delivery that dies, with its destination, events and reason', async () => {
+  it('logs a delivery that dies, with its destination, how many events, the reason and how to replay them', async () => {
     const { inbox, start, outbox, lines } = await rig({}, (_n, res) => void fail(res, 400, 'no'));
     await inbox.append([message('refused')], new Date());
     const forwarder = start();
     cleanups.push(() => forwarder.stop().then(() => outbox.close()));
     await waitFor('logged', () => (lines.length ? true : undefined));
-    expect(JSON.parse(lines[0]!)).toMatchObject({ msg: 'relay: delivery dead', destination: 'd', eventIds: [1], reason: 'refused with 400: no' });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      msg: 'relay: 1 event dead-lettered for d: refused with HTTP 400: no; replay with `ig-push relay replay d` (or POST /relay/destinations/d/replay)',
+      relay: 'dead',
+      destination: 'd',
+      events: 1,
+      causes: { 'refused with HTTP 400: no': 1 },
+    });
     expect((await outbox.list({ limit: 1 }))[0]).toMatchObject({ state: 'dead', lastStatus: 400, nextAttemptAt: null });
   });
 });
