@@ -4,7 +4,7 @@
 import type { ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { Registry } from 'prom-client';
-import { sameSecret } from '../push/channels.js';
+import { checkBearer } from '../http/bearer-guard.js';
 import { unauthorized } from '../contract/errors.js';
 import { toApiError } from '../http/error-handler.js';
 import { StoreUnavailableError } from '../inbox/inbox.js';
@@ -46,12 +46,9 @@ export function countRefusals(metrics: ServerMetrics) {
 
 /** GET /metrics on the main port: the Prometheus text format, for `Authorization: Bearer <metricsToken>`. */
 export function metricsEndpoint(registry: Registry, token: string) {
+  const realm = { realm: 'metrics', token, hint: 'Send the metrics token as "Authorization: Bearer <token>".' };
   return async (req: Request, res: Response): Promise<void> => {
-    const header = req.headers.authorization ?? '';
-    const given = /^bearer /i.test(header) ? header.slice('bearer '.length) : '';
-    if (!sameSecret(given, token)) {
-      throw unauthorized('unauthorized', 'Send the metrics token as "Authorization: Bearer <token>".', [{ path: '/headers/authorization', message: 'missing or wrong bearer token' }]);
-    }
+    checkBearer(req, realm);
     const text = await registry.metrics();
     res.setHeader('content-type', registry.contentType);
     res.setHeader('cache-control', 'no-store');

@@ -2,7 +2,7 @@
 // token, replaying and pausing with the admin token. The guard runs before the spec validator, as the
 // inbox's does, so an unauthorised caller learns nothing from validation errors.
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import { sameSecret } from '../push/channels.js';
+import { bearerGuard } from '../http/bearer-guard.js';
 import { notFound, unauthorized } from '../contract/errors.js';
 import { requireInboxToken } from '../routes/inbox.js';
 import type { LiveDestination } from './forwarder.js';
@@ -24,16 +24,8 @@ function withLive(d: DestinationStatus, live: Record<string, LiveDestination>) {
 /** GETs need the inbox token (when one is configured); every action needs the admin token, always. */
 export function relayGuard(inboxToken: string | undefined, adminToken: string | undefined) {
   const read = requireInboxToken(inboxToken);
-  return (req: Request, res: Response, next: NextFunction): void => {
-    if (req.method !== 'POST') return read(req, res, next);
-    const header = req.headers.authorization ?? '';
-    const given = /^bearer /i.test(header) ? header.slice('bearer '.length) : '';
-    if (adminToken === undefined || !sameSecret(given, adminToken)) {
-      const why = adminToken === undefined ? 'no admin token is configured' : 'missing or wrong bearer token';
-      throw unauthorized('unauthorized', 'Send the admin token (adminToken in the configuration) as "Authorization: Bearer <token>".', [{ path: '/headers/authorization', message: why }]);
-    }
-    next();
-  };
+  const act = bearerGuard({ realm: 'admin', token: adminToken, hint: 'Send the admin token (adminToken in the configuration) as "Authorization: Bearer <token>".' });
+  return (req: Request, res: Response, next: NextFunction): void => (req.method === 'POST' ? act : read)(req, res, next);
 }
 
 const one = (req: Request, name: string) => (typeof req.query[name] === 'string' ? (req.query[name] as string) : undefined);

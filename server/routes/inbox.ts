@@ -1,7 +1,7 @@
 // The reference server's read-back extension: GET /inbox/messages, behind the inbox token.
 import type { NextFunction, Request, Response } from 'express';
-import { sameSecret } from '../push/channels.js';
-import { ApiError, badRequest, unauthorized } from '../contract/errors.js';
+import { bearerGuard } from '../http/bearer-guard.js';
+import { ApiError, badRequest } from '../contract/errors.js';
 import { closestName } from '../run/closest-name.js';
 import { KIND_SPELLING, KINDS } from '../events/classify.js';
 import { StreamSlots } from '../read/feed-limits.js';
@@ -10,18 +10,9 @@ import { createLogger } from '../run/logger.js';
 import { createServable, type Servable } from '../read/servable.js';
 import { loadBundledSpec } from '../contract/spec.js';
 
-/** Requires `Authorization: Bearer <token>` when a token is configured. */
+/** Requires `Authorization: Bearer <token>` when a token is configured (http/bearer-guard.ts). */
 export function requireInboxToken(token: string | undefined) {
-  return (req: Request, _res: Response, next: NextFunction): void => {
-    if (token === undefined) return next();
-    const header = req.headers.authorization ?? '';
-    // The scheme is case-insensitive (RFC 9110 §11.1); the token is not.
-    const given = /^bearer /i.test(header) ? header.slice('bearer '.length) : '';
-    if (!sameSecret(given, token)) {
-      throw unauthorized('unauthorized', 'Send the inbox token as "Authorization: Bearer <token>".', [{ path: '/headers/authorization', message: 'missing or wrong bearer token' }]);
-    }
-    next();
-  };
+  return bearerGuard({ realm: 'inbox', token, hint: 'Send the inbox token as "Authorization: Bearer <token>".' }, { open: true });
 }
 
 /**
