@@ -235,11 +235,38 @@ export interface paths {
         /**
          * Destinations and their backlog (reference server only)
          * @description **Not part of the provider's API.** Each configured destination: paused or not, its circuit, its
-         *     forwards by state and the age of its oldest waiting event. Read with the inbox token.
+         *     forwards by state and the age of its oldest waiting event. Read with the inbox token. A destination
+         *     removed from the configuration whose forwards are still open is listed too, with `configured: false`:
+         *     its forwards are held until it is configured again or discarded.
          */
         get: operations["listRelayDestinations"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/relay/destinations/{destinationId}/discard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End a removed destination's held forwards (reference server only)
+         * @description **Not part of the provider's API.** A destination removed from the configuration keeps its open
+         *     forwards: they are held, never sent and never dead, in case it is configured again. This ends them
+         *     for good: every pending or retrying forward of the destination becomes `dead`, with a last error
+         *     saying an operator discarded it (`POST …/replay` can still send them, once the destination is
+         *     configured again). Refused with 409 while any running instance configures the destination: remove it
+         *     from every instance's configuration first. Guarded by the admin token. The request has no body.
+         */
+        post: operations["discardRelayDestination"];
         delete?: never;
         options?: never;
         head?: never;
@@ -461,6 +488,7 @@ export interface components {
          *     `invalid_json`, `too_deep`, `schema_violation`, `bad_request` (400);
          *     `missing_signature`, `bad_signature`, `bad_verify_token`, `channel_disabled`, `unauthorized` (401);
          *     `unknown_channel`, `not_found` (404); `method_not_allowed` (405); `request_timeout` (408);
+         *     `conflict` (409: the resource is not in a state that allows the action);
          *     `payload_too_large` (413);
          *     `unsupported_media_type` (415); `internal_error`, `store_unavailable` (500); `too_many_streams` (503);
          *     from `GET /readyz`, `503` with `store_unavailable` (the store cannot be reached or cannot write now)
@@ -469,7 +497,7 @@ export interface components {
          *     `GET /inbox/messages`.
          * @enum {string}
          */
-        ErrorCode: "invalid_json" | "too_deep" | "schema_violation" | "bad_request" | "missing_signature" | "bad_signature" | "bad_verify_token" | "channel_disabled" | "unauthorized" | "unknown_channel" | "not_found" | "method_not_allowed" | "request_timeout" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "store_unavailable" | "too_many_streams";
+        ErrorCode: "invalid_json" | "too_deep" | "schema_violation" | "bad_request" | "missing_signature" | "bad_signature" | "bad_verify_token" | "channel_disabled" | "unauthorized" | "unknown_channel" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "store_unavailable" | "too_many_streams";
         /**
          * ErrorDetail
          * @description One problem with the request.
@@ -868,6 +896,12 @@ export interface components {
              * @enum {string}
              */
             circuit: "closed" | "open";
+            /**
+             * @description False for a destination no running instance's configuration names any more (or not yet again) that
+             *     still has open forwards: they are held, never sent and never dead, until the destination is
+             *     configured again (then they are delivered) or an operator ends them (`POST …/discard`).
+             */
+            configured: boolean;
             /** @description Forwards by state. */
             counts: {
                 /** @description Given up (replay sends them again). */
@@ -898,6 +932,14 @@ export interface components {
             items: components["schemas"]["RelayDestination"][];
         };
         /**
+         * RelayDiscarded
+         * @description What discarding a removed destination's held forwards ended.
+         */
+        RelayDiscarded: {
+            /** @description Open forwards made dead (0 when none was left). */
+            discarded: number;
+        };
+        /**
          * RelayForward
          * @description One stored event's forwarding to one destination.
          */
@@ -923,6 +965,12 @@ export interface components {
             destination: string;
             /** @description The event's `id` in the inbox (`GET /inbox/messages`). */
             eventId: string;
+            /**
+             * @description True for an open forward (pending or retrying) whose destination no running instance configures:
+             *     nothing is sent and it never turns dead on its own; it is sent once the destination is configured
+             *     again, or ended by `POST /relay/destinations/{destinationId}/discard`.
+             */
+            held: boolean;
             /** @description Why the last attempt did not deliver, cut short. */
             lastError: string | null;
             /** @description The last attempt's HTTP status, null when none answered. */
@@ -1044,6 +1092,15 @@ export interface components {
                 "text/plain": string;
             };
         };
+        /** @description Conflict: a running instance still configures this destination, so its forwards are being sent, not held. Remove it from every instance's configuration first. */
+        DestinationConfigured: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
         /**
          * @description A never-ending `text/event-stream`. Messages named `accepted` or `refused` carry one `InboxFeedItem`
          *     as JSON; `ready` marks the end of the backlog.
@@ -1138,6 +1195,15 @@ export interface components {
             };
             content: {
                 "application/json": components["schemas"]["RelayDestination"];
+            };
+        };
+        /** @description How many held forwards were made dead. */
+        RelayDiscarded: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["RelayDiscarded"];
             };
         };
         /** @description How many forwards were made due again. */
@@ -1616,6 +1682,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            500: components["responses"]["InternalError"];
+        };
+    };
+    discardRelayDestination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A destination's ID from the configuration.
+                 * @example contact-center
+                 */
+                destinationId: components["parameters"]["RelayDestinationId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["RelayDiscarded"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["DestinationConfigured"];
             500: components["responses"]["InternalError"];
         };
     };

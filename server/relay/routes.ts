@@ -3,7 +3,7 @@
 // inbox's does, so an unauthorised caller learns nothing from validation errors.
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { sameSecret } from '../push/channels.js';
-import { notFound, unauthorized } from '../contract/errors.js';
+import { conflict, notFound, unauthorized } from '../contract/errors.js';
 import { requireInboxToken } from '../routes/inbox.js';
 import type { ForwardState, Outbox } from './outbox.js';
 
@@ -39,8 +39,9 @@ export function relayRoutes(api: RelayApi): Router {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
+  // Pause, resume and replay act on configured destinations only; a removed one's forwards are held (discard ends them).
   const destination = async (id: string) => {
-    const found = (await outbox.status()).find((d) => d.id === id);
+    const found = (await outbox.status()).find((d) => d.id === id && d.configured);
     if (!found) throw notFound('not_found', `No destination is configured with the ID "${id}".`, [{ path: '/path/destinationId', message: 'unknown destination' }]);
     return { ...found, circuit: api.circuits()[id] ?? 'closed' };
   };
@@ -72,6 +73,15 @@ export function relayRoutes(api: RelayApi): Router {
     const until = one(req, 'until');
     const replayed = await outbox.replayDead({ destination: id, since: since ? new Date(since) : undefined, until: until ? new Date(until) : undefined }, Date.now());
     res.json({ replayed });
+  });
+  router.post('/relay/destinations/:destinationId/discard', async (req, res) => {
+    const id = req.params.destinationId as string;
+    if (!(await outbox.status()).some((d) => d.id === id)) throw notFound('not_found', `No destination has the ID "${id}" or forwards still held.`, [{ path: '/path/destinationId', message: 'unknown destination' }]);
+    const result = await outbox.discard(id);
+    if (result.configured) {
+      throw conflict(`The destination "${id}" is configured, so its forwards are being sent, not held; remove it from every instance's configuration before discarding them.`, [{ path: '/path/destinationId', message: 'destination is configured' }]);
+    }
+    res.json({ discarded: result.discarded });
   });
   router.post('/relay/events/:eventId/replay', async (req, res) => {
     const replayed = await outbox.replayEvent(Number(req.params.eventId), one(req, 'destination'));
