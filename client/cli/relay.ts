@@ -1,4 +1,4 @@
-// `ig-push relay status | replay | pause | resume`: the reference server's relay, over its API.
+// `ig-push relay status | replay | pause | resume | discard`: the reference server's relay, over its API.
 import { Option, type Command } from 'commander';
 import { isPushError } from '../push-error.js';
 import { createRelayClient, type RelayClient } from '../relay-client.js';
@@ -35,13 +35,13 @@ async function run<T>(options: RelayOptions, call: (client: RelayClient) => Prom
 
 function describe(d: RelayDestination): string {
   const c = d.counts;
-  const state = d.paused ? 'paused' : d.circuit === 'open' ? 'circuit open' : 'running';
+  const state = !d.configured ? 'not configured, forwards held' : d.paused ? 'paused' : d.circuit === 'open' ? 'circuit open' : 'running';
   const oldest = d.oldestPendingAt ? `, oldest waiting since ${d.oldestPendingAt}` : '';
   return `${d.id} (${d.channel}): ${state}; ${c.pending} pending, ${c.retrying} retrying, ${c.delivered} delivered, ${c.dead} dead${oldest}`;
 }
 
 export function registerRelay(program: Command): void {
-  const relay = program.command('relay').description("inspect and act on the reference server's relay: status, replay, pause, resume");
+  const relay = program.command('relay').description("inspect and act on the reference server's relay: status, replay, pause, resume, discard");
   const common = (c: Command) => c.addOption(urlOption()).addOption(tokenOption()).addOption(jsonOption());
 
   common(relay.command('status').description('each destination: paused or not, circuit, forwards by state, oldest waiting event')).action(async (options: RelayOptions) => {
@@ -69,4 +69,10 @@ export function registerRelay(program: Command): void {
         await run(options, (c) => c[action](destination), describe);
       });
   }
+
+  common(relay.command('discard').description("end the held forwards of a destination removed from the configuration (they turn dead)"))
+    .argument('<destination>', 'destination ID')
+    .action(async (destination: string, options: RelayOptions) => {
+      await run(options, (c) => c.discard(destination), (n) => `${n} held forward${n === 1 ? '' : 's'} of ${destination} ended (now dead)`);
+    });
 }

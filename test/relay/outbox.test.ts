@@ -13,7 +13,7 @@ import type { Inbox, NewEvent } from '../../server/inbox/inbox.js';
 import { PostgresInbox } from '../../server/inbox/postgres-inbox.js';
 import { SqliteInbox } from '../../server/inbox/sqlite-inbox.js';
 import type { Destination } from '../../server/relay/destinations.js';
-import type { AttemptRecord, ClaimedDelivery, Outbox } from '../../server/relay/outbox.js';
+import { DISCARDED, type AttemptRecord, type ClaimedDelivery, type Outbox } from '../../server/relay/outbox.js';
 import { PostgresOutbox } from '../../server/relay/postgres-outbox.js';
 import { SqliteOutbox } from '../../server/relay/sqlite-outbox.js';
 import { ThreadedOutbox } from '../../server/relay/threaded-outbox.js';
@@ -199,16 +199,53 @@ describe.each(stores)('$name outbox', ({ store: open$ }) => {
     expect((await outbox.status())[0]!.paused).toBe(false);
   });
 
-  it('kills the open forwards of a destination removed from the configuration, and forgets it', async () => {
-    const { inbox, outbox, again: reopen } = await store([dest('x'), dest('y')]);
-    await inbox.append([ev('a', 'm1')], new Date());
-    const again = reopen([dest('y')]);
-    await again.open();
-    expect((await again.list({ limit: 10 })).map((f) => [f.destination, f.state, f.lastError])).toEqual([
-      ['x', 'dead', 'the destination was removed from the configuration'],
-      ['y', 'pending', null],
+  it('keeps the open forwards of a destination removed from the configuration, held, and sends them once it is back', async () => {
+    const { inbox, outbox, again } = await store([dest('x'), dest('y')]);
+    await inbox.append([ev('a', 'm1'), ev('a', 'm2')], new Date());
+    await settle(outbox, 'x', (id) => (id === 1 ? { at: 1, status: 503, latencyMs: 1, error: 'later', state: 'retrying', nextAt: 0 } : { at: 1, status: 200, latencyMs: 1, error: null, state: 'delivered', nextAt: 0 }));
+    await outbox.close(); // a restart whose configuration lacks x
+    const without = again([dest('y')]);
+    await without.open();
+    const forwards = async (o: Outbox) => (await o.list({ limit: 10 })).map((f) => [f.eventId, f.destination, f.state, f.held, f.lastError]);
+    expect(await forwards(without)).toEqual([
+      ['2', 'x', 'delivered', false, null],
+      ['2', 'y', 'pending', false, null],
+      ['1', 'x', 'retrying', true, 'later'],
+      ['1', 'y', 'pending', false, null],
     ]);
-    expect((await outbox.status()).map((s) => s.id)).toEqual(['y']);
+    expect((await without.status()).map((d) => [d.id, d.channel, d.configured, d.counts.retrying, d.oldestPendingAt === null])).toEqual([
+      ['x', 'a', false, 1, false],
+      ['y', 'a', true, 0, false],
+    ]);
+    // Not a destination any more: new events get no forward to it; pause and claims see nothing to do.
+    await inbox.append([ev('a', 'm3')], new Date());
+    expect((await without.list({ limit: 10, destination: 'x' })).map((f) => f.eventId)).toEqual(['2', '1']);
+    expect(await without.setPaused('x', true)).toBe(false);
+    await without.close();
+    const back = again([dest('x'), dest('y')]);
+    await back.open();
+    expect((await back.status()).map((d) => [d.id, d.configured])).toEqual([['x', true], ['y', true]]);
+    expect(ids(await back.claim('x', 10, 20, 10, ONE))).toEqual([1]);
+    expect((await back.list({ limit: 10, destination: 'x' })).map((f) => f.held)).toEqual([false, false]);
+  });
+
+  it('ends a removed destination held forwards only when an operator discards them, never a configured one', async () => {
+    const { inbox, outbox, again } = await store([dest('x'), dest('y')]);
+    await inbox.append([ev('a', 'm1'), ev('a', 'm2')], new Date());
+    expect(await outbox.discard('x')).toEqual({ configured: true });
+    expect((await outbox.list({ limit: 10, destination: 'x' })).map((f) => f.state)).toEqual(['pending', 'pending']);
+    await outbox.close();
+    const without = again([dest('y')]);
+    await without.open();
+    expect(await without.discard('x')).toEqual({ configured: false, discarded: 2 });
+    expect((await without.list({ limit: 10, destination: 'x' })).map((f) => [f.state, f.held, f.lastError])).toEqual([
+      ['dead', false, DISCARDED],
+      ['dead', false, DISCARDED],
+    ]);
+    // Nothing held any more: no longer listed; a second discard ends nothing; y's forwards untouched.
+    expect((await without.status()).map((d) => d.id)).toEqual(['y']);
+    expect(await without.discard('x')).toEqual({ configured: false, discarded: 0 });
+    expect((await without.list({ limit: 10, destination: 'y' })).map((f) => f.state)).toEqual(['pending', 'pending']);
   });
 
   it('RETENTION never deletes an event still pending for a destination, and deletes it with its forwards once settled', async () => {
