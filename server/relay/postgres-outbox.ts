@@ -58,6 +58,8 @@ export class PostgresOutbox implements Outbox {
   /** The drift last reported (JSON), so each change is logged once. */
   private lastDrift = 'null';
   private heartbeatFailing = false;
+  /** The heartbeat in flight: a stop waits for it, so it cannot register the instance again after it left. */
+  private beating: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly options: PostgresOutboxOptions) {
@@ -89,7 +91,9 @@ export class PostgresOutbox implements Outbox {
     const peers = await inTransaction(this.pool, (client) => register(client, this.registration(true)));
     this.reportDrift(peers);
     if (!this.heartbeat && !this.closing) {
-      this.heartbeat = setInterval(() => void this.beat(), this.options.heartbeatMs ?? HEARTBEAT_MS);
+      this.heartbeat = setInterval(() => {
+        if (!this.closing) this.beating ??= this.beat().finally(() => (this.beating = undefined));
+      }, this.options.heartbeatMs ?? HEARTBEAT_MS);
       this.heartbeat.unref();
     }
   }
@@ -296,6 +300,7 @@ export class PostgresOutbox implements Outbox {
   close(): Promise<void> {
     return (this.closing ??= (async () => {
       clearInterval(this.heartbeat);
+      await this.beating;
       if (this.opened) await this.opened.then(() => deregister(this.pool, this.instance)).catch(() => undefined);
       await this.pool.end();
     })());

@@ -32,6 +32,15 @@ async function settle(outbox: Outbox, destination: string, outcome: (eventId: nu
   await outbox.record(claimed.map((c) => ({ ...outcome(c.id), delivery: c.id, destination, lease: c.lease })));
 }
 const silent = pino({ level: 'silent' });
+/** A logger whose lines are kept, parsed. */
+function captured() {
+  const lines: Record<string, unknown>[] = [];
+  return { lines, logger: pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) }) };
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function waitUntil(done: () => boolean, timeoutMs = 10_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !done(); await sleep(20)) if (Date.now() > deadline) throw new Error('timed out');
+}
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
   while (open.length) await open.pop()!.close();
@@ -381,6 +390,25 @@ describe('SQLite relay start', () => {
     expect(startRelay({ destinations: [], sqliteFile: join(tmpdir(), 'ipk-none', 'inbox.sqlite'), logger: silent })).toBeUndefined();
     expect(() => startRelay({ destinations: [dest('x')], logger: silent })).toThrow(/SQLite/);
   });
+
+  it('says at start which destinations not configured here hold open forwards, how many, and what ends them', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'ipk-outbox-')), 'inbox.sqlite');
+    const inbox = new SqliteInbox({ file });
+    open.push(inbox);
+    await new SqliteOutbox(file, [dest('x'), dest('y')]).close();
+    await inbox.append([ev('a', 'm1'), ev('a', 'm2')], new Date());
+    const { logger, lines } = captured();
+    const relay = startRelay({ destinations: [dest('y')], sqliteFile: file, logger, forwarder: { pollMs: 60_000 } })!;
+    open.push({ close: () => relay.stop() });
+    await waitUntil(() => lines.length > 0);
+    expect(lines).toEqual([expect.objectContaining({ level: 40, held: { x: 2 }, msg: expect.stringMatching(/not configured here: x \(2\)\. They are kept, not sent.*ig-push relay discard/) })]);
+    // Without any destination the relay API is not served: the line says how to reach the command.
+    await relay.stop();
+    const none = captured();
+    expect(startRelay({ destinations: [], sqliteFile: file, logger: none.logger })).toBeUndefined();
+    await waitUntil(() => none.lines.length > 0);
+    expect(none.lines[0]).toMatchObject({ held: { x: 2, y: 2 }, msg: expect.stringMatching(/x \(2\), y \(2\).*at least one destination configured/) });
+  });
 });
 
 describe('PostgreSQL outbox shared by instances', () => {
@@ -430,6 +458,69 @@ describe('PostgreSQL outbox shared by instances', () => {
     expect(held!.recentAttempts.map((x) => x.error)).toEqual(['timed out']); // logged all the same
     await b.record([{ delivery: 1, destination: 'x', at: 6100, status: 200, latencyMs: 3, error: null, state: 'delivered', nextAt: 0, lease: fresh!.lease }]);
     expect((await a.list({ limit: 1 }))[0]).toMatchObject({ state: 'delivered', lastStatus: 200 });
+  });
+
+  /** An outbox on the store, as one more instance with these destinations, its log kept. */
+  const instance = (connectionString: string, inbox: PostgresInbox, destinations: Destination[], heartbeatMs = 60_000) => {
+    const log: { level: 'warn' | 'info'; msg: string; obj: object }[] = [];
+    const logger = { warn: (obj: object, msg: string) => log.push({ level: 'warn', msg, obj }), info: (obj: object, msg: string) => log.push({ level: 'info', msg, obj }) };
+    const o = new PostgresOutbox({ connectionString, destinations, ensureSchema: () => inbox.ensureSchema(), logger: logger as never, heartbeatMs, instanceTtlMs: 10_000 });
+    open.push(o);
+    return { outbox: o, log };
+  };
+  const at = (id: string, url: string) => ({ ...dest(id), url });
+
+  it('keeps a destination while any live instance configures it, and holds its forwards once the last one is gone', async () => {
+    const connectionString = await cluster.createDatabase();
+    const inbox = new PostgresInbox({ connectionString });
+    open.push(inbox);
+    const a = instance(connectionString, inbox, [dest('x'), dest('y')]).outbox;
+    await a.open();
+    // A rolling deploy: b starts without x while a still forwards it.
+    const b = instance(connectionString, inbox, [dest('y')]).outbox;
+    await b.open();
+    await inbox.append([ev('a', 'm1')], new Date());
+    expect((await b.status()).map((d) => [d.id, d.configured])).toEqual([['x', true], ['y', true]]);
+    expect((await b.list({ limit: 10 })).map((f) => [f.destination, f.held])).toEqual([['x', false], ['y', false]]);
+    expect(await b.discard('x')).toEqual({ configured: true });
+    // a stops: x is configured nowhere, its forward held, and b may end it.
+    await a.close();
+    expect(await b.discard('x')).toEqual({ configured: false, discarded: 1 });
+    // An instance that died without stopping ages out: its registration no longer keeps x configured.
+    const c = instance(connectionString, inbox, [dest('x'), dest('y')], 60_000).outbox;
+    await c.open();
+    await inbox.append([ev('a', 'm2')], new Date());
+    const db = new pg.Client({ connectionString });
+    await db.connect();
+    try {
+      await db.query('UPDATE relay_instances SET seen_at = 0 WHERE id = $1', [c.instance]);
+    } finally {
+      await db.end();
+    }
+    expect(await b.discard('x')).toEqual({ configured: false, discarded: 1 });
+  });
+
+  it('logs configuration drift between live instances once per change, naming IDs and never a URL', async () => {
+    const connectionString = await cluster.createDatabase();
+    const inbox = new PostgresInbox({ connectionString });
+    open.push(inbox);
+    const a = instance(connectionString, inbox, [at('x', 'https://one.example/hook'), dest('y')], 30);
+    await a.outbox.open();
+    expect(a.log).toEqual([]); // alone: nothing to differ from
+    const b = instance(connectionString, inbox, [at('x', 'https://two.example/hook?token=s3cret'), dest('y'), dest('z')], 30);
+    await b.outbox.open();
+    await sleep(300); // ten heartbeats each: still one line per change
+    const warned = (log: typeof a.log) => log.filter((l) => l.level === 'warn').map((l) => l.msg);
+    expect(warned(b.log)).toEqual([expect.stringMatching(/CONFIGURATION DRIFT.*has destinations other instances lack: z \(.+\).*another URL on other instances: x \(/)]);
+    expect(warned(a.log)).toEqual([expect.stringMatching(/CONFIGURATION DRIFT.*lacks destinations other instances forward: z \(.+\).*another URL on other instances: x \(/)]);
+    expect(JSON.stringify(b.log)).not.toMatch(/s3cret|two\.example|one\.example/);
+    expect(a.log[0]!.obj).toMatchObject({ drift: { lacking: [{ id: 'z', instances: [b.outbox.instance] }], extra: [], urlDiffers: [{ id: 'x', instances: [b.outbox.instance] }] } });
+    // b stops: a agrees with everyone left, says so once, and keeps forwarding what it has.
+    await b.outbox.close();
+    await waitUntil(() => a.log.some((l) => l.level === 'info'));
+    await sleep(100);
+    expect(a.log.map((l) => l.level)).toEqual(['warn', 'info']);
+    expect((await a.outbox.status()).map((d) => [d.id, d.configured])).toEqual([['x', true], ['y', true]]);
   });
 
   it('has its tables and trigger from the inbox migrations, and waits for its destinations before an append', async () => {
