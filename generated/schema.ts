@@ -485,10 +485,10 @@ export interface components {
         /**
          * ErrorCode
          * @description A stable, machine-readable name of the failure:
-         *     `invalid_json`, `too_deep`, `schema_violation`, `bad_request` (400);
+         *     `invalid_json`, `too_deep`, `schema_violation`, `bad_request` (400; also 409 from
+         *     `POST /relay/destinations/{destinationId}/discard` while the destination is configured);
          *     `missing_signature`, `bad_signature`, `bad_verify_token`, `channel_disabled`, `unauthorized` (401);
          *     `unknown_channel`, `not_found` (404); `method_not_allowed` (405); `request_timeout` (408);
-         *     `conflict` (409: the resource is not in a state that allows the action);
          *     `payload_too_large` (413);
          *     `unsupported_media_type` (415); `internal_error`, `store_unavailable` (500); `too_many_streams` (503);
          *     from `GET /readyz`, `503` with `store_unavailable` (the store cannot be reached or cannot write now)
@@ -497,7 +497,7 @@ export interface components {
          *     `GET /inbox/messages`.
          * @enum {string}
          */
-        ErrorCode: "invalid_json" | "too_deep" | "schema_violation" | "bad_request" | "missing_signature" | "bad_signature" | "bad_verify_token" | "channel_disabled" | "unauthorized" | "unknown_channel" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "store_unavailable" | "too_many_streams";
+        ErrorCode: "invalid_json" | "too_deep" | "schema_violation" | "bad_request" | "missing_signature" | "bad_signature" | "bad_verify_token" | "channel_disabled" | "unauthorized" | "unknown_channel" | "not_found" | "method_not_allowed" | "request_timeout" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "store_unavailable" | "too_many_streams";
         /**
          * ErrorDetail
          * @description One problem with the request.

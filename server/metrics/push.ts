@@ -22,7 +22,6 @@ export const ERROR_CODES = [
   'not_found',
   'method_not_allowed',
   'request_timeout',
-  'conflict',
   'payload_too_large',
   'unsupported_media_type',
   'internal_error',

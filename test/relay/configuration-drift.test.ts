@@ -58,7 +58,7 @@ describe.each(stores)('a rolling restart without a destination, on $name', ({ en
       const sent = x.received.length;
       await sleep(400); // many retry intervals of the fast policy
       expect(x.received.length).toBe(sent);
-      await expect(admin.discard('y')).rejects.toMatchObject({ status: 409, body: { code: 'conflict' } });
+      await expect(admin.discard('y')).rejects.toMatchObject({ status: 409, body: { code: 'bad_request', resultMsg: expect.stringMatching(/is configured/) } });
       await expect(admin.pause('x')).rejects.toMatchObject({ status: 404 });
       await expect(admin.discard('nope')).rejects.toMatchObject({ status: 404 });
 
