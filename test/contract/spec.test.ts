@@ -94,7 +94,7 @@ describe('examples', () => {
     expect(verdict.errors).toEqual([]);
   });
 
-  const requestExamples = Object.entries<any>(spec.components.examples).filter(([name]) => !/^(Error|Accepted|Challenge|Inbox)/.test(name));
+  const requestExamples = Object.entries<any>(spec.components.examples).filter(([name]) => !/^(Error|Accepted|Challenge|Inbox|Relay)/.test(name));
   it('has the named request examples the contract promises', () => {
     expect(requestExamples.map(([n]) => n).sort()).toEqual(
       [
@@ -114,6 +114,9 @@ describe('examples', () => {
   });
   it.each(Object.entries<any>(spec.components.examples).filter(([n]) => n.startsWith('Error')))('error example %s validates against ErrorBody', (_n, ex) => {
     expect(validateSchema('ErrorBody', ex.value).errors).toEqual([]);
+  });
+  it('the relay discard example validates', () => {
+    expect(validateSchema('RelayDiscarded', spec.components.examples.RelayDiscarded.value).errors).toEqual([]);
   });
   it('the inbox page example validates', () => {
     expect(validateSchema('InboxPage', spec.components.examples.InboxPageExample.value).errors).toEqual([]);
