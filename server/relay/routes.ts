@@ -2,6 +2,7 @@
 // token, replaying and pausing with the admin token. The guard runs before the spec validator, as the
 // inbox's does, so an unauthorised caller learns nothing from validation errors.
 import { Router, type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
 import { sameSecret } from '../push/channels.js';
 import { conflict, notFound, unauthorized } from '../contract/errors.js';
 import { requireInboxToken } from '../routes/inbox.js';
@@ -12,6 +13,8 @@ export interface RelayApi {
   adminToken?: string;
   /** Each destination's circuit (forwarder.ts). */
   circuits(): Record<string, 'closed' | 'open'>;
+  /** Where an operator's discard is recorded. */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 /** GETs need the inbox token (when one is configured); every action needs the admin token, always. */
@@ -81,6 +84,7 @@ export function relayRoutes(api: RelayApi): Router {
     if (result.configured) {
       throw conflict(`The destination "${id}" is configured, so its forwards are being sent, not held; remove it from every instance's configuration before discarding them.`, [{ path: '/path/destinationId', message: 'destination is configured' }]);
     }
+    api.logger?.warn({ destination: id, discarded: result.discarded }, `relay: an operator discarded ${result.discarded} held forward(s) of ${id}, a destination no longer configured; they are dead (replayable once it is configured again)`);
     res.json({ discarded: result.discarded });
   });
   router.post('/relay/events/:eventId/replay', async (req, res) => {
