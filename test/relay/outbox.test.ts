@@ -500,6 +500,21 @@ describe('PostgreSQL outbox shared by instances', () => {
     expect(await b.discard('x')).toEqual({ configured: false, discarded: 1 });
   });
 
+  it('says at start which destinations configured nowhere hold open forwards, as on SQLite', async () => {
+    const connectionString = await cluster.createDatabase();
+    const inbox = new PostgresInbox({ connectionString });
+    open.push(inbox);
+    const before = instance(connectionString, inbox, [dest('x'), dest('y')]).outbox;
+    await before.open();
+    await inbox.append([ev('a', 'm1')], new Date());
+    await before.close();
+    const { logger, lines } = captured();
+    const relay = startRelay({ destinations: [dest('y')], postgres: { connectionString, ensureSchema: () => inbox.ensureSchema() }, logger, forwarder: { pollMs: 60_000 } })!;
+    open.push({ close: () => relay.stop() });
+    await waitUntil(() => lines.length > 0);
+    expect(lines).toEqual([expect.objectContaining({ level: 40, held: { x: 1 }, msg: expect.stringMatching(/not configured here: x \(1\)\..*ig-push relay discard/) })]);
+  });
+
   it('logs configuration drift between live instances once per change, naming IDs and never a URL', async () => {
     const connectionString = await cluster.createDatabase();
     const inbox = new PostgresInbox({ connectionString });
@@ -565,8 +580,8 @@ describe.each(stores)('$name outbox, listing and replay', ({ store }) => {
     await inbox.append([ev('a', 'm1'), ev('a', 'm2')], new Date('2026-12-01T00:00:00Z'));
     await settle(outbox, 'x', (id) => ({ at: 1, status: id === 1 ? 200 : 401, latencyMs: 1, error: id === 1 ? null : 'no', state: id === 1 ? 'delivered' : 'dead', nextAt: 0 }));
     expect(await outbox.status()).toEqual([
-      { id: 'x', channel: 'a', paused: false, counts: { pending: 0, retrying: 0, delivered: 1, dead: 1 }, oldestPendingAt: null },
-      { id: 'y', channel: 'a', paused: false, counts: { pending: 2, retrying: 0, delivered: 0, dead: 0 }, oldestPendingAt: '2026-12-01T00:00:00.000Z' },
+      { id: 'x', channel: 'a', configured: true, paused: false, counts: { pending: 0, retrying: 0, delivered: 1, dead: 1 }, oldestPendingAt: null },
+      { id: 'y', channel: 'a', configured: true, paused: false, counts: { pending: 2, retrying: 0, delivered: 0, dead: 0 }, oldestPendingAt: '2026-12-01T00:00:00.000Z' },
     ]);
     expect((await outbox.list({ limit: 10, state: 'delivered' })).map((f) => [f.destination, f.nextAttemptAt])).toEqual([['x', null]]);
   });
