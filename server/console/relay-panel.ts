@@ -8,6 +8,8 @@ import { cut, duration } from './forwarding.js';
 const PANEL_ERROR = 200;
 
 export function destinationState(d: RelayDestination): { label: string; tone: 'ok' | 'bad' | 'wait' } {
+  // Removed from the configuration with forwards still open: nothing is sent until it is back or discarded.
+  if (!d.configured) return { label: 'not configured, held', tone: 'wait' };
   if (d.paused && d.circuit === 'open') return { label: 'paused, circuit open', tone: 'bad' };
   if (d.paused) return { label: 'paused', tone: 'wait' };
   if (d.circuit === 'open') return { label: 'circuit open', tone: 'bad' };

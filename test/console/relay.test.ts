@@ -186,7 +186,7 @@ describe('the relay view\'s wording', () => {
     expect(cut('abcd', 4)).toBe('abcd');
     const d: RelayDestination = { id: 'cc', channel: 'a', configured: true, paused: false, circuit: 'closed', counts: { pending: 2, retrying: 3, delivered: 9, dead: 1 }, oldestPendingAt: null };
     expect(backlogOf(d)).toBe(5);
-    expect([d, { ...d, paused: true }, { ...d, circuit: 'open' as const }, { ...d, paused: true, circuit: 'open' as const }].map((x) => destinationState(x).label)).toEqual(['active', 'paused', 'circuit open', 'paused, circuit open']);
+    expect([d, { ...d, paused: true }, { ...d, circuit: 'open' as const }, { ...d, paused: true, circuit: 'open' as const }, { ...d, configured: false }].map((x) => destinationState(x).label)).toEqual(['active', 'paused', 'circuit open', 'paused, circuit open', 'not configured, held']);
   });
 });
 
