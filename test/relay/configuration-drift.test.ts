@@ -55,6 +55,7 @@ describe.each(stores)('a rolling restart without a destination, on $name', ({ en
         ['retrying', true],
         ['retrying', true],
       ]);
+      expect((await igPush(['relay', 'status', '--url', server!.url, '--token', TOKEN])).stdout).toMatch(/^x \(chan-a\): not configured, forwards held; 0 pending, 2 retrying, 0 delivered, 0 dead, oldest waiting since /);
       const sent = x.received.length;
       await sleep(400); // many retry intervals of the fast policy
       expect(x.received.length).toBe(sent);
