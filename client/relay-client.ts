@@ -32,6 +32,8 @@ export interface RelayClient {
   replayDead(destination: string, range?: { since?: string; until?: string }): Promise<number>;
   /** One event's forwards (to one destination when named); resolves to how many. */
   replayEvent(eventId: string, destination?: string): Promise<number>;
+  /** Ends the held forwards of a destination removed from the configuration (409 while configured); resolves to how many. */
+  discard(destination: string): Promise<number>;
 }
 
 async function settle<T>(url: string, call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
@@ -62,5 +64,6 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
     replayDead: async (destination, range = {}) => (await settle(base, api.POST('/relay/destinations/{destinationId}/replay', { params: { ...path(destination), query: range } }))).replayed,
     replayEvent: async (eventId, destination) =>
       (await settle(base, api.POST('/relay/events/{eventId}/replay', { params: { path: { eventId }, query: destination === undefined ? {} : { destination } } }))).replayed,
+    discard: async (destination) => (await settle(base, api.POST('/relay/destinations/{destinationId}/discard', { params: path(destination) }))).discarded,
   };
 }

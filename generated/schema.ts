@@ -238,11 +238,38 @@ export interface paths {
         /**
          * Destinations and their backlog (reference server only)
          * @description **Not part of the provider's API.** Each configured destination: paused or not, its circuit, its
-         *     forwards by state and the age of its oldest waiting event. Read with the inbox token.
+         *     forwards by state and the age of its oldest waiting event. Read with the inbox token. A destination
+         *     removed from the configuration whose forwards are still open is listed too, with `configured: false`:
+         *     its forwards are held until it is configured again or discarded.
          */
         get: operations["listRelayDestinations"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/relay/destinations/{destinationId}/discard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End a removed destination's held forwards (reference server only)
+         * @description **Not part of the provider's API.** A destination removed from the configuration keeps its open
+         *     forwards: they are held, never sent and never dead, in case it is configured again. This ends them
+         *     for good: every pending or retrying forward of the destination becomes `dead`, with a last error
+         *     saying an operator discarded it (`POST …/replay` can still send them, once the destination is
+         *     configured again). Refused with 409 while any running instance configures the destination: remove it
+         *     from every instance's configuration first. Guarded by the admin token. The request has no body.
+         */
+        post: operations["discardRelayDestination"];
         delete?: never;
         options?: never;
         head?: never;
@@ -462,7 +489,8 @@ export interface components {
         /**
          * ErrorCode
          * @description A stable, machine-readable name of the failure:
-         *     `invalid_json`, `too_deep`, `schema_violation`, `bad_request` (400);
+         *     `invalid_json`, `too_deep`, `schema_violation`, `bad_request` (400; also 409 from
+         *     `POST /relay/destinations/{destinationId}/discard` while the destination is configured);
          *     `missing_signature`, `bad_signature`, `bad_verify_token`, `channel_disabled`, `unauthorized` (401);
          *     `unknown_channel`, `not_found` (404); `method_not_allowed` (405); `request_timeout` (408);
          *     `payload_too_large` (413);
@@ -872,6 +900,12 @@ export interface components {
              * @enum {string}
              */
             circuit: "closed" | "open" | "half-open";
+            /**
+             * @description False for a destination no running instance's configuration names any more (or not yet again) that
+             *     still has open forwards: they are held, never sent and never dead, until the destination is
+             *     configured again (then they are delivered) or an operator ends them (`POST …/discard`).
+             */
+            configured: boolean;
             /** @description Forwards by state. */
             counts: {
                 /** @description Given up (replay sends them again). */
@@ -919,6 +953,14 @@ export interface components {
             items: components["schemas"]["RelayDestination"][];
         };
         /**
+         * RelayDiscarded
+         * @description What discarding a removed destination's held forwards ended.
+         */
+        RelayDiscarded: {
+            /** @description Open forwards made dead (0 when none was left). */
+            discarded: number;
+        };
+        /**
          * RelayForward
          * @description One stored event's forwarding to one destination.
          */
@@ -944,6 +986,12 @@ export interface components {
             destination: string;
             /** @description The event's `id` in the inbox (`GET /inbox/messages`). */
             eventId: string;
+            /**
+             * @description True for an open forward (pending or retrying) whose destination no running instance configures:
+             *     nothing is sent and it never turns dead on its own; it is sent once the destination is configured
+             *     again, or ended by `POST /relay/destinations/{destinationId}/discard`.
+             */
+            held: boolean;
             /** @description Why the last attempt did not deliver, cut short. */
             lastError: string | null;
             /** @description The last attempt's HTTP status, null when none answered. */
@@ -1092,6 +1140,15 @@ export interface components {
                 "text/plain": string;
             };
         };
+        /** @description Conflict: a running instance still configures this destination, so its forwards are being sent, not held. Remove it from every instance's configuration first. */
+        DestinationConfigured: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
         /**
          * @description A never-ending `text/event-stream`. Messages named `accepted` or `refused` carry one `InboxFeedItem`
          *     as JSON; `ready` marks the end of the backlog.
@@ -1169,6 +1226,15 @@ export interface components {
             };
             content: {
                 "application/json": components["schemas"]["PushAccepted"];
+            };
+        };
+        /** @description How many held forwards were made dead. */
+        RelayDiscarded: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["RelayDiscarded"];
             };
         };
         /** @description The request (its headers, or its body) did not arrive within the receiver's time limit (10 s for the headers, 30 s for the whole request on the reference server). Nothing was stored; the connection is closed. Meta expects an answer within about 5 s, so a sender that trips this is stalled: send again. */
@@ -1632,6 +1698,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            500: components["responses"]["InternalError"];
+        };
+    };
+    discardRelayDestination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A destination's ID from the configuration.
+                 * @example contact-center
+                 */
+                destinationId: components["parameters"]["RelayDestinationId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["RelayDiscarded"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["DestinationConfigured"];
             500: components["responses"]["InternalError"];
         };
     };

@@ -141,6 +141,28 @@ const faults = [
     patches: [['server/relay/postgres-outbox.ts', ' AND f.lease IS NOT DISTINCT FROM r.lease`', '`']],
     tests: ['test/relay/outbox.test.ts'],
   },
+  {
+    name: '(r6) a destination missing from the SQLite store\'s configuration dead-letters its open forwards again',
+    patches: [
+      [
+        'server/relay/sqlite-outbox.ts',
+        "      this.db.prepare('DELETE FROM relay_destinations WHERE id NOT IN (SELECT value FROM json_each(?))')",
+        "      this.db.prepare(`UPDATE relay_forwards SET state = 'dead', last_error = 'the destination was removed from the configuration' WHERE destination NOT IN (SELECT value FROM json_each(?)) AND ${OPEN}`).run(JSON.stringify(destinations.map((d) => d.id)));\n      this.db.prepare('DELETE FROM relay_destinations WHERE id NOT IN (SELECT value FROM json_each(?))')",
+      ],
+    ],
+    tests: ['test/relay/outbox.test.ts', 'test/relay/configuration-drift.test.ts'],
+  },
+  {
+    name: '(r6b) a destination no live PostgreSQL instance configures dead-letters its open forwards again',
+    patches: [
+      [
+        'server/relay/instance-registry.ts',
+        '  await client.query(\n    `DELETE FROM relay_destinations d WHERE NOT EXISTS (',
+        "  await client.query(\n    `UPDATE relay_forwards f SET state = 'dead', last_error = 'the destination was removed from the configuration' WHERE f.state IN ('pending', 'retrying') AND NOT EXISTS (\n       SELECT 1 FROM relay_instances i WHERE i.destinations @> jsonb_build_array(jsonb_build_object('id', f.destination)))`,\n  );\n  await client.query(\n    `DELETE FROM relay_destinations d WHERE NOT EXISTS (",
+      ],
+    ],
+    tests: ['test/relay/outbox.test.ts', 'test/relay/configuration-drift.test.ts'],
+  },
 ];
 
 function scratchCopy() {

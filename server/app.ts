@@ -151,7 +151,7 @@ export function createApp(options: AppOptions): ReferenceApp {
   const servable = createServable({ spec, logger });
   app.get('/inbox/messages', listMessages(options.inbox, servable, { pageMaxBytes: options.pageMaxBytes, searchConcurrency: options.searchConcurrency }));
   app.get('/inbox/rates', inboxRates(metrics));
-  if (options.relay) app.use(relayRoutes(options.relay));
+  if (options.relay) app.use(relayRoutes({ logger, ...options.relay }));
   const streams = new Set<Response>();
   app.get('/inbox/events', inboxFeed({ inbox: options.inbox, refusals, pollMs: options.feedPollMs, pageMaxBytes: options.pageMaxBytes, streams, logger, serveItem: servable.item }));
   metrics.watch({ streamsOpen: () => streams.size, refusalLogEntries: () => refusals.size, refusalLogBytes: () => refusals.bytes, ready: async () => warm && (await options.inbox.ready()) });

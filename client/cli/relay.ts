@@ -1,4 +1,4 @@
-// `ig-push relay status | replay | pause | resume`: the reference server's relay, over its API.
+// `ig-push relay status | replay | pause | resume | discard`: the reference server's relay, over its API.
 import { Option, type Command } from 'commander';
 import { isPushError } from '../push-error.js';
 import { createRelayClient, type RelayClient } from '../relay-client.js';
@@ -45,7 +45,7 @@ const STATES = { closed: 'running', open: 'circuit open', 'half-open': 'circuit 
 /** A destination: its state and counts on the first line, then where it sends, its last error and its next attempt. */
 function describe(d: RelayDestination, now = Date.now()): string {
   const c = d.counts;
-  const state = d.paused ? 'paused' : STATES[d.circuit];
+  const state = !d.configured ? 'not configured, forwards held' : d.paused ? 'paused' : STATES[d.circuit];
   const oldest = d.oldestPendingAt ? `, oldest waiting since ${d.oldestPendingAt}` : '';
   const lines = [`${d.id} (${d.channel}): ${state}; ${c.pending} pending, ${c.retrying} retrying, ${c.delivered} delivered, ${c.dead} dead${oldest}`];
   lines.push(`  url: ${d.url ?? "(not in this server's configuration)"}`);
@@ -56,7 +56,7 @@ function describe(d: RelayDestination, now = Date.now()): string {
 }
 
 export function registerRelay(program: Command): void {
-  const relay = program.command('relay').description("inspect and act on the reference server's relay: status, replay, pause, resume");
+  const relay = program.command('relay').description("inspect and act on the reference server's relay: status, replay, pause, resume, discard");
   const common = (c: Command) => c.addOption(urlOption()).addOption(tokenOption()).addOption(jsonOption());
 
   common(relay.command('status').description('each destination: paused or not, circuit, forwards by state, oldest waiting event, URL, last error, next attempt')).action(async (options: RelayOptions) => {
@@ -84,4 +84,10 @@ export function registerRelay(program: Command): void {
         await run(options, (c) => c[action](destination), (d) => describe(d));
       });
   }
+
+  common(relay.command('discard').description("end the held forwards of a destination removed from the configuration (they turn dead)"))
+    .argument('<destination>', 'destination ID')
+    .action(async (destination: string, options: RelayOptions) => {
+      await run(options, (c) => c.discard(destination), (n) => `${n} held forward${n === 1 ? '' : 's'} of ${destination} ended (now dead)`);
+    });
 }

@@ -10,6 +10,8 @@ import { countdown, cut, duration, HALF_OPEN } from './forwarding.js';
 const PANEL_ERROR = 200;
 
 export function destinationState(d: RelayDestination): { label: string; tone: 'ok' | 'bad' | 'wait' } {
+  // Removed from the configuration with forwards still open: nothing is sent until it is back or discarded.
+  if (!d.configured) return { label: 'not configured, held', tone: 'wait' };
   const circuit = d.circuit === 'closed' ? undefined : `circuit ${d.circuit}`;
   if (d.paused && circuit) return { label: `paused, ${circuit}`, tone: 'bad' };
   if (d.paused) return { label: 'paused', tone: 'wait' };

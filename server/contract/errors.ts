@@ -34,5 +34,7 @@ export class ApiError extends Error {
 export const badRequest = (code: ErrorCode, msg: string, errors: ErrorDetail[] = []) => new ApiError(400, code, msg, errors);
 export const unauthorized = (code: ErrorCode, msg: string, errors: ErrorDetail[] = []) => new ApiError(401, code, msg, errors);
 export const notFound = (code: ErrorCode, msg: string, errors: ErrorDetail[] = []) => new ApiError(404, code, msg, errors);
+/** 409: the resource is not in a state that allows the action (ErrorCode has no code of its own for it before the next major). */
+export const conflict = (msg: string, errors: ErrorDetail[] = []) => new ApiError(409, 'bad_request', msg, errors);
 export const internalError = (msg = 'The server failed to handle the request. Retry later; quote the requestId if it persists.') =>
   new ApiError(500, 'internal_error', msg);

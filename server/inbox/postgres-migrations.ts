@@ -2,7 +2,7 @@
 // under an advisory lock.
 import type pg from 'pg';
 import { classifyEvent } from '../events/classify.js';
-import { RELAY_DELIVERIES, RELAY_SCHEMA } from './postgres-relay-schema.js';
+import { RELAY_DELIVERIES, RELAY_INSTANCES, RELAY_SCHEMA } from './postgres-relay-schema.js';
 
 /** A schema change: SQL, or a function for what SQL alone cannot do (classifying stored events). */
 export type Migration = string | ((client: pg.PoolClient) => Promise<void>);
@@ -65,4 +65,7 @@ export const MIGRATIONS: Migration[] = [
   RELAY_SCHEMA,
   // 6: the relay's forwarded deliveries: several events sent as one, grouped once and kept so.
   RELAY_DELIVERIES,
+  // 7: the relay's instances and the destinations each configures, so a destination one instance drops
+  // while another still forwards it is neither forgotten nor its forwards ended, and drift is logged.
+  RELAY_INSTANCES,
 ];

@@ -75,3 +75,16 @@ CREATE INDEX IF NOT EXISTS relay_forwards_due ON relay_forwards (destination, ev
   WHERE ${OPEN_STATES} AND (delivery IS NULL OR delivery = event_id);
 -- It replaces migration 5's index of every open forward: one index fewer to write per event and outcome.
 DROP INDEX IF EXISTS relay_forwards_open;`;
+
+/**
+ * Which running instance configures which destinations (relay/instance-registry.ts): each instance's
+ * row, rewritten at its start and at every heartbeat, names its destinations' IDs with a fingerprint of
+ * their URLs (never the URL: it may hold a token). A row not seen for the time to live is an instance
+ * gone; the table holds one row per instance alive, plus those gone since the last heartbeat.
+ */
+export const RELAY_INSTANCES = `
+CREATE TABLE IF NOT EXISTS relay_instances (
+  id text PRIMARY KEY,
+  destinations jsonb NOT NULL,
+  seen_at bigint NOT NULL
+);`;

@@ -17,6 +17,8 @@ export interface StoredForward {
   /** The delivery it travels in (its first event's id); null before its first claim. */
   delivery: number | string | null;
   channel: string;
+  /** Open with its destination configured nowhere (SQLite answers 0 or 1). */
+  held: boolean | number;
 }
 
 export interface StoredAttempt {
@@ -35,6 +37,7 @@ export function forwardView(r: StoredForward, recent: StoredAttempt[]): ForwardV
     channel: r.channel,
     destination: r.destination,
     state: r.state,
+    held: Boolean(r.held),
     attempts: r.attempts,
     createdAt: iso(r.created_at),
     nextAttemptAt: r.state === 'pending' || r.state === 'retrying' ? iso(r.next_at) : null,
@@ -42,6 +45,16 @@ export function forwardView(r: StoredForward, recent: StoredAttempt[]): ForwardV
     lastError: r.last_error,
     recentAttempts: recent.map((a): Attempt => ({ at: iso(a.at), status: a.status, latencyMs: a.latency_ms, error: a.error })),
   };
+}
+
+/**
+ * The destinations still holding open forwards that are configured nowhere: those among the counts'
+ * rows (every destination with forwards) that are not among the configured ones.
+ */
+export function heldDestinations(rows: { destination: string; state: ForwardState; n: number | string }[], configured: Set<string>): string[] {
+  const held = new Set<string>();
+  for (const row of rows) if ((row.state === 'pending' || row.state === 'retrying') && Number(row.n) > 0 && !configured.has(row.destination)) held.add(row.destination);
+  return [...held].sort();
 }
 
 /** Each state's count for one destination, from (destination, state, n) rows; absent states are 0. */

@@ -66,6 +66,8 @@ export interface ForwardView {
   channel: string;
   destination: string;
   state: ForwardState;
+  /** Open, but its destination is configured nowhere: nothing is sent until it is again, or it is discarded. */
+  held: boolean;
   attempts: number;
   createdAt: string;
   /** When the next attempt is due (pending and retrying only). */
@@ -90,6 +92,11 @@ export interface ForwardQuery {
 export interface DestinationStatus {
   id: string;
   channel: string;
+  /**
+   * False for a destination no longer configured (by no live instance, on PostgreSQL) that still has open
+   * forwards: they are held until it is configured again, or discarded.
+   */
+  configured: boolean;
   paused: boolean;
   counts: Record<ForwardState, number>;
   /** Receipt time of the oldest event not yet delivered or dead. */
@@ -102,6 +109,12 @@ export interface ReplayQuery {
   since?: Date;
   until?: Date;
 }
+
+/** The last error of a forward an operator ended with `discard`. */
+export const DISCARDED = 'an operator discarded it: its destination was removed from the configuration (POST /relay/destinations/{destinationId}/discard)';
+
+/** What `discard` did: refused, the destination being configured, or ended this many open forwards. */
+export type DiscardResult = { configured: true } | { configured: false; discarded: number };
 
 export interface Outbox {
   /**
@@ -126,6 +139,11 @@ export interface Outbox {
   replayEvent(eventId: number, destination?: string): Promise<number>;
   /** Makes a destination's dead deliveries due now (every forward in one, if any is in range); returns how many forwards. */
   replayDead(query: ReplayQuery, now: number): Promise<number>;
+  /**
+   * Ends the held forwards of a destination configured nowhere: every open one turns dead, with
+   * DISCARDED as its last error. Refused, changing nothing, while the destination is configured.
+   */
+  discard(destination: string): Promise<DiscardResult>;
   list(query: ForwardQuery): Promise<ForwardView[]>;
   status(): Promise<DestinationStatus[]>;
   close(): Promise<void>;

@@ -13,14 +13,18 @@
 // Its own small pool, apart from the inbox's write and read pools, so forwarding never takes a
 // connection a push is waiting for.
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import pg from 'pg';
+import type { Logger } from 'pino';
 import { StoreUnavailableError } from '../inbox/inbox.js';
 import { inTransaction } from '../inbox/pg-transaction.js';
 import { OPEN_STATES } from '../inbox/postgres-relay-schema.js';
-import { countsOf, forwardView, iso, RECENT_ATTEMPTS, type StoredAttempt, type StoredForward } from './forward-view.js';
+import { countsOf, forwardView, heldDestinations, iso, RECENT_ATTEMPTS, type StoredAttempt, type StoredForward } from './forward-view.js';
 import { dueRowsFor, pickDeliveries, type DeliveryShape } from './batching.js';
 import type { Destination } from './destinations.js';
-import type { AttemptRecord, ClaimedDelivery, DestinationStatus, ForwardQuery, ForwardState, ForwardView, Outbox, ReplayQuery } from './outbox.js';
+import { compareDestinations, describeDrift, type Peer } from './drift.js';
+import { deregister, pruneGone, register, registered } from './instance-registry.js';
+import { DISCARDED, type AttemptRecord, type ClaimedDelivery, type DestinationStatus, type DiscardResult, type ForwardQuery, type ForwardState, type ForwardView, type Outbox, type ReplayQuery } from './outbox.js';
 
 /** A forward's delivery: itself alone until its first claim groups it. */
 const DELIVERY = 'COALESCE(delivery, event_id)';
@@ -33,13 +37,30 @@ export interface PostgresOutboxOptions {
   /** Connections (default 3): one lane's claim, the outcomes being recorded, and the API's reads. */
   poolSize?: number;
   onIdleError?: (err: Error) => void;
+  /** Where configuration drift between instances is reported (warn), and its end (info). */
+  logger?: Pick<Logger, 'warn' | 'info'>;
+  /** How often this instance says it is alive and compares destinations with the others (default 15 s). */
+  heartbeatMs?: number;
+  /** An instance not heard from for this long is gone (default 45 s: three heartbeats). */
+  instanceTtlMs?: number;
 }
+
+const HEARTBEAT_MS = 15_000;
 
 type ForwardRow = StoredForward & { recent: StoredAttempt[] };
 
 export class PostgresOutbox implements Outbox {
   private readonly pool: pg.Pool;
   private opened: Promise<void> | undefined;
+  /** This process's name among the instances sharing the store: host, pid and a random tail. */
+  readonly instance = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+  private heartbeat: NodeJS.Timeout | undefined;
+  /** The drift last reported (JSON), so each change is logged once. */
+  private lastDrift = 'null';
+  private heartbeatFailing = false;
+  /** The heartbeat in flight: a stop waits for it, so it cannot register the instance again after it left. */
+  private beating: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
 
   constructor(private readonly options: PostgresOutboxOptions) {
     this.pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 3, connectionTimeoutMillis: 2000, query_timeout: 10_000, application_name: 'instagram-push-kit-relay' });
@@ -60,27 +81,52 @@ export class PostgresOutbox implements Outbox {
   }
 
   /**
-   * Makes the table of destinations this configuration's. A destination no longer configured has its
-   * open forwards made dead, as on SQLite: every instance must run the same destinations (an instance
-   * with an older configuration that starts later would undo a newer one's additions).
+   * Registers this instance and its destinations (instance-registry.ts): the table of destinations
+   * becomes the union of the live instances' ones. A destination configured nowhere any more keeps its
+   * open forwards, held until it is configured again or an operator discards them; drift between the
+   * instances is logged. Then the heartbeat that keeps the registration alive starts.
    */
   private async sync(): Promise<void> {
     await this.options.ensureSchema();
-    const { destinations } = this.options;
-    await inTransaction(this.pool, async (client) => {
-      const ids = destinations.map((d) => d.id);
-      await client.query(
-        `UPDATE relay_forwards SET state = 'dead', last_error = 'the destination was removed from the configuration'
-          WHERE destination IN (SELECT id FROM relay_destinations WHERE NOT (id = ANY ($1::text[]))) AND ${OPEN_STATES}`,
-        [ids],
-      );
-      await client.query('DELETE FROM relay_destinations WHERE NOT (id = ANY ($1::text[]))', [ids]);
-      await client.query(
-        `INSERT INTO relay_destinations (id, channel, enabled) SELECT * FROM unnest($1::text[], $2::text[], $3::boolean[])
-           ON CONFLICT (id) DO UPDATE SET channel = excluded.channel, enabled = excluded.enabled`,
-        [ids, destinations.map((d) => d.channel), destinations.map((d) => d.enabled)],
-      );
-    });
+    const peers = await inTransaction(this.pool, (client) => register(client, this.registration(true)));
+    this.reportDrift(peers);
+    if (!this.heartbeat && !this.closing) {
+      this.heartbeat = setInterval(() => {
+        if (!this.closing) this.beating ??= this.beat().finally(() => (this.beating = undefined));
+      }, this.options.heartbeatMs ?? HEARTBEAT_MS);
+      this.heartbeat.unref();
+    }
+  }
+
+  private registration(atStart: boolean) {
+    return { instance: this.instance, destinations: this.options.destinations, ttlMs: this.ttlMs(), atStart };
+  }
+
+  private ttlMs(): number {
+    return this.options.instanceTtlMs ?? 3 * (this.options.heartbeatMs ?? HEARTBEAT_MS);
+  }
+
+  /** One heartbeat: alive again, destinations put back if another instance dropped them, drift compared. */
+  private async beat(): Promise<void> {
+    try {
+      const peers = await inTransaction(this.pool, (client) => register(client, this.registration(false)));
+      this.heartbeatFailing = false;
+      this.reportDrift(peers);
+    } catch (err) {
+      if (this.closing || this.heartbeatFailing) return;
+      this.heartbeatFailing = true;
+      this.options.logger?.warn({ err: String(err), instance: this.instance }, 'relay: could not renew this instance\'s registration in the database; other instances may take it for gone and drop destinations only it configures until it is back');
+    }
+  }
+
+  /** Logs drift with the other live instances once per change, and once when it ends. */
+  private reportDrift(peers: Peer[]): void {
+    const drift = compareDestinations(registered(this.options.destinations), peers);
+    const key = JSON.stringify(drift);
+    if (key === this.lastDrift) return;
+    this.lastDrift = key;
+    if (drift) this.options.logger?.warn({ instance: this.instance, drift }, describeDrift(drift));
+    else this.options.logger?.info({ instance: this.instance }, 'relay: the instances sharing this database now configure the same destinations');
   }
 
   private async query<R extends pg.QueryResultRow>(text: string, values: unknown[], name?: string): Promise<R[]> {
@@ -197,9 +243,21 @@ export class PostgresOutbox implements Outbox {
     return rows.length;
   }
 
+  /** Under the registry's lock, after dropping the instances gone: a destination only a dead instance configured is held. */
+  async discard(destination: string): Promise<DiscardResult> {
+    await this.open();
+    return inTransaction(this.pool, async (client): Promise<DiscardResult> => {
+      await pruneGone(client, this.ttlMs());
+      if ((await client.query('SELECT 1 FROM relay_destinations WHERE id = $1', [destination])).rowCount) return { configured: true };
+      const ended = await client.query(`UPDATE relay_forwards SET state = 'dead', next_at = 0, last_error = $2, lease = NULL WHERE destination = $1 AND ${OPEN_STATES}`, [destination, DISCARDED]);
+      return { configured: false, discarded: ended.rowCount ?? 0 };
+    });
+  }
+
   async list(query: ForwardQuery): Promise<ForwardView[]> {
     const rows = await this.query<ForwardRow>(
       `SELECT f.destination, f.event_id, f.delivery, f.state, f.created_at, f.next_at, f.attempts, f.last_status, f.last_error, e.channel,
+              (f.${OPEN_STATES} AND NOT EXISTS (SELECT 1 FROM relay_destinations d WHERE d.id = f.destination)) AS held,
               COALESCE(a.recent, '[]'::json) AS recent
          FROM relay_forwards f JOIN inbox_events e ON e.id = f.event_id
          LEFT JOIN LATERAL (
@@ -224,12 +282,27 @@ export class PostgresOutbox implements Outbox {
       ),
       this.query<{ destination: string; state: ForwardState; n: string }>('SELECT destination, state, COUNT(*) AS n FROM relay_forwards GROUP BY destination, state', []),
     ]);
-    return destinations.map((d) => {
-      return { id: d.id, channel: d.channel, paused: d.paused, counts: countsOf(counts, d.id), oldestPendingAt: d.oldest === null ? null : iso(d.oldest) };
-    });
+    const held = await Promise.all(
+      heldDestinations(counts, new Set(destinations.map((d) => d.id))).map(async (id) => ({
+        id,
+        channel: (await this.query<{ channel: string }>('SELECT e.channel FROM relay_forwards f JOIN inbox_events e ON e.id = f.event_id WHERE f.destination = $1 LIMIT 1', [id]))[0]!.channel,
+        paused: false,
+        configured: false,
+        oldest: (await this.query<{ oldest: string | null }>(`SELECT MIN(created_at) AS oldest FROM relay_forwards WHERE destination = $1 AND ${OPEN_STATES} AND (delivery IS NULL OR delivery = event_id)`, [id]))[0]!.oldest,
+      })),
+    );
+    return [...destinations.map((d) => ({ ...d, configured: true })), ...held]
+      .sort((a, b) => (a.id < b.id ? -1 : 1))
+      .map((d) => ({ id: d.id, channel: d.channel, configured: d.configured, paused: d.paused, counts: countsOf(counts, d.id), oldestPendingAt: d.oldest === null ? null : iso(d.oldest) }));
   }
 
-  async close(): Promise<void> {
-    await this.pool.end();
+  /** Stops the heartbeat and takes this instance's registration out, so the others see it gone at once. */
+  close(): Promise<void> {
+    return (this.closing ??= (async () => {
+      clearInterval(this.heartbeat);
+      await this.beating;
+      if (this.opened) await this.opened.then(() => deregister(this.pool, this.instance)).catch(() => undefined);
+      await this.pool.end();
+    })());
   }
 }

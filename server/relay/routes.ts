@@ -2,8 +2,9 @@
 // token, replaying and pausing with the admin token. The guard runs before the spec validator, as the
 // inbox's does, so an unauthorised caller learns nothing from validation errors.
 import { Router, type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
 import { bearerGuard } from '../http/bearer-guard.js';
-import { notFound, unauthorized } from '../contract/errors.js';
+import { conflict, notFound } from '../contract/errors.js';
 import { requireInboxToken } from '../routes/inbox.js';
 import type { LiveDestination } from './forwarder.js';
 import type { DestinationStatus, ForwardState, Outbox } from './outbox.js';
@@ -13,6 +14,8 @@ export interface RelayApi {
   adminToken?: string;
   /** Each configured destination as this instance sees it: URL, circuit, last error, next attempt (forwarder.ts). */
   live(): Record<string, LiveDestination>;
+  /** Where an operator's discard is recorded. */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 /** A stored destination with what this instance knows of it; one another instance configures has no URL here. */
@@ -38,8 +41,9 @@ export function relayRoutes(api: RelayApi): Router {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
+  // Pause, resume and replay act on configured destinations only; a removed one's forwards are held (discard ends them).
   const destination = async (id: string) => {
-    const found = (await outbox.status()).find((d) => d.id === id);
+    const found = (await outbox.status()).find((d) => d.id === id && d.configured);
     if (!found) throw notFound('not_found', `No destination is configured with the ID "${id}".`, [{ path: '/path/destinationId', message: 'unknown destination' }]);
     return withLive(found, api.live());
   };
@@ -71,6 +75,16 @@ export function relayRoutes(api: RelayApi): Router {
     const until = one(req, 'until');
     const replayed = await outbox.replayDead({ destination: id, since: since ? new Date(since) : undefined, until: until ? new Date(until) : undefined }, Date.now());
     res.json({ replayed });
+  });
+  router.post('/relay/destinations/:destinationId/discard', async (req, res) => {
+    const id = req.params.destinationId as string;
+    if (!(await outbox.status()).some((d) => d.id === id)) throw notFound('not_found', `No destination has the ID "${id}" or forwards still held.`, [{ path: '/path/destinationId', message: 'unknown destination' }]);
+    const result = await outbox.discard(id);
+    if (result.configured) {
+      throw conflict(`The destination "${id}" is configured, so its forwards are being sent, not held; remove it from every instance's configuration before discarding them.`, [{ path: '/path/destinationId', message: 'destination is configured' }]);
+    }
+    api.logger?.warn({ destination: id, discarded: result.discarded }, `relay: an operator discarded ${result.discarded} held forward(s) of ${id}, a destination no longer configured; they are dead (replayable once it is configured again)`);
+    res.json({ discarded: result.discarded });
   });
   router.post('/relay/events/:eventId/replay', async (req, res) => {
     const replayed = await outbox.replayEvent(Number(req.params.eventId), one(req, 'destination'));

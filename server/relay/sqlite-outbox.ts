@@ -8,8 +8,8 @@ import type Database from 'better-sqlite3';
 import { openDatabase } from '../inbox/sqlite-schema.js';
 import { dueRowsFor, pickDeliveries, type DeliveryShape, type DueForward } from './batching.js';
 import type { Destination } from './destinations.js';
-import { countsOf, forwardView, iso, RECENT_ATTEMPTS, type StoredAttempt, type StoredForward } from './forward-view.js';
-import type { AttemptRecord, ClaimedDelivery, ClaimedEvent, DestinationStatus, ForwardQuery, ForwardState, ForwardView, Outbox, ReplayQuery } from './outbox.js';
+import { countsOf, forwardView, heldDestinations, iso, RECENT_ATTEMPTS, type StoredAttempt, type StoredForward } from './forward-view.js';
+import { DISCARDED, type AttemptRecord, type ClaimedDelivery, type ClaimedEvent, type DestinationStatus, type DiscardResult, type ForwardQuery, type ForwardState, type ForwardView, type Outbox, type ReplayQuery } from './outbox.js';
 
 const OPEN = "state IN ('pending', 'retrying')";
 /** A forward's delivery: itself alone until its first claim groups it. */
@@ -105,21 +105,23 @@ export class SqliteOutbox implements Outbox {
       // A delivery's first is its oldest (its events were grouped after it), so the due index suffices.
       oldest: db.prepare(`SELECT MIN(created_at) AS at FROM relay_forwards INDEXED BY relay_forwards_due WHERE destination = ? AND ${DUE}`),
       destinations: db.prepare('SELECT id, channel, paused FROM relay_destinations ORDER BY id'),
+      configured: db.prepare('SELECT 1 FROM relay_destinations WHERE id = ?'),
+      // A held destination's channel: its forwards' events'.
+      channelOf: db.prepare('SELECT e.channel FROM relay_forwards f JOIN events e ON e.id = f.event_id WHERE f.destination = ? LIMIT 1'),
+      discard: db.prepare(`UPDATE relay_forwards SET state = 'dead', next_at = 0, last_error = ? WHERE destination = ? AND ${OPEN}`),
     };
   }
 
-  /** Makes the table of destinations the configured ones; a removed destination's open forwards die. */
+  /**
+   * Makes the table of destinations the configured ones, so new events get forwards only for those. A
+   * removed destination's open forwards are kept as they are: held (never sent, never dead) until it is
+   * configured again or an operator discards them; one wrong configuration file ends nothing.
+   */
   private sync(destinations: Destination[]): void {
     const upsert = this.db.prepare(`INSERT INTO relay_destinations (id, channel, enabled) VALUES (?, ?, ?)
       ON CONFLICT (id) DO UPDATE SET channel = excluded.channel, enabled = excluded.enabled`);
     this.db.transaction(() => {
-      const known = this.db.prepare('SELECT id FROM relay_destinations').all() as { id: string }[];
-      const configured = new Set(destinations.map((d) => d.id));
-      for (const { id } of known) {
-        if (configured.has(id)) continue;
-        this.db.prepare(`UPDATE relay_forwards SET state = 'dead', last_error = 'the destination was removed from the configuration' WHERE destination = ? AND ${OPEN}`).run(id);
-        this.db.prepare('DELETE FROM relay_destinations WHERE id = ?').run(id);
-      }
+      this.db.prepare('DELETE FROM relay_destinations WHERE id NOT IN (SELECT value FROM json_each(?))').run(JSON.stringify(destinations.map((d) => d.id)));
       for (const d of destinations) upsert.run(d.id, d.channel, d.enabled ? 1 : 0);
     })();
   }
@@ -196,6 +198,13 @@ export class SqliteOutbox implements Outbox {
     return this.db.prepare(`UPDATE relay_forwards SET state = 'pending', next_at = 0, created_at = ? WHERE (destination, ${DELIVERY}) IN (${deliveries})`).run(now, ...args).changes;
   }
 
+  async discard(destination: string): Promise<DiscardResult> {
+    return this.db.transaction((): DiscardResult => {
+      if (this.statements.configured!.get(destination) !== undefined) return { configured: true };
+      return { configured: false, discarded: this.statements.discard!.run(DISCARDED, destination).changes };
+    }).immediate();
+  }
+
   async list(query: ForwardQuery): Promise<ForwardView[]> {
     const where: string[] = [];
     const args: unknown[] = [];
@@ -214,7 +223,8 @@ export class SqliteOutbox implements Outbox {
       where.push(`f.event_id IN (${query.eventIds.map(() => '?').join(', ')})`);
       args.push(...query.eventIds);
     }
-    const sql = `SELECT f.*, e.channel FROM relay_forwards f JOIN events e ON e.id = f.event_id
+    const sql = `SELECT f.*, e.channel, (f.${OPEN} AND f.destination NOT IN (SELECT id FROM relay_destinations)) AS held
+      FROM relay_forwards f JOIN events e ON e.id = f.event_id
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY f.event_id DESC, f.destination LIMIT ?`;
     const rows = this.db.prepare(sql).all(...args, query.limit) as StoredForward[];
     return rows.map((r) => forwardView(r, this.statements.recent!.all(r.destination, r.delivery ?? r.event_id, RECENT_ATTEMPTS) as StoredAttempt[]));
@@ -222,10 +232,15 @@ export class SqliteOutbox implements Outbox {
 
   async status(): Promise<DestinationStatus[]> {
     const counts = this.statements.counts!.all() as { destination: string; state: ForwardState; n: number }[];
-    return (this.statements.destinations!.all() as { id: string; channel: string; paused: number }[]).map((d) => {
-      const { at } = this.statements.oldest!.get(d.id) as { at: number | null };
-      return { id: d.id, channel: d.channel, paused: d.paused === 1, counts: countsOf(counts, d.id), oldestPendingAt: at === null ? null : iso(at) };
-    });
+    const oldest = (id: string) => (this.statements.oldest!.get(id) as { at: number | null }).at;
+    const configured = (this.statements.destinations!.all() as { id: string; channel: string; paused: number }[]).map((d) => ({ id: d.id, channel: d.channel, configured: true, paused: d.paused === 1 }));
+    const held = heldDestinations(counts, new Set(configured.map((d) => d.id))).map((id) => ({ id, channel: (this.statements.channelOf!.get(id) as { channel: string }).channel, configured: false, paused: false }));
+    return [...configured, ...held]
+      .sort((a, b) => (a.id < b.id ? -1 : 1))
+      .map((d) => {
+        const at = oldest(d.id);
+        return { ...d, counts: countsOf(counts, d.id), oldestPendingAt: at === null ? null : iso(at) };
+      });
   }
 
   async close(): Promise<void> {

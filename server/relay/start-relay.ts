@@ -2,6 +2,7 @@
 // starts the forwarder, and wakes it whenever the inbox stores events. A server without destinations
 // gets none of it (and a SQLite store that once had destinations is told it has none, so nothing waits
 // on them; on PostgreSQL, where the destinations are shared, the instances that have them keep them).
+// Either way a destination no longer configured keeps its open forwards, held, and the start says so.
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
@@ -23,7 +24,7 @@ export interface RelayOptions {
   /** The SQLite inbox's file; undefined when the store is PostgreSQL. */
   sqliteFile?: string;
   /** The PostgreSQL store: its URL, and its migrations (the outbox's tables are one of them). */
-  postgres?: { connectionString: string; ensureSchema: () => Promise<void>; onIdleError?: (err: Error) => void };
+  postgres?: { connectionString: string; ensureSchema: () => Promise<void>; onIdleError?: (err: Error) => void; heartbeatMs?: number; instanceTtlMs?: number };
   logger: Logger;
   /** Overrides for the tests (send, retry policy, breaker, poll). */
   forwarder?: Partial<ForwarderOptions>;
@@ -49,12 +50,30 @@ export function contractValidator(): ValidateDelivery {
   };
 }
 
-/** Clears the destinations a store once had, when the configuration names none now. */
-function forgetDestinations(file: string): void {
+/**
+ * Says, once at start, which destinations not configured here still hold open forwards, and what ends
+ * them: configuring the destination again delivers them; only the admin's discard ends them.
+ */
+export async function reportHeld(outbox: Pick<Outbox, 'status'>, logger: Pick<Logger, 'warn'>, relayRunning = true): Promise<void> {
+  const held = (await outbox.status()).filter((d) => !d.configured);
+  if (held.length === 0) return;
+  const forwards = Object.fromEntries(held.map((d) => [d.id, d.counts.pending + d.counts.retrying]));
+  const list = held.map((d) => `${d.id} (${forwards[d.id]})`).join(', ');
+  const end = relayRunning
+    ? `To end them for good: ig-push relay discard <destination> --url <this server> (POST /relay/destinations/<destination>/discard with the admin token).`
+    : 'To end them for good, start the server with at least one destination configured (the relay API then runs) and use ig-push relay discard <destination>.';
+  logger.warn({ held: forwards }, `relay: the store holds open forwards for destinations not configured here: ${list}. They are kept, not sent: configure the destination again to deliver them. ${end}`);
+}
+
+/** Clears the destinations a store once had, when the configuration names none now; their open forwards are kept. */
+function forgetDestinations(file: string, logger: Logger): void {
   if (!existsSync(file)) return;
   const db = new Database(file);
   try {
-    if (hasRelaySchema(db)) new SqliteOutbox(file, []).close();
+    if (!hasRelaySchema(db)) return;
+    const outbox = new SqliteOutbox(file, []);
+    // SqliteOutbox answers synchronously: the report is written before the server listens.
+    void reportHeld(outbox, logger, false).finally(() => void outbox.close());
   } finally {
     db.close();
   }
@@ -62,21 +81,26 @@ function forgetDestinations(file: string): void {
 
 function openOutbox(options: RelayOptions): Outbox {
   if (options.postgres) {
-    const outbox = new PostgresOutbox({ ...options.postgres, destinations: options.destinations });
+    const outbox = new PostgresOutbox({ ...options.postgres, destinations: options.destinations, logger: options.logger });
     // Started now so the first push does not wait for it; a failure here is retried by the next append.
-    outbox.open().catch((err: unknown) => {
-      const { code, reason } = describeStoreError(err);
-      options.logger.warn({ code }, `relay: the outbox database is not ready yet: ${reason} (${code}); pushes answer 500 until it is`);
-    });
+    outbox.open().then(
+      () => reportHeld(outbox, options.logger).catch(() => undefined),
+      (err: unknown) => {
+        const { code, reason } = describeStoreError(err);
+        options.logger.warn({ code }, `relay: the outbox database is not ready yet: ${reason} (${code}); pushes answer 500 until it is`);
+      },
+    );
     return outbox;
   }
   if (!options.sqliteFile) throw new ConfigError('the relay needs a store: the SQLite file or a PostgreSQL URL');
-  return new ThreadedOutbox({ file: options.sqliteFile, destinations: options.destinations });
+  const outbox = new ThreadedOutbox({ file: options.sqliteFile, destinations: options.destinations });
+  reportHeld(outbox, options.logger).catch(() => undefined);
+  return outbox;
 }
 
 export function startRelay(options: RelayOptions): Relay | undefined {
   if (options.destinations.length === 0) {
-    if (options.sqliteFile) forgetDestinations(options.sqliteFile);
+    if (options.sqliteFile) forgetDestinations(options.sqliteFile, options.logger);
     return undefined;
   }
   const outbox = openOutbox(options);

@@ -65,6 +65,7 @@ export class ThreadedOutbox implements Outbox {
   };
   replayEvent: Outbox['replayEvent'] = (...args) => this.call('replayEvent', args) as ReturnType<Outbox['replayEvent']>;
   replayDead: Outbox['replayDead'] = (...args) => this.call('replayDead', args) as ReturnType<Outbox['replayDead']>;
+  discard: Outbox['discard'] = (...args) => this.call('discard', args) as ReturnType<Outbox['discard']>;
   list: Outbox['list'] = (...args) => this.call('list', args) as ReturnType<Outbox['list']>;
   status: Outbox['status'] = (...args) => this.call('status', args) as ReturnType<Outbox['status']>;
 

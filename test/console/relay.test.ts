@@ -195,10 +195,10 @@ describe('the relay view\'s wording', () => {
     expect([countdownText('probe', 5_000, 0), countdownText('retry', 5_000, 0)]).toEqual(['circuit open: next probe in 5 s', 'retrying in 5 s']);
     expect(cut('abcdef', 4)).toBe('abc…');
     expect(cut('abcd', 4)).toBe('abcd');
-    const d: RelayDestination = { id: 'cc', channel: 'a', paused: false, circuit: 'closed', counts: { pending: 2, retrying: 3, delivered: 9, dead: 1 }, oldestPendingAt: null, url: 'http://127.0.0.1:1/', lastError: null, nextAttemptAt: null };
+    const d: RelayDestination = { id: 'cc', channel: 'a', configured: true, paused: false, circuit: 'closed', counts: { pending: 2, retrying: 3, delivered: 9, dead: 1 }, oldestPendingAt: null, url: 'http://127.0.0.1:1/', lastError: null, nextAttemptAt: null };
     expect(backlogOf(d)).toBe(5);
-    const states = [d, { ...d, paused: true }, { ...d, circuit: 'open' as const }, { ...d, paused: true, circuit: 'open' as const }, { ...d, circuit: 'half-open' as const }];
-    expect(states.map((x) => destinationState(x).label)).toEqual(['active', 'paused', 'circuit open', 'paused, circuit open', 'circuit half-open']);
+    const states = [d, { ...d, paused: true }, { ...d, circuit: 'open' as const }, { ...d, paused: true, circuit: 'open' as const }, { ...d, circuit: 'half-open' as const }, { ...d, configured: false }];
+    expect(states.map((x) => destinationState(x).label)).toEqual(['active', 'paused', 'circuit open', 'paused, circuit open', 'circuit half-open', 'not configured, held']);
   });
 });
 

@@ -119,6 +119,9 @@ describe('examples', () => {
   it.each(Object.entries<any>(spec.components.examples).filter(([n]) => n.startsWith('Error')))('error example %s validates against ErrorBody', (_n, ex) => {
     expect(validateSchema('ErrorBody', ex.value).errors).toEqual([]);
   });
+  it('the relay discard example validates', () => {
+    expect(validateSchema('RelayDiscarded', spec.components.examples.RelayDiscarded.value).errors).toEqual([]);
+  });
   it('the inbox page example validates', () => {
     expect(validateSchema('InboxPage', spec.components.examples.InboxPageExample.value).errors).toEqual([]);
   });

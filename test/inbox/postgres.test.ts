@@ -39,7 +39,7 @@ describe('the PostgreSQL inbox shared by several instances', () => {
       await client.connect();
       const { rows } = await client.query('SELECT version FROM inbox_migrations ORDER BY version');
       await client.end();
-      expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }]);
+      expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }, { version: 7 }]);
     } finally {
       await Promise.all(instances.map((i) => i.close()));
     }

@@ -77,7 +77,7 @@ describe('relay API', () => {
     const dest = track(await faultDestination((_n, res) => accept(res)));
     const relay = track(await startRelayServer([{ id: 'cc', url: dest.url }]));
     const paused = await call(relay, 'POST', '/relay/destinations/cc/pause', ADMIN);
-    expect(paused).toEqual({ status: 200, json: { id: 'cc', channel: 'chan-a', paused: true, circuit: 'closed', counts: { pending: 0, retrying: 0, delivered: 0, dead: 0 }, oldestPendingAt: null, url: dest.url, lastError: null, nextAttemptAt: null } });
+    expect(paused).toEqual({ status: 200, json: { id: 'cc', channel: 'chan-a', configured: true, paused: true, circuit: 'closed', counts: { pending: 0, retrying: 0, delivered: 0, dead: 0 }, oldestPendingAt: null, url: dest.url, lastError: null, nextAttemptAt: null } });
     await push(relay.url, textDelivery('p-1'), { secret: RELAY_SECRET });
     await sleep(300);
     expect(dest.received).toHaveLength(0);

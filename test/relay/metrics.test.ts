@@ -60,7 +60,7 @@ describe('relay metrics', () => {
 
   it('report no age when nothing waits', async () => {
     const registry = new Registry();
-    const status = [{ id: 'x', channel: 'a', paused: false, counts: { pending: 0, retrying: 0, delivered: 4, dead: 0 }, oldestPendingAt: null }];
+    const status = [{ id: 'x', channel: 'a', configured: true, paused: false, counts: { pending: 0, retrying: 0, delivered: 4, dead: 0 }, oldestPendingAt: null }];
     registerRelayMetrics(registry, { status: async () => status, circuits: () => ({}) });
     expect((await samples(registry))['ipk_relay_oldest_pending_age_seconds{destination=x}']).toBe(0);
   });

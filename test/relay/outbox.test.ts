@@ -13,7 +13,7 @@ import type { Inbox, NewEvent } from '../../server/inbox/inbox.js';
 import { PostgresInbox } from '../../server/inbox/postgres-inbox.js';
 import { SqliteInbox } from '../../server/inbox/sqlite-inbox.js';
 import type { Destination } from '../../server/relay/destinations.js';
-import type { AttemptRecord, ClaimedDelivery, Outbox } from '../../server/relay/outbox.js';
+import { DISCARDED, type AttemptRecord, type ClaimedDelivery, type Outbox } from '../../server/relay/outbox.js';
 import { PostgresOutbox } from '../../server/relay/postgres-outbox.js';
 import { SqliteOutbox } from '../../server/relay/sqlite-outbox.js';
 import { ThreadedOutbox } from '../../server/relay/threaded-outbox.js';
@@ -32,6 +32,15 @@ async function settle(outbox: Outbox, destination: string, outcome: (eventId: nu
   await outbox.record(claimed.map((c) => ({ ...outcome(c.id), delivery: c.id, destination, lease: c.lease })));
 }
 const silent = pino({ level: 'silent' });
+/** A logger whose lines are kept, parsed. */
+function captured() {
+  const lines: Record<string, unknown>[] = [];
+  return { lines, logger: pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) }) };
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function waitUntil(done: () => boolean, timeoutMs = 10_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !done(); await sleep(20)) if (Date.now() > deadline) throw new Error('timed out');
+}
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
   while (open.length) await open.pop()!.close();
@@ -199,16 +208,53 @@ describe.each(stores)('$name outbox', ({ store: open$ }) => {
     expect((await outbox.status())[0]!.paused).toBe(false);
   });
 
-  it('kills the open forwards of a destination removed from the configuration, and forgets it', async () => {
-    const { inbox, outbox, again: reopen } = await store([dest('x'), dest('y')]);
-    await inbox.append([ev('a', 'm1')], new Date());
-    const again = reopen([dest('y')]);
-    await again.open();
-    expect((await again.list({ limit: 10 })).map((f) => [f.destination, f.state, f.lastError])).toEqual([
-      ['x', 'dead', 'the destination was removed from the configuration'],
-      ['y', 'pending', null],
+  it('keeps the open forwards of a destination removed from the configuration, held, and sends them once it is back', async () => {
+    const { inbox, outbox, again } = await store([dest('x'), dest('y')]);
+    await inbox.append([ev('a', 'm1'), ev('a', 'm2')], new Date());
+    await settle(outbox, 'x', (id) => (id === 1 ? { at: 1, status: 503, latencyMs: 1, error: 'later', state: 'retrying', nextAt: 0 } : { at: 1, status: 200, latencyMs: 1, error: null, state: 'delivered', nextAt: 0 }));
+    await outbox.close(); // a restart whose configuration lacks x
+    const without = again([dest('y')]);
+    await without.open();
+    const forwards = async (o: Outbox) => (await o.list({ limit: 10 })).map((f) => [f.eventId, f.destination, f.state, f.held, f.lastError]);
+    expect(await forwards(without)).toEqual([
+      ['2', 'x', 'delivered', false, null],
+      ['2', 'y', 'pending', false, null],
+      ['1', 'x', 'retrying', true, 'later'],
+      ['1', 'y', 'pending', false, null],
     ]);
-    expect((await outbox.status()).map((s) => s.id)).toEqual(['y']);
+    expect((await without.status()).map((d) => [d.id, d.channel, d.configured, d.counts.retrying, d.oldestPendingAt === null])).toEqual([
+      ['x', 'a', false, 1, false],
+      ['y', 'a', true, 0, false],
+    ]);
+    // Not a destination any more: new events get no forward to it; pause and claims see nothing to do.
+    await inbox.append([ev('a', 'm3')], new Date());
+    expect((await without.list({ limit: 10, destination: 'x' })).map((f) => f.eventId)).toEqual(['2', '1']);
+    expect(await without.setPaused('x', true)).toBe(false);
+    await without.close();
+    const back = again([dest('x'), dest('y')]);
+    await back.open();
+    expect((await back.status()).map((d) => [d.id, d.configured])).toEqual([['x', true], ['y', true]]);
+    expect(ids(await back.claim('x', 10, 20, 10, ONE))).toEqual([1]);
+    expect((await back.list({ limit: 10, destination: 'x' })).map((f) => f.held)).toEqual([false, false]);
+  });
+
+  it('ends a removed destination held forwards only when an operator discards them, never a configured one', async () => {
+    const { inbox, outbox, again } = await store([dest('x'), dest('y')]);
+    await inbox.append([ev('a', 'm1'), ev('a', 'm2')], new Date());
+    expect(await outbox.discard('x')).toEqual({ configured: true });
+    expect((await outbox.list({ limit: 10, destination: 'x' })).map((f) => f.state)).toEqual(['pending', 'pending']);
+    await outbox.close();
+    const without = again([dest('y')]);
+    await without.open();
+    expect(await without.discard('x')).toEqual({ configured: false, discarded: 2 });
+    expect((await without.list({ limit: 10, destination: 'x' })).map((f) => [f.state, f.held, f.lastError])).toEqual([
+      ['dead', false, DISCARDED],
+      ['dead', false, DISCARDED],
+    ]);
+    // Nothing held any more: no longer listed; a second discard ends nothing; y's forwards untouched.
+    expect((await without.status()).map((d) => d.id)).toEqual(['y']);
+    expect(await without.discard('x')).toEqual({ configured: false, discarded: 0 });
+    expect((await without.list({ limit: 10, destination: 'y' })).map((f) => f.state)).toEqual(['pending', 'pending']);
   });
 
   it('RETENTION never deletes an event still pending for a destination, and deletes it with its forwards once settled', async () => {
@@ -344,6 +390,25 @@ describe('SQLite relay start', () => {
     expect(startRelay({ destinations: [], sqliteFile: join(tmpdir(), 'ipk-none', 'inbox.sqlite'), logger: silent })).toBeUndefined();
     expect(() => startRelay({ destinations: [dest('x')], logger: silent })).toThrow(/SQLite/);
   });
+
+  it('says at start which destinations not configured here hold open forwards, how many, and what ends them', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'ipk-outbox-')), 'inbox.sqlite');
+    const inbox = new SqliteInbox({ file });
+    open.push(inbox);
+    await new SqliteOutbox(file, [dest('x'), dest('y')]).close();
+    await inbox.append([ev('a', 'm1'), ev('a', 'm2')], new Date());
+    const { logger, lines } = captured();
+    const relay = startRelay({ destinations: [dest('y')], sqliteFile: file, logger, forwarder: { pollMs: 60_000 } })!;
+    open.push({ close: () => relay.stop() });
+    await waitUntil(() => lines.length > 0);
+    expect(lines).toEqual([expect.objectContaining({ level: 40, held: { x: 2 }, msg: expect.stringMatching(/not configured here: x \(2\)\. They are kept, not sent.*ig-push relay discard/) })]);
+    // Without any destination the relay API is not served: the line says how to reach the command.
+    await relay.stop();
+    const none = captured();
+    expect(startRelay({ destinations: [], sqliteFile: file, logger: none.logger })).toBeUndefined();
+    await waitUntil(() => none.lines.length > 0);
+    expect(none.lines[0]).toMatchObject({ held: { x: 2, y: 2 }, msg: expect.stringMatching(/x \(2\), y \(2\).*at least one destination configured/) });
+  });
 });
 
 describe('PostgreSQL outbox shared by instances', () => {
@@ -395,6 +460,84 @@ describe('PostgreSQL outbox shared by instances', () => {
     expect((await a.list({ limit: 1 }))[0]).toMatchObject({ state: 'delivered', lastStatus: 200 });
   });
 
+  /** An outbox on the store, as one more instance with these destinations, its log kept. */
+  const instance = (connectionString: string, inbox: PostgresInbox, destinations: Destination[], heartbeatMs = 60_000) => {
+    const log: { level: 'warn' | 'info'; msg: string; obj: object }[] = [];
+    const logger = { warn: (obj: object, msg: string) => log.push({ level: 'warn', msg, obj }), info: (obj: object, msg: string) => log.push({ level: 'info', msg, obj }) };
+    const o = new PostgresOutbox({ connectionString, destinations, ensureSchema: () => inbox.ensureSchema(), logger: logger as never, heartbeatMs, instanceTtlMs: 10_000 });
+    open.push(o);
+    return { outbox: o, log };
+  };
+  const at = (id: string, url: string) => ({ ...dest(id), url });
+
+  it('keeps a destination while any live instance configures it, and holds its forwards once the last one is gone', async () => {
+    const connectionString = await cluster.createDatabase();
+    const inbox = new PostgresInbox({ connectionString });
+    open.push(inbox);
+    const a = instance(connectionString, inbox, [dest('x'), dest('y')]).outbox;
+    await a.open();
+    // A rolling deploy: b starts without x while a still forwards it.
+    const b = instance(connectionString, inbox, [dest('y')]).outbox;
+    await b.open();
+    await inbox.append([ev('a', 'm1')], new Date());
+    expect((await b.status()).map((d) => [d.id, d.configured])).toEqual([['x', true], ['y', true]]);
+    expect((await b.list({ limit: 10 })).map((f) => [f.destination, f.held])).toEqual([['x', false], ['y', false]]);
+    expect(await b.discard('x')).toEqual({ configured: true });
+    // a stops: x is configured nowhere, its forward held, and b may end it.
+    await a.close();
+    expect(await b.discard('x')).toEqual({ configured: false, discarded: 1 });
+    // An instance that died without stopping ages out: its registration no longer keeps x configured.
+    const c = instance(connectionString, inbox, [dest('x'), dest('y')], 60_000).outbox;
+    await c.open();
+    await inbox.append([ev('a', 'm2')], new Date());
+    const db = new pg.Client({ connectionString });
+    await db.connect();
+    try {
+      await db.query('UPDATE relay_instances SET seen_at = 0 WHERE id = $1', [c.instance]);
+    } finally {
+      await db.end();
+    }
+    expect(await b.discard('x')).toEqual({ configured: false, discarded: 1 });
+  });
+
+  it('says at start which destinations configured nowhere hold open forwards, as on SQLite', async () => {
+    const connectionString = await cluster.createDatabase();
+    const inbox = new PostgresInbox({ connectionString });
+    open.push(inbox);
+    const before = instance(connectionString, inbox, [dest('x'), dest('y')]).outbox;
+    await before.open();
+    await inbox.append([ev('a', 'm1')], new Date());
+    await before.close();
+    const { logger, lines } = captured();
+    const relay = startRelay({ destinations: [dest('y')], postgres: { connectionString, ensureSchema: () => inbox.ensureSchema() }, logger, forwarder: { pollMs: 60_000 } })!;
+    open.push({ close: () => relay.stop() });
+    await waitUntil(() => lines.length > 0);
+    expect(lines).toEqual([expect.objectContaining({ level: 40, held: { x: 1 }, msg: expect.stringMatching(/not configured here: x \(1\)\..*ig-push relay discard/) })]);
+  });
+
+  it('logs configuration drift between live instances once per change, naming IDs and never a URL', async () => {
+    const connectionString = await cluster.createDatabase();
+    const inbox = new PostgresInbox({ connectionString });
+    open.push(inbox);
+    const a = instance(connectionString, inbox, [at('x', 'https://one.example/hook'), dest('y')], 30);
+    await a.outbox.open();
+    expect(a.log).toEqual([]); // alone: nothing to differ from
+    const b = instance(connectionString, inbox, [at('x', 'https://two.example/hook?token=s3cret'), dest('y'), dest('z')], 30);
+    await b.outbox.open();
+    await sleep(300); // ten heartbeats each: still one line per change
+    const warned = (log: typeof a.log) => log.filter((l) => l.level === 'warn').map((l) => l.msg);
+    expect(warned(b.log)).toEqual([expect.stringMatching(/CONFIGURATION DRIFT.*has destinations other instances lack: z \(.+\).*another URL on other instances: x \(/)]);
+    expect(warned(a.log)).toEqual([expect.stringMatching(/CONFIGURATION DRIFT.*lacks destinations other instances forward: z \(.+\).*another URL on other instances: x \(/)]);
+    expect(JSON.stringify(b.log)).not.toMatch(/s3cret|two\.example|one\.example/);
+    expect(a.log[0]!.obj).toMatchObject({ drift: { lacking: [{ id: 'z', instances: [b.outbox.instance] }], extra: [], urlDiffers: [{ id: 'x', instances: [b.outbox.instance] }] } });
+    // b stops: a agrees with everyone left, says so once, and keeps forwarding what it has.
+    await b.outbox.close();
+    await waitUntil(() => a.log.some((l) => l.level === 'info'));
+    await sleep(100);
+    expect(a.log.map((l) => l.level)).toEqual(['warn', 'info']);
+    expect((await a.outbox.status()).map((d) => [d.id, d.configured])).toEqual([['x', true], ['y', true]]);
+  });
+
   it('has its tables and trigger from the inbox migrations, and waits for its destinations before an append', async () => {
     const connectionString = await cluster.createDatabase();
     const inbox = new PostgresInbox({ connectionString });
@@ -437,8 +580,8 @@ describe.each(stores)('$name outbox, listing and replay', ({ store }) => {
     await inbox.append([ev('a', 'm1'), ev('a', 'm2')], new Date('2026-12-01T00:00:00Z'));
     await settle(outbox, 'x', (id) => ({ at: 1, status: id === 1 ? 200 : 401, latencyMs: 1, error: id === 1 ? null : 'no', state: id === 1 ? 'delivered' : 'dead', nextAt: 0 }));
     expect(await outbox.status()).toEqual([
-      { id: 'x', channel: 'a', paused: false, counts: { pending: 0, retrying: 0, delivered: 1, dead: 1 }, oldestPendingAt: null },
-      { id: 'y', channel: 'a', paused: false, counts: { pending: 2, retrying: 0, delivered: 0, dead: 0 }, oldestPendingAt: '2026-12-01T00:00:00.000Z' },
+      { id: 'x', channel: 'a', configured: true, paused: false, counts: { pending: 0, retrying: 0, delivered: 1, dead: 1 }, oldestPendingAt: null },
+      { id: 'y', channel: 'a', configured: true, paused: false, counts: { pending: 2, retrying: 0, delivered: 0, dead: 0 }, oldestPendingAt: '2026-12-01T00:00:00.000Z' },
     ]);
     expect((await outbox.list({ limit: 10, state: 'delivered' })).map((f) => [f.destination, f.nextAttemptAt])).toEqual([['x', null]]);
   });

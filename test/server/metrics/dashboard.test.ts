@@ -25,7 +25,7 @@ describe('the Grafana dashboard', () => {
   it('names only metrics the server exposes', async () => {
     const metrics = createServerMetrics({ channelIds: ['chan-a'] });
     // A server with a relay destination, as main.ts registers it.
-    const status = [{ id: 'cc', channel: 'chan-a', paused: false, counts: { pending: 1, retrying: 0, delivered: 0, dead: 0 }, oldestPendingAt: null }];
+    const status = [{ id: 'cc', channel: 'chan-a', configured: true, paused: false, counts: { pending: 1, retrying: 0, delivered: 0, dead: 0 }, oldestPendingAt: null }];
     registerRelayMetrics(metrics.registry, { status: async () => status, circuits: () => ({ cc: 'closed' }) });
     relayAttemptMetrics(metrics.registry);
     const exposed = new Set<string>();

@@ -48,7 +48,7 @@ describe('a scrape while the relay cannot read its store', () => {
   it('still answers, with ipk_ready and the circuits, leaving out the shared-store gauges', async () => {
     const metrics = createServerMetrics({ channelIds: ['chan-a'], processMetrics: false });
     let readable = true;
-    const status = [{ id: 'cc', channel: 'chan-a', paused: false, counts: { pending: 2, retrying: 0, delivered: 0, dead: 0 }, oldestPendingAt: null }];
+    const status = [{ id: 'cc', channel: 'chan-a', configured: true, paused: false, counts: { pending: 2, retrying: 0, delivered: 0, dead: 0 }, oldestPendingAt: null }];
     registerRelayMetrics(metrics.registry, {
       status: async () => {
         if (!readable) throw new Error('the relay database is unreachable');
