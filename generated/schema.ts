@@ -1131,6 +1131,17 @@ export interface components {
                 "application/json": components["schemas"]["ErrorBody"];
             };
         };
+        /** @description Unauthorized: the bearer token (the inbox token to read, the admin token to act, the metrics token to scrape) is missing or wrong. Nothing was read or changed. */
+        BearerUnauthorized: {
+            headers: {
+                /** @description The challenge RFC 6750 asks for: `Bearer realm="inbox"` (or `admin`, `metrics`) when no token was sent, with `, error="invalid_token"` when the token sent is wrong. */
+                "WWW-Authenticate"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
         /** @description The verify token matched; the body is the challenge, exactly as received. */
         ChallengeEchoed: {
             headers: {
@@ -1531,7 +1542,7 @@ export interface operations {
         responses: {
             200: components["responses"]["InboxFeed"];
             400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
+            401: components["responses"]["BearerUnauthorized"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1595,7 +1606,7 @@ export interface operations {
         responses: {
             200: components["responses"]["InboxPage"];
             400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
+            401: components["responses"]["BearerUnauthorized"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["SearchesBusy"];
         };
@@ -1618,7 +1629,7 @@ export interface operations {
                     "application/json": components["schemas"]["InboxRates"];
                 };
             };
-            401: components["responses"]["Unauthorized"];
+            401: components["responses"]["BearerUnauthorized"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1642,7 +1653,7 @@ export interface operations {
                     "text/plain": string;
                 };
             };
-            401: components["responses"]["Unauthorized"];
+            401: components["responses"]["BearerUnauthorized"];
             404: components["responses"]["NotFound"];
         };
     };
@@ -1688,7 +1699,7 @@ export interface operations {
                     "application/json": components["schemas"]["RelayDestinationList"];
                 };
             };
-            401: components["responses"]["Unauthorized"];
+            401: components["responses"]["BearerUnauthorized"];
             /** @description The server has no relay (no channel names a destination); the inbox console then shows nothing of it. */
             404: {
                 headers: {
@@ -1718,7 +1729,7 @@ export interface operations {
         responses: {
             200: components["responses"]["RelayDiscarded"];
             400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
+            401: components["responses"]["BearerUnauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["DestinationConfigured"];
             500: components["responses"]["InternalError"];
@@ -1749,7 +1760,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
+            401: components["responses"]["BearerUnauthorized"];
             /** @description No destination is configured with this ID (or the server has no relay). Nothing was changed. */
             404: {
                 headers: {
@@ -1792,7 +1803,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
+            401: components["responses"]["BearerUnauthorized"];
             /** @description No destination is configured with this ID (or the server has no relay). Nothing was changed. */
             404: {
                 headers: {
@@ -1830,7 +1841,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
+            401: components["responses"]["BearerUnauthorized"];
             /** @description No destination is configured with this ID (or the server has no relay). Nothing was changed. */
             404: {
                 headers: {
@@ -1871,7 +1882,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
+            401: components["responses"]["BearerUnauthorized"];
             /**
              * @description No forward of the event matches: no stored event has this ID, none was forwarded to the destination
              *     named, or the server has no relay. Nothing was changed.
@@ -1938,7 +1949,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
+            401: components["responses"]["BearerUnauthorized"];
             /** @description The server has no relay (no channel names a destination); the inbox console then shows nothing of it. */
             404: {
                 headers: {
