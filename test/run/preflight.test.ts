@@ -1,0 +1,133 @@
+// `instagram-push-kit-server check`: a configuration checked without serving, one line per item and an
+// exit code (0 all ok, 1 an item failed, 2 a bad configuration), changing nothing on disk.
+import Database from 'better-sqlite3';
+import { createServer, type Server } from 'node:http';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lockDataDir } from '../../server/inbox/data-dir-lock.js';
+import { migrate, openDatabase } from '../../server/inbox/sqlite-schema.js';
+import { migrationsLine, redactUrl } from '../../server/run/preflight-probes.js';
+import { checkExitCode, formatCheck } from '../../server/run/preflight.js';
+import { freePort, runServerToExit } from '../support/process.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ipk-check-'));
+let destination: Server;
+let destinationUrl: string;
+
+beforeAll(async () => {
+  // A destination that answers HEAD with 405, as a receiver that only takes POST would.
+  destination = createServer((req, res) => res.writeHead(req.method === 'POST' ? 200 : 405).end());
+  await new Promise<void>((ok) => destination.listen(0, '127.0.0.1', ok));
+  destinationUrl = `http://127.0.0.1:${(destination.address() as { port: number }).port}/hook`;
+});
+afterAll(() => new Promise((ok) => destination.close(ok)));
+
+function configFile(name: string, destinationUrls: string[]): string {
+  const file = join(dir, name);
+  const destinations = destinationUrls.map((url, i) => ({ id: `d${i}`, url }));
+  writeFileSync(file, JSON.stringify({ channels: [{ id: 'chan-a', accountId: '17841400000000000', appSecret: 's', destinations }], inboxToken: 't' }));
+  return file;
+}
+
+const check = (env: Record<string, string>) => runServerToExit({ LOG_LEVEL: 'info', ...env }, ['check']);
+const lines = (output: string) => output.split('\n').filter(Boolean);
+
+describe('the check command, over real processes', { timeout: 120_000 }, () => {
+  it('passes a good configuration with exit code 0 and one ok line per item, creating nothing', async () => {
+    const dataDir = join(dir, 'good', 'data');
+    const metricsPort = await freePort();
+    const r = await check({ CONFIG: configFile('good.json', [destinationUrl]), DATA_DIR: dataDir, METRICS_PORT: String(metricsPort) });
+    expect(r.code).toBe(0);
+    expect(lines(r.output)).toEqual([
+      `ok    config: ${join(dir, 'good.json')} is valid: 1 channel(s), 1 relay destination(s)`,
+      `ok    data dir: ${dataDir} does not exist yet; the server creates it (${dir} is writable)`,
+      `ok    data dir lock: ${dataDir} is not held by another server`,
+      'ok    migrations: a new store: the server applies all 4 migrations when it starts',
+      `ok    destination d0: ${destinationUrl} answers (HTTP 405 to HEAD)`,
+      'ok    port: PORT=0: a free port is picked at start',
+      `ok    metrics port: 127.0.0.1:${metricsPort} is free`,
+    ]);
+    expect(readdirSync(dir)).not.toContain('good');
+  });
+
+  it('fails with exit code 1 on a destination nothing listens on, an unwritable data dir and a busy metrics port', async () => {
+    const closedPort = await freePort();
+    const closedUrl = `http://127.0.0.1:${closedPort}/hook`;
+    // A file where the data dir's parent folder should be: no user, root included, can create it.
+    writeFileSync(join(dir, 'a-file'), '');
+    const dataDir = join(dir, 'a-file', 'data');
+    const busy = createServer();
+    await new Promise<void>((ok) => busy.listen(0, '127.0.0.1', ok));
+    const busyPort = (busy.address() as { port: number }).port;
+    try {
+      const r = await check({ CONFIG: configFile('closed.json', [closedUrl, destinationUrl]), DATA_DIR: dataDir, METRICS_PORT: String(busyPort) });
+      expect(r.code).toBe(1);
+      const out = lines(r.output);
+      expect(out).toContain(`FAIL  data dir: ${dataDir} cannot be created: ${join(dir, 'a-file')} is a file, not a folder; set DATA_DIR (--data-dir) to a folder the server may write`);
+      expect(out).toContain(`FAIL  destination d0: ${closedUrl} does not answer (ECONNREFUSED): nothing listens on that port: start the destination, or fix its URL`);
+      expect(out).toContain(`ok    destination d1: ${destinationUrl} answers (HTTP 405 to HEAD)`);
+      expect(out).toContain(`FAIL  metrics port: cannot listen on 127.0.0.1:${busyPort} (EADDRINUSE): something already listens there (another server?): stop it, or set METRICS_PORT`);
+      expect(out.filter((l) => l.startsWith('FAIL'))).toHaveLength(3);
+    } finally {
+      busy.close();
+    }
+  });
+
+  it('answers a bad configuration with exit code 2 and its one FAIL line', async () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{"channels":[{"id":"a","enabled":"yes"}]}');
+    const r = await check({ CONFIG: bad, DATA_DIR: join(dir, 'never') });
+    expect(r.code).toBe(2);
+    expect(lines(r.output)).toEqual([`FAIL  config: ${bad}: /channels/0/enabled must be boolean`]);
+    const port = await check({ PORT: 'eighty', DATA_DIR: join(dir, 'never') });
+    expect([port.code, lines(port.output)]).toEqual([2, ['FAIL  config: PORT "eighty" is not a port (a whole number from 0 to 65535; 0 picks a free one)']]);
+  });
+
+  it('names the server holding the data dir and the migrations pending, and applies none of them', async () => {
+    const dataDir = join(dir, 'older');
+    mkdirSync(dataDir);
+    const file = join(dataDir, 'inbox.sqlite');
+    const db = openDatabase(file, 1000);
+    migrate(db, 2);
+    db.close();
+    const before = { files: readdirSync(dataDir).sort(), bytes: readFileSync(file) };
+    const lock = lockDataDir(dataDir, { pid: process.pid, host: 'test-host', startedAt: '2026-12-07T01:00:00.000Z' });
+    try {
+      const r = await check({ DATA_DIR: dataDir });
+      expect(r.code).toBe(1);
+      expect(lines(r.output)).toContain(
+        `FAIL  data dir lock: ${dataDir} is held by a running server (pid ${process.pid} on host test-host, started 2026-12-07T01:00:00.000Z): stop it before starting another on this folder, or set another DATA_DIR`,
+      );
+      expect(lines(r.output)).toContain('ok    migrations: 2 pending (schema version 2 of 4); the server applies them when it starts');
+    } finally {
+      lock.release();
+    }
+    expect(readdirSync(dataDir).filter((f) => !f.startsWith('server.lock')).sort()).toEqual(before.files);
+    expect(readFileSync(file).equals(before.bytes)).toBe(true);
+    const after = new Database(file, { readonly: true });
+    expect(after.pragma('user_version', { simple: true })).toBe(2);
+    after.close();
+  });
+});
+
+describe('check lines', () => {
+  it('puts the verdict first and exits 1 when any item failed', () => {
+    expect(formatCheck({ item: 'store', ok: true, text: 'fine' })).toBe('ok    store: fine');
+    expect(formatCheck({ item: 'store', ok: false, text: 'broken' })).toBe('FAIL  store: broken');
+    expect(checkExitCode([{ item: 'a', ok: true, text: '' }])).toBe(0);
+    expect(checkExitCode([{ item: 'a', ok: true, text: '' }, { item: 'b', ok: false, text: '' }])).toBe(1);
+  });
+
+  it('tells pending migrations from a store newer than the server', () => {
+    expect(migrationsLine(4, 4)).toEqual({ item: 'migrations', ok: true, text: 'none pending (schema version 4)' });
+    expect(migrationsLine(5, 4).ok).toBe(false);
+    expect(migrationsLine(5, 4).text).toContain('newer than this server knows (4)');
+  });
+
+  it('never prints a database password', () => {
+    expect(redactUrl('postgres://ipk:secret@db:5432/inbox')).toBe('postgres://ipk:***@db:5432/inbox');
+    expect(redactUrl('not a url')).toBe('DATABASE_URL (not a URL)');
+  });
+});
