@@ -131,6 +131,11 @@ const faults = [
     patches: [['server/relay/postgres-outbox.ts', ' AND f.lease IS NOT DISTINCT FROM r.lease`', '`']],
     tests: ['test/relay/outbox.test.ts'],
   },
+  {
+    name: '(s1) a second server starts on a data dir another one holds (the lock is not taken)',
+    patches: [['server/serve.ts', 'const dataDirLock = databaseUrl ? undefined : lockDataDir(dataDir);', 'const dataDirLock: { release(): void } | undefined = undefined;']],
+    tests: ['test/inbox/data-dir-lock.test.ts'],
+  },
 ];
 
 function scratchCopy() {
