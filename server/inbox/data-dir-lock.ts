@@ -81,9 +81,9 @@ export function lockDataDir(dataDir: string, holder: LockHolder = { pid: process
   // timeout 0: SQLITE_BUSY at once instead of waiting for the holder.
   const db = new Database(join(dir, LOCK_FILE), { timeout: 0 });
   try {
-    // No journal file beside it (nothing here is worth one); exclusive mode keeps the lock after COMMIT.
-    db.pragma('journal_mode = OFF');
+    // No journal file beside it (nothing here is worth one on disk); exclusive mode keeps the lock after COMMIT.
     db.pragma('locking_mode = EXCLUSIVE');
+    db.pragma('journal_mode = MEMORY');
     db.exec('BEGIN EXCLUSIVE; CREATE TABLE IF NOT EXISTS held (since TEXT); COMMIT');
   } catch (err) {
     db.close();
