@@ -140,13 +140,13 @@ export async function checkPostgres(databaseUrl: string, timeoutMs: number): Pro
     } finally {
       await client.query('ROLLBACK');
     }
-    const { rows } = await client.query<{ v: number | null }>(
-      "SELECT CASE WHEN to_regclass('inbox_migrations') IS NULL THEN NULL ELSE (SELECT COALESCE(MAX(version), 0) FROM inbox_migrations) END AS v",
-    );
-    lines.push(migrationsLine(rows[0]?.v ?? undefined, PG_MIGRATIONS.length));
+    // Two statements: a query naming a table that does not exist fails as it is parsed, whatever CASE says.
+    const { rows } = await client.query<{ present: boolean }>("SELECT to_regclass('inbox_migrations') IS NOT NULL AS present");
+    const version = rows[0]?.present ? (await client.query<{ v: number }>('SELECT COALESCE(MAX(version), 0)::int AS v FROM inbox_migrations')).rows[0]!.v : undefined;
+    lines.push(migrationsLine(version, PG_MIGRATIONS.length));
     return lines;
   } catch (err) {
-    return [fail('store', `PostgreSQL at ${where} failed the check (${(err as Error).message})`)];
+    return [fail('store', `PostgreSQL at ${where} failed the check (${(err as Error).message}): check the server's role may read its schema`)];
   } finally {
     await client.end().catch(() => {});
   }

@@ -7,9 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockDataDir } from '../../server/inbox/data-dir-lock.js';
+import { PostgresInbox } from '../../server/inbox/postgres-inbox.js';
 import { migrate, openDatabase } from '../../server/inbox/sqlite-schema.js';
 import { migrationsLine, redactUrl } from '../../server/run/preflight-probes.js';
 import { checkExitCode, formatCheck } from '../../server/run/preflight.js';
+import pg from 'pg';
+import { startPgCluster, type PgCluster } from '../support/postgres.js';
 import { freePort, runServerToExit } from '../support/process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ipk-check-'));
@@ -109,6 +112,46 @@ describe('the check command, over real processes', { timeout: 120_000 }, () => {
     const after = new Database(file, { readonly: true });
     expect(after.pragma('user_version', { simple: true })).toBe(2);
     after.close();
+  });
+});
+
+describe('the check command on PostgreSQL', { timeout: 120_000 }, () => {
+  let cluster: PgCluster;
+  beforeAll(async () => {
+    cluster = await startPgCluster();
+  }, 120_000);
+  afterAll(() => cluster?.destroy());
+
+  it('connects, writes in a transaction it rolls back, reports the migrations pending, and leaves the database as it was', async () => {
+    const url = await cluster.createDatabase();
+    const r = await check({ DATABASE_URL: url, DATA_DIR: join(dir, 'unused') });
+    expect(r.code, r.output).toBe(0);
+    const shown = url.replace(/:[^:@/]+@/, ':***@');
+    expect(lines(r.output).slice(1, 3)).toEqual([
+      `ok    store: PostgreSQL at ${new URL(url).password ? shown : url} is reachable and writable (a write was made and rolled back)`,
+      'ok    migrations: a new store: the server applies all 6 migrations when it starts',
+    ]);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows } = await client.query("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'");
+      expect(rows[0].n).toBe(0);
+    } finally {
+      await client.end();
+    }
+    // Once a server has migrated it, nothing is pending.
+    const inbox = new PostgresInbox({ connectionString: url });
+    await inbox.ensureSchema();
+    await inbox.close();
+    const migrated = await check({ DATABASE_URL: url, DATA_DIR: join(dir, 'unused') });
+    expect(lines(migrated.output)).toContain('ok    migrations: none pending (schema version 6)');
+  });
+
+  it('fails with exit code 1 when the database does not answer', async () => {
+    const url = `postgres://ipk@127.0.0.1:${await freePort()}/inbox`;
+    const r = await check({ DATABASE_URL: url, DATA_DIR: join(dir, 'unused') });
+    expect(r.code).toBe(1);
+    expect(lines(r.output)).toContain(`FAIL  store: cannot connect to PostgreSQL at ${url} (ECONNREFUSED): check DATABASE_URL and that the database runs and accepts this host`);
   });
 });
 
