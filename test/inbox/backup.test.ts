@@ -1,11 +1,13 @@
 // `instagram-push-kit-server backup --to <file>`: a consistent copy of the SQLite store taken while a
 // server process keeps acknowledging pushes, restored into a new data dir, serves every event whose push
 // was acknowledged before the backup started.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { backupSqliteStore } from '../../server/inbox/sqlite-backup.js';
+import { SqliteInbox } from '../../server/inbox/sqlite-inbox.js';
 import { push, textDelivery } from '../support/http.js';
 import { runServerToExit, spawnServer, type ServerProcess } from '../support/process.js';
 
@@ -93,6 +95,26 @@ describe('online backup and restore of the SQLite store', () => {
       await stop(server);
     }
   }, 240_000);
+
+  it('writes one self-contained file, checked, of a store open in this process, and leaves nothing else behind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ipk-backup-'));
+    const inbox = new SqliteInbox({ file: join(dir, 'data', 'inbox.sqlite') });
+    try {
+      const events = ['a', 'b', 'c'].map((mid) => ({ channel: 'chan-a', mid, entryId: null, entryTime: null, event: { mid }, dedupeKey: `k-${mid}` }));
+      await inbox.append(events, new Date());
+      mkdirSync(join(dir, 'out'));
+      const r = await backupSqliteStore(join(dir, 'data'), join(dir, 'out', 'copy.sqlite'));
+      expect(r).toMatchObject({ file: join(dir, 'out', 'copy.sqlite'), events: 3 });
+      expect(readdirSync(join(dir, 'out'))).toEqual(['copy.sqlite']);
+      const copy = new Database(r.file, { readonly: true });
+      expect(copy.pragma('journal_mode', { simple: true })).toBe('delete');
+      expect((copy.prepare('SELECT mid FROM events ORDER BY id').all() as { mid: string }[]).map((e) => e.mid)).toEqual(['a', 'b', 'c']);
+      copy.close();
+      await expect(backupSqliteStore(join(dir, 'data'), join(dir, 'nowhere', 'copy.sqlite'))).rejects.toMatchObject({ name: 'BackupError', message: `cannot write ${join(dir, 'nowhere', 'copy.sqlite')}: the folder ${join(dir, 'nowhere')} does not exist` });
+    } finally {
+      await inbox.close();
+    }
+  });
 
   it('refuses to back up a data dir without a store, or with PostgreSQL, saying what to do', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ipk-backup-'));

@@ -10,7 +10,7 @@ import { lockDataDir } from '../../server/inbox/data-dir-lock.js';
 import { PostgresInbox } from '../../server/inbox/postgres-inbox.js';
 import { migrate, openDatabase } from '../../server/inbox/sqlite-schema.js';
 import { migrationsLine, redactUrl } from '../../server/run/preflight-probes.js';
-import { checkExitCode, formatCheck } from '../../server/run/preflight.js';
+import { checkExitCode, formatCheck, preflightSettings, runPreflight } from '../../server/run/preflight.js';
 import pg from 'pg';
 import { startPgCluster, type PgCluster } from '../support/postgres.js';
 import { freePort, runServerToExit } from '../support/process.js';
@@ -152,6 +152,65 @@ describe('the check command on PostgreSQL', { timeout: 120_000 }, () => {
     const r = await check({ DATABASE_URL: url, DATA_DIR: join(dir, 'unused') });
     expect(r.code).toBe(1);
     expect(lines(r.output)).toContain(`FAIL  store: cannot connect to PostgreSQL at ${url} (ECONNREFUSED): check DATABASE_URL and that the database runs and accepts this host`);
+  });
+});
+
+describe('runPreflight, in this process', () => {
+  it('reads the settings as the server does and reports each item, an unresolvable host and a silent destination included', async () => {
+    // Accepts connections and never answers.
+    const silent = createServer(() => {});
+    await new Promise<void>((ok) => silent.listen(0, '127.0.0.1', ok));
+    const silentUrl = `http://127.0.0.1:${(silent.address() as { port: number }).port}/hook`;
+    try {
+      const settings = preflightSettings({ configPath: configFile('inproc.json', [destinationUrl, 'https://no-such-host.invalid/hook', silentUrl]), port: 0 }, { DATA_DIR: join(dir, 'inproc') });
+      const checks = await runPreflight({ ...settings, timeoutMs: 300 });
+      expect(checks.map(formatCheck)).toEqual([
+        `ok    config: ${join(dir, 'inproc.json')} is valid: 1 channel(s), 3 relay destination(s)`,
+        `ok    data dir: ${join(dir, 'inproc')} does not exist yet; the server creates it (${dir} is writable)`,
+        `ok    data dir lock: ${join(dir, 'inproc')} is not held by another server`,
+        'ok    migrations: a new store: the server applies all 4 migrations when it starts',
+        `ok    destination d0: ${destinationUrl} answers (HTTP 405 to HEAD)`,
+        expect.stringMatching(/^FAIL {2}destination d1: https:\/\/no-such-host\.invalid\/hook: the host name no-such-host\.invalid does not resolve \((ENOTFOUND|EAI_AGAIN)\): fix the URL, or the DNS this machine uses$/),
+        `FAIL  destination d2: ${silentUrl} did not answer within 0.3 s: check the destination runs and that this machine can reach it`,
+        'ok    port: PORT=0: a free port is picked at start',
+      ]);
+      expect(checkExitCode(checks)).toBe(1);
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
+  });
+
+  it('fails a store written by a newer server, and a data dir that is a file', async () => {
+    const dataDir = join(dir, 'newer');
+    mkdirSync(dataDir);
+    const db = openDatabase(join(dataDir, 'inbox.sqlite'), 1000);
+    db.pragma('user_version = 9');
+    db.close();
+    const checks = await runPreflight({ ...preflightSettings({ port: 0 }, { DATA_DIR: dataDir }), timeoutMs: 300 });
+    expect(checks.find((c) => c.item === 'migrations')).toEqual({
+      item: 'migrations',
+      ok: false,
+      text: 'the store is at schema version 9, newer than this server knows (4): run the newer server version, or restore a backup made for this one',
+    });
+    expect(checks.find((c) => c.item === 'data dir')).toEqual({ item: 'data dir', ok: true, text: `${dataDir} is writable, and so is the store in it` });
+    writeFileSync(join(dir, 'plain-file'), '');
+    const file = await runPreflight({ ...preflightSettings({ port: 0 }, { DATA_DIR: join(dir, 'plain-file') }), timeoutMs: 300 });
+    expect(file.find((c) => c.item === 'data dir')?.text).toBe(`${join(dir, 'plain-file')} is a file, not a folder; set DATA_DIR (--data-dir) to a folder`);
+  });
+
+  it('throws ConfigError for each setting the server would refuse', () => {
+    for (const env of [{ PORT: 'x' }, { METRICS_PORT: '70000' }, { LOG_FORMAT: 'yaml' }, { RETENTION: 'forever' }, { DATABASE_POOL_SIZE: '0' }, { READ_POOL_SIZE: 'many' }]) {
+      expect(() => preflightSettings({}, env), JSON.stringify(env)).toThrow(expect.objectContaining({ name: 'ConfigError' }));
+    }
+    expect(preflightSettings({ host: '::1', dataDir: 'd' }, { METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0', DATABASE_URL: 'postgres://x/y' })).toMatchObject({
+      host: '::1',
+      dataDir: 'd',
+      port: 8080,
+      metricsPort: 9464,
+      metricsHost: '0.0.0.0',
+      databaseUrl: 'postgres://x/y',
+    });
   });
 });
 
