@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockDataDir } from '../../server/inbox/data-dir-lock.js';
 import { PostgresInbox } from '../../server/inbox/postgres-inbox.js';
 import { migrate, openDatabase } from '../../server/inbox/sqlite-schema.js';
-import { migrationsLine, redactUrl } from '../../server/run/preflight-probes.js';
+import { checkPort, checkPostgres, migrationsLine, redactUrl } from '../../server/run/preflight-probes.js';
 import { checkExitCode, formatCheck, preflightSettings, runPreflight } from '../../server/run/preflight.js';
 import pg from 'pg';
 import { startPgCluster, type PgCluster } from '../support/postgres.js';
@@ -147,6 +147,20 @@ describe('the check command on PostgreSQL', { timeout: 120_000 }, () => {
     expect(lines(migrated.output)).toContain('ok    migrations: none pending (schema version 6)');
   });
 
+  it('gives the same lines in this process, and tells a database that refuses writes', async () => {
+    const url = await cluster.createDatabase();
+    expect((await checkPostgres(url, 5000)).map((c) => c.ok)).toEqual([true, true]);
+    // A session whose transactions are read-only, as on a standby or for a role limited to reads.
+    const readOnly = new URL(url);
+    readOnly.searchParams.set('options', '-c default_transaction_read_only=on');
+    const [store] = await checkPostgres(readOnly.toString(), 5000);
+    expect(store).toMatchObject({ item: 'store', ok: false, text: expect.stringContaining('refuses writes (cannot execute CREATE TABLE in a read-only transaction): grant the server') });
+    const closed = `postgres://ipk:secret@127.0.0.1:${await freePort()}/inbox`;
+    expect(await checkPostgres(closed, 2000)).toEqual([
+      { item: 'store', ok: false, text: expect.stringContaining('cannot connect to PostgreSQL at postgres://ipk:***@127.0.0.1:') },
+    ]);
+  });
+
   it('fails with exit code 1 when the database does not answer', async () => {
     const url = `postgres://ipk@127.0.0.1:${await freePort()}/inbox`;
     const r = await check({ DATABASE_URL: url, DATA_DIR: join(dir, 'unused') });
@@ -226,6 +240,19 @@ describe('check lines', () => {
     expect(migrationsLine(4, 4)).toEqual({ item: 'migrations', ok: true, text: 'none pending (schema version 4)' });
     expect(migrationsLine(5, 4).ok).toBe(false);
     expect(migrationsLine(5, 4).text).toContain('newer than this server knows (4)');
+  });
+
+  it('finds a port busy or free, and takes 0 as picked at start', async () => {
+    const busy = createServer();
+    await new Promise<void>((ok) => busy.listen(0, '127.0.0.1', ok));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      expect(await checkPort('port', 'PORT', port, '127.0.0.1')).toEqual({ item: 'port', ok: false, text: `cannot listen on 127.0.0.1:${port} (EADDRINUSE): something already listens there (another server?): stop it, or set PORT` });
+    } finally {
+      busy.close();
+    }
+    expect((await checkPort('port', 'PORT', port, '192.0.2.1')).text).toMatch(/^cannot listen on 192\.0\.2\.1:\d+ \(EADDRNOTAVAIL\): set PORT \(and the host\) to one this machine can listen on$/);
+    expect(await checkPort('port', 'PORT', 0, '127.0.0.1')).toEqual({ item: 'port', ok: true, text: 'PORT=0: a free port is picked at start' });
   });
 
   it('never prints a database password', () => {
