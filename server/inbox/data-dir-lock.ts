@@ -88,6 +88,7 @@ export function lockDataDir(dataDir: string, holder: LockHolder = { pid: process
   } catch (err) {
     db.close();
     if (isBusy(err)) throw new DataDirLockedError(dir, readHolder(dir));
+    if ((err as { code?: string }).code === 'SQLITE_NOTADB') throw new Error(`${join(dir, LOCK_FILE)} is not the server's lock file (${(err as Error).message}): remove it, then start again`, { cause: err });
     throw err;
   }
   // Written whole or not at all (rename), so a second starter never reads half of it.

@@ -30,7 +30,8 @@ nothing: no migration is applied, nothing written stays.
 
 backup --to <file>: writes a consistent copy of the SQLite store of --data-dir (DATA_DIR) to <file>
 while a server keeps serving from it. Restore: stop the server, copy the file to <data dir>/inbox.sqlite
-in an empty data dir, start. With PostgreSQL, use pg_dump.
+in an empty data dir, start. Exits 0 when the copy is written, 1 when it failed. With PostgreSQL,
+use pg_dump.
 
 Logs: one readable line per event on a terminal, JSON lines otherwise; LOG_FORMAT=json or
 LOG_FORMAT=pretty chooses. Every other setting is an environment variable (see the README).

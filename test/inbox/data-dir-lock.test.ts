@@ -1,6 +1,6 @@
 // One server per SQLite data dir: a second server process on the same folder exits with code 2 and one
 // line naming the first; a holder killed with SIGKILL or stopped cleanly never blocks the next start.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -77,6 +77,12 @@ describe('lockDataDir', () => {
     }
     expect(probeDataDirLock(dataDir)).toEqual({ free: true });
     lockDataDir(dataDir).release();
+  });
+
+  it('names a server.lock that is not its lock file, and what to do', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ipk-lock-'));
+    writeFileSync(join(dataDir, 'server.lock'), 'x'.repeat(200));
+    expect(() => lockDataDir(dataDir)).toThrow(`${join(dataDir, 'server.lock')} is not the server's lock file (file is not a database): remove it, then start again`);
   });
 
   it('reads a holder file that is missing or not one as unknown', () => {
