@@ -17,6 +17,7 @@ Options:
   --port <port>      port to listen on, 0 picks a free one (default 8080)  env PORT
   --host <host>      interface to listen on (default 127.0.0.1)           env HOST
   --data-dir <dir>   folder of the embedded store (default ./data)        env DATA_DIR
+  --to <file>        backup only: the file to write the copy to
   -h, --help         show this help
   -v, --version      show the version
 
