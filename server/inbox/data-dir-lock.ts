@@ -55,12 +55,29 @@ export function parseHolder(text: string | undefined): LockHolder | undefined {
   }
 }
 
-function readHolder(dir: string): LockHolder | undefined {
+/** False only for a pid that surely runs no more on this host (ESRCH); another host's pid is taken on trust. */
+function mayRun(holder: LockHolder): boolean {
+  if (holder.host !== hostname()) return true;
   try {
-    return parseHolder(readFileSync(join(dir, HOLDER_FILE), 'utf8'));
+    process.kill(holder.pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/**
+ * The holder as it recorded itself. A file naming a process that is gone was left by a holder killed
+ * before the current one (which has taken the lock but not yet written its own): not named.
+ */
+function readHolder(dir: string): LockHolder | undefined {
+  let holder: LockHolder | undefined;
+  try {
+    holder = parseHolder(readFileSync(join(dir, HOLDER_FILE), 'utf8'));
   } catch {
     return undefined;
   }
+  return holder && mayRun(holder) ? holder : undefined;
 }
 
 const isBusy = (err: unknown) => (err as { code?: string }).code === 'SQLITE_BUSY' || (err as { code?: string }).code === 'SQLITE_LOCKED';

@@ -1,6 +1,7 @@
 // One server per SQLite data dir: a second server process on the same folder exits with code 2 and one
 // line naming the first; a holder killed with SIGKILL or stopped cleanly never blocks the next start.
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -38,6 +39,16 @@ describe('one server per data dir, over real processes', { timeout: 180_000 }, (
     } finally {
       await stop(first, 'SIGTERM');
     }
+  });
+
+  it('lets exactly one of two servers started together on a new data dir take it', async () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'ipk-lock-')), 'data');
+    const outcomes = await Promise.allSettled([start(dataDir), start(dataDir)]);
+    const served = outcomes.filter((o) => o.status === 'fulfilled');
+    const refused = outcomes.filter((o) => o.status === 'rejected');
+    expect([served.length, refused.length]).toEqual([1, 1]);
+    expect(String((refused[0] as PromiseRejectedResult).reason)).toContain(`instagram-push-kit-server: data dir ${dataDir} is in use by another server (`);
+    expect(await stop((served[0] as PromiseFulfilledResult<ServerProcess>).value, 'SIGTERM')).toBe(0);
   });
 
   it('starts again on a data dir whose server was killed with SIGKILL, and after a clean stop', async () => {
@@ -83,6 +94,21 @@ describe('lockDataDir', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'ipk-lock-'));
     writeFileSync(join(dataDir, 'server.lock'), 'x'.repeat(200));
     expect(() => lockDataDir(dataDir)).toThrow(`${join(dataDir, 'server.lock')} is not the server's lock file (file is not a database): remove it, then start again`);
+  });
+
+  it('does not name a holder file left by a process that is gone', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ipk-lock-'));
+    // The lock is held (by this process) while the holder file still names a killed predecessor.
+    const lock = lockDataDir(dataDir, { pid: process.pid, host: hostname(), startedAt: '2026-12-07T00:00:00.000Z' });
+    try {
+      const gone = spawnSync(process.execPath, ['-e', 'process.exit(0)']).pid;
+      writeFileSync(join(dataDir, HOLDER_FILE), JSON.stringify({ pid: gone, host: hostname(), startedAt: '2026-12-06T00:00:00.000Z' }));
+      expect(() => lockDataDir(dataDir)).toThrow('(a process that has not recorded its pid yet)');
+      writeFileSync(join(dataDir, HOLDER_FILE), JSON.stringify({ pid: gone, host: 'elsewhere', startedAt: '2026-12-06T00:00:00.000Z' }));
+      expect(() => lockDataDir(dataDir)).toThrow(`(pid ${gone} on host elsewhere, started 2026-12-06T00:00:00.000Z)`);
+    } finally {
+      lock.release();
+    }
   });
 
   it('reads a holder file that is missing or not one as unknown', () => {
