@@ -163,6 +163,11 @@ const faults = [
     ],
     tests: ['test/relay/outbox.test.ts', 'test/relay/configuration-drift.test.ts'],
   },
+  {
+    name: '(s1) a second server starts on a data dir another one holds (the lock is not taken)',
+    patches: [['server/serve.ts', 'const dataDirLock = databaseUrl ? undefined : lockDataDir(dataDir);', 'const dataDirLock: { release(): void } | undefined = undefined;']],
+    tests: ['test/inbox/data-dir-lock.test.ts'],
+  },
 ];
 
 function scratchCopy() {

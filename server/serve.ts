@@ -9,6 +9,7 @@ import { parsePort } from './run/command-line.js';
 import { ConfigError, loadConfigFile } from './run/config.js';
 import { LOOPBACK_HOSTS } from './http/host-check.js';
 import { createHttpServer, DEFAULT_HTTP_LIMITS, type HttpServerLimits } from './http/http-server.js';
+import { lockDataDir } from './inbox/data-dir-lock.js';
 import { openInbox } from './inbox/open-inbox.js';
 import { PostgresInbox } from './inbox/postgres-inbox.js';
 import { createLogger, type Logger } from './run/logger.js';
@@ -124,6 +125,8 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort < 65536)) throw new ConfigError(`METRICS_PORT "${env.METRICS_PORT}" is not a port number`);
   const metrics = createServerMetrics({ channelIds: config?.channels.map((c) => c.id) });
   const dataDir = options.dataDir ?? env.DATA_DIR ?? './data';
+  // One server per SQLite data dir, taken before the store opens (PostgreSQL is shared by design).
+  const dataDirLock = databaseUrl ? undefined : lockDataDir(dataDir);
   const store = openInbox({
     observer: metrics.store,
     databaseUrl,
@@ -201,6 +204,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       await retention?.stop();
       await relay?.stop();
       await inbox.close();
+      dataDirLock?.release();
       logger.info('stopped');
     })());
 

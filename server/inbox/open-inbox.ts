@@ -5,6 +5,7 @@ import type { BatchObserver } from './turn-batch.js';
 import type { StoreLogger } from './store-health.js';
 import { PostgresInbox } from './postgres-inbox.js';
 import { SqliteInbox } from './sqlite-inbox.js';
+import { STORE_FILE } from './sqlite-schema.js';
 
 export interface OpenInboxOptions {
   /** postgres://… selects the shared PostgreSQL store. */
@@ -36,5 +37,5 @@ export function openInbox(options: OpenInboxOptions): Inbox {
       logger: options.logger,
     });
   }
-  return new SqliteInbox({ file: resolve(options.dataDir, 'inbox.sqlite'), readThreads: options.readPoolSize, observer: options.observer, logger: options.logger });
+  return new SqliteInbox({ file: resolve(options.dataDir, STORE_FILE), readThreads: options.readPoolSize, observer: options.observer, logger: options.logger });
 }

@@ -5,6 +5,9 @@ import { classifyEvent } from '../events/classify.js';
 import type { NewEvent } from './inbox.js';
 import { keyDigest } from './key-digest.js';
 
+/** The store's file in its data dir. */
+export const STORE_FILE = 'inbox.sqlite';
+
 /** A schema change: SQL, or a function for what SQL alone cannot do (classifying stored events). */
 type Migration = string | ((db: Database.Database) => void);
 

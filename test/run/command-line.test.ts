@@ -150,6 +150,18 @@ describe('parseCommandLine', () => {
     expect(() => parseCommandLine(['--dta-dir', 'x'])).toThrow('unknown option --dta-dir (did you mean --data-dir?)');
   });
 
+  it('takes the check and backup commands, each with its own options', () => {
+    expect(parseCommandLine(['check', '--config', 'c.json', '--data-dir', 'd'])).toEqual({ action: 'check', options: { configPath: 'c.json', port: undefined, host: undefined, dataDir: 'd' } });
+    expect(parseCommandLine(['--port', '0', 'check'])).toEqual({ action: 'check', options: { configPath: undefined, port: 0, host: undefined, dataDir: undefined } });
+    expect(parseCommandLine(['backup', '--to', 'b.sqlite', '--data-dir', 'd'])).toEqual({ action: 'backup', to: 'b.sqlite', dataDir: 'd' });
+    expect(parseCommandLine(['backup', '--to=b.sqlite'])).toEqual({ action: 'backup', to: 'b.sqlite', dataDir: undefined });
+    expect(() => parseCommandLine(['backup'])).toThrow('backup needs --to <file>, the file to write the copy to');
+    expect(() => parseCommandLine(['backup', '--to', 'b', '--port', '1'])).toThrow('backup takes --to and --data-dir, not --port');
+    expect(() => parseCommandLine(['--to', 'b'])).toThrow(`--to is for the backup command (${COMMAND} backup --to <file>)`);
+    expect(() => parseCommandLine(['check', 'now'])).toThrow(`unexpected argument: now; ${COMMAND} --help lists the options (commands: check, backup)`);
+    expect(() => parseCommandLine(['backup', '--to', ''])).toThrow('--to is empty');
+  });
+
   it('reads a port from 0 to 65535', () => {
     expect([parsePort('0', 'p'), parsePort('8080', 'p'), parsePort('65535', 'p')]).toEqual([0, 8080, 65535]);
     expect(() => parsePort('', 'PORT')).toThrow('PORT "" is not a port');
