@@ -11,10 +11,11 @@ export {
   type ConformanceCase,
   type ConformanceReport,
   type RequestRecord,
+  type RestartWait,
   type Summary,
   type Verdict,
 } from './runner.js';
-export { DEFAULT_BODY_LIMIT, DEFAULT_BUDGET_MS, GROUPS, type ConformanceOptions, type Group, type Signatures } from './cases.js';
+export { DEFAULT_BODY_LIMIT, DEFAULT_BUDGET_MS, GROUPS, PROFILES, type ConformanceOptions, type Group, type Profile, type Signatures } from './cases.js';
 export { deliveryKind, deliveryKinds, freshDelivery, metaJson, newMid, type Fresh, type FreshOptions, type Kind } from './deliveries.js';
 export type { Finding } from './verdict.js';
 export { caseLines, causeLines, summaryLine } from './report.js';

@@ -31,7 +31,7 @@ describe('ig-push check against the reference server', () => {
     const r = await igPush([...referenceArgs(), '--yes', '--junit', junit]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    expect(lines[0]).toBe(`Checking ${server.url}/apiaccess/api/instagram/message/chan-a against spec ${JSON.parse(readFileSync('generated/openapi.json', 'utf8')).info.version}: 44 cases`);
+    expect(lines[0]).toBe(`Checking ${server.url}/apiaccess/api/instagram/message/chan-a against spec ${JSON.parse(readFileSync('generated/openapi.json', 'utf8')).info.version} (profile contract): 44 cases planned`);
     // The URLs as resolved from --url, at the top.
     expect(lines.slice(1, 5)).toEqual([
       `  --url ${server.url}: a base URL`,

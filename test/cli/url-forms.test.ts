@@ -44,7 +44,7 @@ describe('--url forms in every command', () => {
     for (const [name, [url, ...rest]] of forms()) {
       const r = await igPush(['check', '--url', url, ...rest, '--secret', SECRET_A, '--token', 'verify-a', '--only', 'handshake/challenge-echoed,refusals/wrong-signature']);
       expect(r.code, `${name}: ${r.stdout}${r.stderr}`).toBe(0);
-      expect(r.stdout.split('\n')[0]).toMatch(new RegExp(`^Checking ${server.url}${P}/chan-a against spec \\S+: 2 cases$`));
+      expect(r.stdout.split('\n')[0]).toMatch(new RegExp(`^Checking ${server.url}${P}/chan-a against spec \\S+ \\(profile contract\\): 2 cases planned$`));
     }
   });
 

@@ -157,6 +157,7 @@ describe('the JUnit report', () => {
       target: 'http://x/apiaccess/api/instagram/message/c&d',
       url: { given: 'http://x', form: 'base' },
       specVersion: '2.1.0',
+      profile: 'contract',
       startedAt: new Date(0).toISOString(),
       cases: [
         { id: 'acceptance/text', group: 'acceptance', title: nasty, stores: true, verdict: 'fail', requests: [{ step: 'send', method: 'POST', url: 'http://x/p?a=1&b=2', status: 500, ms: 3 }], findings: [{ step: 'send', request: 'POST /p', expected: '200', got: `500 text/html ${nasty}`, spec: '#/x', detail: nasty }] },
