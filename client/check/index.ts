@@ -12,7 +12,6 @@ export {
   type ConformanceReport,
   type RequestRecord,
   type RestartWait,
-  type Summary,
   type Verdict,
 } from './runner.js';
 export { DEFAULT_BODY_LIMIT, DEFAULT_BUDGET_MS, GROUPS, PROFILES, type ConformanceOptions, type Group, type Profile, type Signatures } from './cases.js';
@@ -21,3 +20,4 @@ export type { Finding } from './verdict.js';
 export { caseLines, causeLines, summaryLine } from './report.js';
 export { resolveReceiverUrl, ReceiverUrlError, ACCEPTED_URL_FORMS, type ReceiverTarget, type UrlForm } from '../receiver-url.js';
 export { toJUnit } from './junit.js';
+export type { Summary } from './summary.js';

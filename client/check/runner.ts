@@ -7,6 +7,7 @@ import { withQuery, type ReceiverTarget } from '../receiver-url.js';
 import { allCases, DEFAULT_BUDGET_MS, selectCases, targetOf, type CaseSpec, type ConformanceOptions, type Group, type Profile, type Step } from './cases.js';
 import { metaCases } from './meta-profile.js';
 import { spec, TIMING_SPEC } from './spec.js';
+import { summarize, type Summary } from './summary.js';
 import { judge, statusMet, type Finding, type Outcome } from './verdict.js';
 
 /** Sent with every request, so a receiver's logs tell conformance probes from Meta's deliveries. */
@@ -209,24 +210,6 @@ export function conformance(options: ConformanceOptions): ConformanceCase[] {
   }));
 }
 
-export interface Summary {
-  cases: number;
-  passed: number;
-  failed: number;
-  skipped: number;
-  requests: number;
-  /** Latency of the answered requests, in milliseconds; null when none answered. */
-  p50Ms: number | null;
-  p95Ms: number | null;
-  maxMs: number | null;
-  budgetMs: number;
-  /** Requests with no answer within the budget. */
-  overBudget: number;
-  durationMs: number;
-  /** The three most common causes of deviation, most cases first. */
-  causes: { cause: string; cases: number }[];
-}
-
 export interface ConformanceReport {
   /** Where deliveries and the handshake went (the URL given, resolved). */
   target: string;
@@ -245,43 +228,6 @@ export interface ConformanceReport {
   stoppedAnsweringAfter?: string;
   /** Each wait for a receiver that stopped answering, with --wait-for-restart. */
   restarts?: RestartWait[];
-}
-
-/** The nearest-rank percentile of sorted values. */
-export function percentile(sorted: number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-
-/** The most common causes of deviation: the same expectation met by the same answer, most cases first. */
-export function commonCauses(cases: CaseResult[], top = 3): { cause: string; cases: number }[] {
-  const counts = new Map<string, number>();
-  for (const c of cases) {
-    const f = c.findings[0];
-    if (!f) continue;
-    const cause = `expected ${f.expected}, got ${f.got.length > 80 ? `${f.got.slice(0, 80)}…` : f.got}`;
-    counts.set(cause, (counts.get(cause) ?? 0) + 1);
-  }
-  return [...counts].map(([cause, n]) => ({ cause, cases: n })).sort((a, b) => b.cases - a.cases).slice(0, top);
-}
-
-export function summarize(cases: CaseResult[], budgetMs: number, durationMs: number): Summary {
-  const requests = cases.flatMap((c) => c.requests);
-  const answered = requests.filter((r) => r.status !== null).map((r) => r.ms).sort((a, b) => a - b);
-  return {
-    cases: cases.length,
-    passed: cases.filter((c) => c.verdict === 'pass').length,
-    failed: cases.filter((c) => c.verdict === 'fail').length,
-    skipped: cases.filter((c) => c.verdict === 'skip').length,
-    requests: requests.length,
-    p50Ms: percentile(answered, 50),
-    p95Ms: percentile(answered, 95),
-    maxMs: answered.length ? answered[answered.length - 1]! : null,
-    budgetMs,
-    overBudget: requests.filter((r) => r.error === 'timeout').length,
-    durationMs,
-    causes: commonCauses(cases),
-  };
 }
 
 /** A wait for a receiver that stopped answering after a case: whether it answered the handshake again, and after how long. */

@@ -16,7 +16,7 @@ import {
   toJUnit,
   type ConformanceReport,
 } from '../../client/check/index.js';
-import { percentile } from '../../client/check/runner.js';
+import { percentile } from '../../client/check/summary.js';
 import { ACCOUNT_A, SECRET_A, testConfig } from '../support/channels.js';
 import { freePort } from '../support/process.js';
 import { startTestServer } from '../support/server.js';
