@@ -166,7 +166,7 @@ async function check(options: CheckOptions): Promise<number> {
     const by = options.profile === 'meta' ? "Meta's rules (profile meta)" : `spec ${spec.info.version} (profile contract)`;
     printLine(`Checking ${target.url} against ${by}: ${cases.length} case${cases.length === 1 ? '' : 's'} planned`);
     for (const line of urlLines(target, options.accountId !== undefined)) printLine(line);
-    if (options.accountId === undefined && target.accountUrl && cases.some((c) => c.group === 'acceptance')) printLine('  (without --account-id, the path without {chanId} is not checked)');
+    if (options.profile !== 'meta' && options.accountId === undefined && target.accountUrl && cases.some((c) => c.group === 'acceptance')) printLine('  (without --account-id, the path without {chanId} is not checked)');
   }
   const report = await runConformance(conformanceOptions, {
     onResult: (result) => {

@@ -81,6 +81,15 @@ describe('ig-push check against the reference server', () => {
     expect(lines[8].summary.p95Ms).toBeGreaterThanOrEqual(lines[8].summary.p50Ms);
   });
 
+  it('passes every case of the Meta profile too: the contract keeps Meta’s rules', async () => {
+    const r = await igPush([...referenceArgs(), '--yes', '--profile', 'meta', '--json']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const summary = r.lines().at(-1).summary;
+    expect(summary).toMatchObject({ profile: 'meta', failed: 0, skipped: 0, planned: 36 });
+    // Meta's rules send no request to the path without {chanId}: a receiver has one callback URL.
+    for (const l of r.lines().filter((x) => x.requests)) for (const q of l.requests) expect(q.url).toContain('/message/chan-a');
+  });
+
   it('takes the push URL whole, and runs refusals and the handshake without --yes, storing nothing', async () => {
     const before = await stored();
     // The old flag name still works (hidden alias of --token).
