@@ -7,6 +7,9 @@ import { deliveryKinds, freshDelivery, metaJson } from './deliveries.js';
 import type { Route } from './spec.js';
 
 export type Group = 'handshake' | 'acceptance' | 'refusals';
+/** `contract`: every answer held to the spec; `meta`: only what Meta requires of a receiver and what keeps it safe. */
+export type Profile = 'contract' | 'meta';
+export const PROFILES: readonly Profile[] = ['contract', 'meta'];
 export const GROUPS: readonly Group[] = ['handshake', 'acceptance', 'refusals'];
 
 /** Meta waits about five seconds for an answer (the spec's info.description). */
@@ -38,6 +41,13 @@ export interface ConformanceOptions {
   headers?: Record<string, string>;
   /** Which signature headers signed deliveries carry: both, as Meta sends (default), or one. */
   signatures?: Signatures;
+  /** What the receiver is judged by: the whole contract (default), or only what Meta requires and what keeps it safe. */
+  profile?: Profile;
+  /**
+   * How long to wait for a receiver that stopped answering after a case to answer the handshake again (a
+   * supervisor restarting it), in milliseconds; then the run goes on. Default 0: the remaining cases are skipped.
+   */
+  waitForRestartMs?: number;
   /** The fetch to send with (default `globalThis.fetch`). */
   fetch?: typeof globalThis.fetch;
 }
@@ -57,6 +67,10 @@ export interface Expectation {
   notEchoed?: string;
   /** What a 2xx here most likely means about the receiver, said under the finding. */
   hint?: string;
+  /** Any status of this class meets the expectation (Meta's rules: any 2xx, any 4xx), not only `status`. */
+  statusClass?: 2 | 4;
+  /** Judge the status (and the exact body or challenge asked for) only, not the spec's content type, schema or error code. */
+  statusOnly?: boolean;
 }
 
 export interface Step {

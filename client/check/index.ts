@@ -11,12 +11,13 @@ export {
   type ConformanceCase,
   type ConformanceReport,
   type RequestRecord,
-  type Summary,
+  type RestartWait,
   type Verdict,
 } from './runner.js';
-export { DEFAULT_BODY_LIMIT, DEFAULT_BUDGET_MS, GROUPS, type ConformanceOptions, type Group, type Signatures } from './cases.js';
+export { DEFAULT_BODY_LIMIT, DEFAULT_BUDGET_MS, GROUPS, PROFILES, type ConformanceOptions, type Group, type Profile, type Signatures } from './cases.js';
 export { deliveryKind, deliveryKinds, freshDelivery, metaJson, newMid, type Fresh, type FreshOptions, type Kind } from './deliveries.js';
 export type { Finding } from './verdict.js';
 export { caseLines, causeLines, summaryLine } from './report.js';
 export { resolveReceiverUrl, ReceiverUrlError, ACCEPTED_URL_FORMS, type ReceiverTarget, type UrlForm } from '../receiver-url.js';
 export { toJUnit } from './junit.js';
+export type { Summary } from './summary.js';

@@ -49,6 +49,7 @@ export function toJUnit(report: ConformanceReport): string {
       '    <properties>',
       `      <property name="target" value="${escape(report.target)}"/>`,
       `      <property name="spec.version" value="${escape(report.specVersion)}"/>`,
+      `      <property name="profile" value="${escape(report.profile)}"/>`,
       `      <property name="budget.ms" value="${report.summary.budgetMs}"/>`,
       '    </properties>',
       ...cases.map(testcase),

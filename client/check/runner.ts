@@ -4,9 +4,12 @@
 // could be reached at all.
 import { VERSION } from '../version.js';
 import { withQuery, type ReceiverTarget } from '../receiver-url.js';
-import { allCases, DEFAULT_BUDGET_MS, selectCases, targetOf, type CaseSpec, type ConformanceOptions, type Group, type Step } from './cases.js';
+import { allCases, DEFAULT_BUDGET_MS, selectCases, targetOf, type CaseSpec, type ConformanceOptions, type Group, type Profile, type Step } from './cases.js';
+import { metaCases } from './meta-profile.js';
 import { spec, TIMING_SPEC } from './spec.js';
-import { judge, type Finding, type Outcome } from './verdict.js';
+import { summarize, type Summary } from './summary.js';
+import { judge, statusMet, type Finding, type Outcome } from './verdict.js';
+import { describeNetworkError } from '../network-error.js';
 
 /** Sent with every request, so a receiver's logs tell conformance probes from Meta's deliveries. */
 export const CHECK_USER_AGENT = `instagram-push-kit-check/${VERSION}`;
@@ -77,17 +80,15 @@ export function describeFinding(f: Finding): string {
 
 interface Settings {
   target: ReceiverTarget;
+  profile: Profile;
   budgetMs: number;
+  waitForRestartMs: number;
   headers: Record<string, string>;
   fetch: typeof globalThis.fetch;
 }
 
-function networkMessage(err: unknown): string {
-  const message = (err as Error | undefined)?.message ?? String(err);
-  const inner = (err as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
-  const detail = typeof inner?.code === 'string' ? inner.code : typeof inner?.message === 'string' ? inner.message : undefined;
-  return detail && !message.includes(detail) ? `${message} (${detail})` : message;
-}
+/** What the network said, in words with its code (network-error.ts): "connection refused (ECONNREFUSED)". */
+const networkMessage = (err: unknown): string => describeNetworkError(err).text;
 
 async function send(step: Step, settings: Settings): Promise<Outcome> {
   const signal = AbortSignal.timeout(settings.budgetMs);
@@ -152,7 +153,7 @@ async function runCase(c: CaseSpec, settings: Settings): Promise<CaseResult> {
     // The rest of a case (a redelivery, another route) stands on this step being accepted: after a wrong
     // status it would only repeat it. A right status with a body off the contract goes on, so the faults
     // that matter more (a refused redelivery, a crash) are not hidden behind it.
-    if (outcome.kind !== 'answer' || outcome.answer.status !== step.expect.status) break;
+    if (outcome.kind !== 'answer' || !statusMet(step.expect, outcome.answer.status)) break;
   }
   // A receiver may answer a delivery and then die handling it: ask once more before the next case, so
   // the case that killed it is the one reported, even when it is the last case of the run.
@@ -174,7 +175,11 @@ function settingsOf(options: ConformanceOptions): Settings {
   const target = targetOf(options);
   const budgetMs = options.budgetMs ?? DEFAULT_BUDGET_MS;
   if (!Number.isInteger(budgetMs) || budgetMs < 1) throw new RangeError('budgetMs must be a whole number of milliseconds ≥ 1');
-  return { target, budgetMs, headers: options.headers ?? {}, fetch: options.fetch ?? globalThis.fetch };
+  const waitForRestartMs = options.waitForRestartMs ?? 0;
+  if (!Number.isInteger(waitForRestartMs) || waitForRestartMs < 0) throw new RangeError('waitForRestartMs must be a whole number of milliseconds ≥ 0');
+  const profile = options.profile ?? 'contract';
+  if (profile !== 'contract' && profile !== 'meta') throw new RangeError(`unknown profile ${JSON.stringify(profile)}: use contract or meta`);
+  return { target, profile, budgetMs, waitForRestartMs, headers: options.headers ?? {}, fetch: options.fetch ?? globalThis.fetch };
 }
 
 /**
@@ -187,7 +192,8 @@ function settingsOf(options: ConformanceOptions): Settings {
  */
 export function conformance(options: ConformanceOptions): ConformanceCase[] {
   const settings = settingsOf(options);
-  return selectCases(allCases(options, settings.target), options.only).map((c) => ({
+  const planned = settings.profile === 'meta' ? metaCases((o) => allCases(o, settings.target), options) : allCases(options, settings.target);
+  return selectCases(planned, options.only).map((c) => ({
     id: c.id,
     group: c.group,
     title: c.title,
@@ -201,24 +207,6 @@ export function conformance(options: ConformanceOptions): ConformanceCase[] {
   }));
 }
 
-export interface Summary {
-  cases: number;
-  passed: number;
-  failed: number;
-  skipped: number;
-  requests: number;
-  /** Latency of the answered requests, in milliseconds; null when none answered. */
-  p50Ms: number | null;
-  p95Ms: number | null;
-  maxMs: number | null;
-  budgetMs: number;
-  /** Requests with no answer within the budget. */
-  overBudget: number;
-  durationMs: number;
-  /** The three most common causes of deviation, most cases first. */
-  causes: { cause: string; cases: number }[];
-}
-
 export interface ConformanceReport {
   /** Where deliveries and the handshake went (the URL given, resolved). */
   target: string;
@@ -226,68 +214,74 @@ export interface ConformanceReport {
   url: { given: string; form: ReceiverTarget['form']; accountUrl?: string };
   /** `info.version` of the spec the answers were held to. */
   specVersion: string;
+  /** What judged the answers: the whole contract, or Meta's rules (see meta-profile.ts). */
+  profile: Profile;
   startedAt: string;
   cases: CaseResult[];
   summary: Summary;
   /** Set when no request of the run got an answer (no connection, or none within the budget): the run stopped at the first case. */
   unreachable?: string;
-  /** The case after which the receiver answered nothing more: the run stopped there. */
+  /** The case after which the receiver answered nothing more (and did not come back in time): the cases after it were skipped. */
   stoppedAnsweringAfter?: string;
+  /** Each wait for a receiver that stopped answering, with --wait-for-restart. */
+  restarts?: RestartWait[];
 }
 
-/** The nearest-rank percentile of sorted values. */
-export function percentile(sorted: number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+/** A wait for a receiver that stopped answering after a case: whether it answered the handshake again, and after how long. */
+export interface RestartWait {
+  /** The case after which the receiver stopped answering. */
+  after: string;
+  answered: boolean;
+  waitedMs: number;
 }
 
-/** The most common causes of deviation: the same expectation met by the same answer, most cases first. */
-export function commonCauses(cases: CaseResult[], top = 3): { cause: string; cases: number }[] {
-  const counts = new Map<string, number>();
-  for (const c of cases) {
-    const f = c.findings[0];
-    if (!f) continue;
-    const cause = `expected ${f.expected}, got ${f.got.length > 80 ? `${f.got.slice(0, 80)}…` : f.got}`;
-    counts.set(cause, (counts.get(cause) ?? 0) + 1);
+/** The result of a case that did not run, with its reason. */
+function skippedResult(c: ConformanceCase, reason: string): CaseResult {
+  return { id: c.id, group: c.group, title: c.title, stores: c.stores, verdict: 'skip', skipped: reason, requests: [], findings: [] };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls the handshake probe until the receiver answers or `waitMs` has passed. */
+async function waitForAnswer(settings: Settings, waitMs: number): Promise<{ answered: boolean; waitedMs: number }> {
+  const started = performance.now();
+  const waited = () => Math.round(performance.now() - started);
+  const probe = probeStep(settings.target);
+  while (waited() < waitMs) {
+    const outcome = await send(probe, { ...settings, budgetMs: Math.max(1, Math.min(settings.budgetMs, waitMs - waited())) });
+    if (outcome.kind === 'answer') return { answered: true, waitedMs: waited() };
+    await sleep(Math.min(200, Math.max(0, waitMs - waited())));
   }
-  return [...counts].map(([cause, n]) => ({ cause, cases: n })).sort((a, b) => b.cases - a.cases).slice(0, top);
-}
-
-export function summarize(cases: CaseResult[], budgetMs: number, durationMs: number): Summary {
-  const requests = cases.flatMap((c) => c.requests);
-  const answered = requests.filter((r) => r.status !== null).map((r) => r.ms).sort((a, b) => a - b);
-  return {
-    cases: cases.length,
-    passed: cases.filter((c) => c.verdict === 'pass').length,
-    failed: cases.filter((c) => c.verdict === 'fail').length,
-    skipped: cases.filter((c) => c.verdict === 'skip').length,
-    requests: requests.length,
-    p50Ms: percentile(answered, 50),
-    p95Ms: percentile(answered, 95),
-    maxMs: answered.length ? answered[answered.length - 1]! : null,
-    budgetMs,
-    overBudget: requests.filter((r) => r.error === 'timeout').length,
-    durationMs,
-    causes: commonCauses(cases),
-  };
+  return { answered: false, waitedMs: waited() };
 }
 
 /**
  * Runs every case (or those `only` selects), one after another, calling `onResult` as each ends. When
  * the first case that sends anything gets no answer at all (no connection, or none within the budget),
- * the run stops there and `unreachable` says why; when the receiver stops answering after a case, the
- * run stops after that case and `stoppedAnsweringAfter` names it.
+ * the run stops there and `unreachable` says why. When the receiver stops answering after a case, it is
+ * given `waitForRestartMs` to answer the handshake again (`onWait` says how that went): if it does, the
+ * run goes on; if not, every case left is reported skipped with the reason, so the totals always add up
+ * to the cases planned.
  */
-export async function runConformance(options: ConformanceOptions, hooks: { onResult?: (result: CaseResult) => void } = {}): Promise<ConformanceReport> {
+export async function runConformance(options: ConformanceOptions, hooks: { onResult?: (result: CaseResult) => void; onWait?: (wait: RestartWait) => void } = {}): Promise<ConformanceReport> {
   const settings = settingsOf(options);
   const cases = conformance(options);
   const startedAt = new Date();
   const started = performance.now();
   const results: CaseResult[] = [];
+  const restarts: RestartWait[] = [];
   let unreachable: string | undefined;
   let stoppedAnsweringAfter: string | undefined;
   let answered = false;
-  for (const c of cases) {
+  const record = (result: CaseResult) => {
+    results.push(result);
+    hooks.onResult?.(result);
+  };
+  for (const [i, c] of cases.entries()) {
+    if (stoppedAnsweringAfter) {
+      record(skippedResult(c, `not run: the receiver stopped answering after ${stoppedAnsweringAfter}${settings.waitForRestartMs ? ` and did not answer again within ${settings.waitForRestartMs} ms` : ''}`));
+      continue;
+    }
     const result = await c.run();
     const unanswered = result.requests.filter((r) => r.status === null);
     if (!answered && result.requests.length > 0 && unanswered.length === result.requests.length) {
@@ -296,21 +290,28 @@ export async function runConformance(options: ConformanceOptions, hooks: { onRes
       break;
     }
     answered ||= result.requests.some((r) => r.status !== null);
-    results.push(result);
-    hooks.onResult?.(result);
-    if (result.stoppedAnswering) {
+    record(result);
+    if (result.stoppedAnswering && i < cases.length - 1) {
+      const wait = settings.waitForRestartMs > 0 ? { after: result.id, ...(await waitForAnswer(settings, settings.waitForRestartMs)) } : undefined;
+      if (wait) {
+        restarts.push(wait);
+        hooks.onWait?.(wait);
+      }
+      if (!wait?.answered) stoppedAnsweringAfter = result.id;
+    } else if (result.stoppedAnswering) {
       stoppedAnsweringAfter = result.id;
-      break;
     }
   }
   return {
     target: settings.target.url,
     url: { given: settings.target.given, form: settings.target.form, ...(settings.target.accountUrl ? { accountUrl: settings.target.accountUrl } : {}) },
     specVersion: String(spec.info?.version ?? ''),
+    profile: settings.profile,
     startedAt: startedAt.toISOString(),
     cases: results,
     summary: summarize(results, settings.budgetMs, Math.round(performance.now() - started)),
     ...(unreachable ? { unreachable } : {}),
     ...(stoppedAnsweringAfter ? { stoppedAnsweringAfter } : {}),
+    ...(restarts.length ? { restarts } : {}),
   };
 }

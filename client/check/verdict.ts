@@ -2,7 +2,7 @@
 // spec (status listed, content type, body schema), plus the time Meta allows. Pure: a deviation is one
 // finding naming what the contract expects, what came back and where the spec says so (further
 // mismatches of the same answer under it), never a throw.
-import type { Step } from './cases.js';
+import type { Expectation, Step } from './cases.js';
 import { checkAgainstSpec, ERROR_CODE_SPEC, operationPointer, TIMING_SPEC, type Answer } from './spec.js';
 
 /** What one request got: an answer, no answer within the budget, or no answer at all. */
@@ -67,6 +67,11 @@ function errorCode(body: string): unknown {
 /** The request as reports show it: method and the full URL (the verify token masked). */
 export const requestLine = (step: Step) => `${step.method} ${step.shown ?? step.url}`;
 
+/** Whether a status meets the expectation: the very status, or any of its class under Meta's rules. */
+export function statusMet(e: Expectation, status: number): boolean {
+  return e.statusClass === undefined ? status === e.status : Math.floor(status / 100) === e.statusClass;
+}
+
 /** The finding for one step's outcome, or none when the answer keeps the contract. */
 export function judge(step: Step, outcome: Outcome, budgetMs: number): Finding[] {
   const base = { step: step.name, request: requestLine(step) };
@@ -77,18 +82,18 @@ export function judge(step: Step, outcome: Outcome, budgetMs: number): Finding[]
   if (outcome.kind === 'network') return [{ ...base, expected: e.describe, got: `no answer: ${outcome.message}`, spec: e.spec }];
   const { answer } = outcome;
   const problems: { expected: string; spec: string; detail?: string }[] = [];
-  const statusWrong = answer.status !== e.status;
+  const statusWrong = !statusMet(e, answer.status);
   if (statusWrong) {
     problems.push({ expected: e.describe, spec: e.spec });
   } else {
     const code = errorCode(answer.body);
-    if (e.code !== undefined && code !== e.code) problems.push({ expected: `${e.status} with code ${e.code}`, spec: ERROR_CODE_SPEC });
+    if (e.code !== undefined && !e.statusOnly && code !== e.code) problems.push({ expected: `${e.status} with code ${e.code}`, spec: ERROR_CODE_SPEC });
     if (e.body !== undefined && answer.body !== e.body) problems.push({ expected: `the body ${JSON.stringify(e.body)}, exactly as sent`, spec: e.spec });
   }
   if (e.notEchoed !== undefined && answer.body.includes(e.notEchoed)) {
     problems.push({ expected: `the challenge ${JSON.stringify(e.notEchoed)} not echoed`, spec: `${operationPointer(step.method, step.route)}/description` });
   }
-  problems.push(...checkAgainstSpec(step.method, step.route, answer));
+  if (!e.statusOnly) problems.push(...checkAgainstSpec(step.method, step.route, answer));
   if (problems.length === 0) return [];
   const [main, ...rest] = problems;
   const finding: Finding = { ...base, expected: main!.expected, got: describeAnswer(answer), spec: main!.spec };

@@ -5,10 +5,10 @@ import { writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_BODY_LIMIT, DEFAULT_BUDGET_MS, GROUPS, targetOf, type ConformanceOptions } from '../check/cases.js';
+import { DEFAULT_BODY_LIMIT, DEFAULT_BUDGET_MS, GROUPS, PROFILES, targetOf, type ConformanceOptions, type Profile } from '../check/cases.js';
 import { caseLines, causeLines, summaryLine } from '../check/report.js';
 import { toJUnit } from '../check/junit.js';
-import { conformance, runConformance, type ConformanceCase, type ConformanceReport } from '../check/runner.js';
+import { conformance, runConformance, type ConformanceCase, type ConformanceReport, type RestartWait } from '../check/runner.js';
 import { spec } from '../check/spec.js';
 import { FORM_NAMES, ReceiverUrlError, type ReceiverTarget } from '../receiver-url.js';
 import { COMMAND_EXIT_CODES, CliError, EXIT, exitCodesHelp } from './exit-codes.js';
@@ -25,6 +25,8 @@ interface CheckOptions {
   only?: string[];
   budget: number;
   bodyLimit: number;
+  profile: Profile;
+  waitForRestart: number;
   header: Record<string, string>;
   signature: (typeof SIGNATURES)[number];
   json?: boolean;
@@ -55,6 +57,21 @@ Every answer is also held to the spec (status listed, content type, body schema)
 allows. A deviation is reported once per case, with what the spec expects, what came back (an HTML body as
 its text) and the spec location, and makes the exit code 1. With no answer at all, the exit code is 3 and
 --junit still writes one failed case naming the cause.
+
+Profiles (--profile; the report says which one judged):
+  contract    the default: everything above, every answer held to this contract's spec.
+  meta        only what Meta requires of any webhook receiver and what keeps it safe, whatever the body:
+              the handshake echoes hub.challenge with 200 and refuses a wrong token (any 4xx); every
+              delivery kind is answered 2xx within --budget, and 2xx again when redelivered; Meta's
+              largest delivery (just under 1 MiB) is answered 2xx; a delivery with no signature, only the
+              legacy sha1 one, or a wrong sha256 is refused (any 4xx); the receiver keeps answering after
+              each delivery. For a receiver that is a team's own app (Meta's samples answer EVENT_RECEIVED).
+
+Every planned case is accounted for: a case that cannot run (an option it needs is missing, the URL has no
+place for a channel, the receiver stopped answering) is reported skipped with its reason, so conform +
+deviate + skipped is always the number planned. With --wait-for-restart, a receiver that stopped answering
+after a case is polled with the handshake for up to that long (a supervisor restarting it), and the run
+goes on when it answers again.
 `;
 
 export function registerCheck(program: Command): void {
@@ -70,7 +87,9 @@ export function registerCheck(program: Command): void {
     .addOption(new Option('--account-id <id>', "the channel's Instagram account ID: entries carry it, and the path without {chanId} is checked too"))
     .addOption(new Option('--only <list>', `run only these groups (${GROUPS.join(', ')}) or case IDs, comma-separated`).argParser(list))
     .addOption(new Option('--budget <duration>', 'the longest an answer may take: 800ms, 5s (a bare number is milliseconds)').argParser(duration(1)).default(DEFAULT_BUDGET_MS, `5s, what Meta allows`))
-    .addOption(new Option('--body-limit <bytes>', "the receiver's body limit: the oversize case sends one byte more, the largest delivery 1 KiB less").argParser(integer(1)).default(DEFAULT_BODY_LIMIT))
+    .addOption(new Option('--body-limit <bytes>', "the receiver's body limit: the oversize case sends one byte more, the largest delivery 1 KiB less (contract profile)").argParser(integer(1)).default(DEFAULT_BODY_LIMIT))
+    .addOption(new Option('--profile <name>', 'what judges the receiver: the whole contract, or only what Meta requires and what keeps it safe').choices(PROFILES).default('contract'))
+    .addOption(new Option('--wait-for-restart <duration>', 'when the receiver stops answering after a case, wait up to this long for it to answer again (e.g. 10s), then go on').argParser(duration(0)).default(0, 'no wait: the cases left are skipped'))
     .addOption(headerOption())
     .addOption(jsonOption())
     .addOption(new Option('--junit <file>', 'also write the report as JUnit XML, for CI'))
@@ -112,6 +131,13 @@ async function writeJUnit(file: string | undefined, report: ConformanceReport): 
   }
 }
 
+/** `waiting: …` once the wait for a receiver that stopped answering is over, either way. */
+function waitLine(wait: RestartWait, limitMs: number): string {
+  return wait.answered
+    ? `waited: the receiver answered again ${wait.waitedMs} ms after ${wait.after} stopped it; going on with the remaining cases`
+    : `waited: the receiver did not answer again within ${limitMs} ms after ${wait.after}; the remaining cases are skipped`;
+}
+
 async function check(options: CheckOptions): Promise<number> {
   const conformanceOptions: ConformanceOptions = {
     url: options.url,
@@ -124,6 +150,8 @@ async function check(options: CheckOptions): Promise<number> {
     bodyLimit: options.bodyLimit,
     headers: options.header,
     signatures: options.signature,
+    profile: options.profile,
+    waitForRestartMs: options.waitForRestart,
   };
   let cases: ConformanceCase[];
   let target: ReceiverTarget;
@@ -135,22 +163,30 @@ async function check(options: CheckOptions): Promise<number> {
   }
   if (!options.yes && cases.some((c) => c.stores && !c.skip)) await confirm(cases, target.url);
   if (!options.json) {
-    printLine(`Checking ${target.url} against spec ${spec.info.version}: ${cases.length} case${cases.length === 1 ? '' : 's'}`);
+    const by = options.profile === 'meta' ? "Meta's rules (profile meta)" : `spec ${spec.info.version} (profile contract)`;
+    printLine(`Checking ${target.url} against ${by}: ${cases.length} case${cases.length === 1 ? '' : 's'} planned`);
     for (const line of urlLines(target, options.accountId !== undefined)) printLine(line);
-    if (options.accountId === undefined && target.accountUrl && cases.some((c) => c.group === 'acceptance')) printLine('  (without --account-id, the path without {chanId} is not checked)');
+    if (options.profile !== 'meta' && options.accountId === undefined && target.accountUrl && cases.some((c) => c.group === 'acceptance')) printLine('  (without --account-id, the path without {chanId} is not checked)');
   }
   const report = await runConformance(conformanceOptions, {
     onResult: (result) => {
       if (options.json) printJsonLine(result);
       else for (const line of caseLines(result)) printLine(line);
     },
+    onWait: (wait) => {
+      if (options.json) printJsonLine({ wait });
+      else printLine(waitLine(wait, options.waitForRestart));
+    },
   });
   // The JUnit file first: CI shows why even when nothing answered.
   await writeJUnit(options.junit, report);
   if (report.unreachable) throw new CliError(report.unreachable, EXIT.unreachable);
-  if (options.json) printJsonLine({ summary: { target: report.target, url: report.url, specVersion: report.specVersion, ...(report.stoppedAnsweringAfter ? { stoppedAnsweringAfter: report.stoppedAnsweringAfter } : {}), ...report.summary } });
-  else {
-    if (report.stoppedAnsweringAfter) printLine(`stopped: the receiver answered ${report.stoppedAnsweringAfter}, then nothing more; the cases after it did not run`);
+  if (options.json) {
+    const stopped = report.stoppedAnsweringAfter ? { stoppedAnsweringAfter: report.stoppedAnsweringAfter } : {};
+    printJsonLine({ summary: { target: report.target, url: report.url, specVersion: report.specVersion, profile: report.profile, planned: cases.length, ...stopped, ...report.summary } });
+  } else {
+    const skippedAfter = report.summary.skipped && report.stoppedAnsweringAfter ? report.cases.filter((c) => c.skipped?.startsWith('not run:')).length : 0;
+    if (report.stoppedAnsweringAfter) printLine(`stopped: the receiver answered ${report.stoppedAnsweringAfter}, then nothing more; ${skippedAfter ? `the ${skippedAfter} case${skippedAfter === 1 ? '' : 's'} after it skipped` : 'it was the last case'}`);
     printLine(summaryLine(report));
     for (const line of causeLines(report)) printLine(line);
   }

@@ -34,14 +34,25 @@ export const COMMAND_EXIT_CODES: Record<string, ExitCode[]> = {
   trigger: [0, 1, 2, 3],
   validate: [0, 1, 2],
   sign: [0, 2],
-  serve: [0, 2],
+  serve: [0, 1, 2],
+};
+
+/** What each code means for `serve`, which runs a server rather than sending anything. */
+const SERVE_CODE_LINES: Record<ExitCode, string> = {
+  0: '0  stopped by SIGINT or SIGTERM, after finishing the requests in flight',
+  1: '1  the server failed to start (a store that refuses it, a port in use) or stopped on an error',
+  2: '2  usage or configuration error (bad arguments, a bad configuration file or setting, a data dir another server holds)',
+  3: CODE_LINES[3],
 };
 
 /** The epilog of a command's `--help` (or the program's, with every code), so scripts know what to branch on. */
-export function exitCodesHelp(codes: ExitCode[] = [0, 1, 2, 3], env: (keyof typeof ENV_LINES)[] = ['IG_PUSH_SECRET', 'IG_PUSH_VERIFY_TOKEN', 'IG_PUSH_URL']): string {
+export function exitCodesHelp(codes: ExitCode[] = [0, 1, 2, 3], env: (keyof typeof ENV_LINES)[] = ['IG_PUSH_SECRET', 'IG_PUSH_VERIFY_TOKEN', 'IG_PUSH_URL'], lines: Record<ExitCode, string> = CODE_LINES): string {
   const environment = env.length ? `\n\nEnvironment:\n${env.map((e) => ENV_LINES[e]).join('\n')}` : '';
-  return `\nExit codes:\n${codes.map((c) => `  ${CODE_LINES[c]}`).join('\n')}${environment}`;
+  return `\nExit codes:\n${codes.map((c) => `  ${lines[c]}`).join('\n')}${environment}`;
 }
+
+/** `serve`'s epilog: its own meaning of each code. */
+export const SERVE_EXIT_CODES_HELP = exitCodesHelp(COMMAND_EXIT_CODES.serve, [], SERVE_CODE_LINES);
 
 /** The program's epilog: every code, every variable. */
 export const EXIT_CODES_HELP = exitCodesHelp();

@@ -26,20 +26,24 @@ export function printTarget(target: ReceiverTarget, what = 'requests go to'): vo
  * A push client whose requests land on the resolved URL: the client speaks the contract's paths, and its
  * fetch maps each onto the target (a channel's URL, the path without one, or the receiver's own URL).
  */
-export function targetClient(target: ReceiverTarget, options: Omit<PushClientOptions, 'baseUrl' | 'fetch'>): PushClient {
+export function targetClient(target: ReceiverTarget, options: Omit<PushClientOptions, 'baseUrl' | 'fetch'>, onResponse?: (response: Response) => void): PushClient {
   const fetchAt = async (request: Request): Promise<Response> => {
     const asked = new URL(request.url);
     const chanId = asked.pathname.startsWith(`${PUSH_PATH}/`) ? decodeURIComponent(asked.pathname.slice(PUSH_PATH.length + 1)) : undefined;
     const to = new URL(chanId === undefined ? (target.accountUrl ?? target.url) : (target.channelUrl?.(chanId) ?? target.url));
     for (const [k, v] of asked.searchParams) to.searchParams.set(k, v);
     const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
+    let response: Response;
     try {
-      return await globalThis.fetch(to, { method: request.method, headers: request.headers, body, signal: request.signal, redirect: request.redirect });
+      response = await globalThis.fetch(to, { method: request.method, headers: request.headers, body, signal: request.signal, redirect: request.redirect });
     } catch (err) {
       // The client asked its placeholder base URL: errors name the URL this request really went to.
       if (request.signal.aborted) throw err;
       throw new FetchFailedAt(to.href, err);
     }
+    // A copy for a command that reports the answer as it came (content type, raw body), not only as parsed.
+    onResponse?.(response.clone());
+    return response;
   };
   return createPushClient({ ...options, baseUrl: 'http://receiver.invalid', fetch: fetchAt });
 }

@@ -1,10 +1,13 @@
 // `ig-push trigger <kind>`: send one realistic event of a kind (the spec's named examples, see
 // client/check/deliveries.ts) with a fresh mid and current times, signed over the bytes Meta would send;
-// `--list` names the kinds, `--dry-run` shows the delivery, its signature and a curl line instead.
+// `--list` names the kinds, `--dry-run` shows the delivery, its signature and a curl line instead. Any 2xx
+// is a delivered event, as Meta counts it; an answer off the contract is a note, or a failure with --strict.
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { deliveryKind, deliveryKinds, freshDelivery, metaJson, type Kind } from '../check/deliveries.js';
 import { signedHeaders } from '../check/cases.js';
+import { checkAgainstSpec, type Answer } from '../check/spec.js';
+import { describeAnswer } from '../check/verdict.js';
 import { isPushError } from '../push-error.js';
 import type { ErrorBody } from '../types.js';
 import { COMMAND_EXIT_CODES, CliError, EXIT, exitCodesHelp } from './exit-codes.js';
@@ -28,6 +31,7 @@ interface TriggerOptions {
   signature: (typeof SIGNATURES)[number];
   verbose?: boolean;
   json?: boolean;
+  strict?: boolean;
 }
 
 /** One send's outcome, as printed by --json. */
@@ -42,6 +46,8 @@ export interface TriggerResult {
   attempts?: number;
   message?: string;
   error?: ErrorBody;
+  /** How the answer deviates from the contract's (a 2xx Meta counts as delivered, with another body or content type). */
+  notes?: string[];
 }
 
 export function registerTrigger(program: Command): void {
@@ -60,13 +66,25 @@ export function registerTrigger(program: Command): void {
     .addOption(headerOption())
     .addOption(retriesOption())
     .addOption(timeoutOption())
+    .addOption(new Option('--strict', "fail (exit 1) on an answer that is not the contract's, even a 2xx Meta counts as delivered"))
     .addOption(jsonOption())
     .addOption(verboseOption())
-    .addHelpText('after', exitCodesHelp(COMMAND_EXIT_CODES.trigger, ['IG_PUSH_SECRET', 'IG_PUSH_URL']))
+    .addHelpText('after', TRIGGER_HELP + exitCodesHelp(COMMAND_EXIT_CODES.trigger, ['IG_PUSH_SECRET', 'IG_PUSH_URL']))
     .action(async (name: string | undefined, options: TriggerOptions) => {
       if (options.list) return void list(options.json);
       process.exitCode = await trigger(name, options);
     });
+}
+
+const TRIGGER_HELP = `
+Any 2xx answer is a delivered event (exit 0), as Meta counts it. When the answer is not the contract's
+(200 {"resultMsg":"200"} as application/json), for instance Meta's samples' EVENT_RECEIVED as text/html, a
+note under the line says how it differs; with --strict such an answer fails (exit 1).
+`;
+
+/** How a delivered answer differs from the contract's, in words; none when it keeps it. */
+function contractNotes(answer: Answer, route: 'account' | 'channel'): string[] {
+  return checkAgainstSpec('POST', route, answer).map((p) => `not the contract's answer: expected ${p.expected}${p.detail ? ` (${p.detail})` : ''}, got ${describeAnswer(answer)} (${p.spec})`);
 }
 
 function list(json: boolean | undefined): void {
@@ -91,12 +109,20 @@ async function trigger(name: string | undefined, options: TriggerOptions): Promi
     return EXIT.ok;
   }
   if (options.verbose && !options.json) printTarget(target, 'deliveries go to');
-  const client = targetClient(target, { appSecret: options.secret || undefined, headers: options.header, retries: options.retries, timeoutMs: options.timeout, legacySignature: legacyOf(options.signature) });
+  // The last answer as it came, for what the parsed result cannot tell (content type, a body not JSON).
+  const seen: { last?: Promise<Answer> } = {};
+  const client = targetClient(
+    target,
+    { appSecret: options.secret || undefined, headers: options.header, retries: options.retries, timeoutMs: options.timeout, legacySignature: legacyOf(options.signature) },
+    (response) => void (seen.last = response.text().then((body) => ({ status: response.status, contentType: response.headers.get('content-type') ?? '', body }))),
+  );
+  const route = target.channel === undefined ? 'account' : 'channel';
   const results: TriggerResult[] = [];
   for (let i = 0; i < options.count; i++) {
     const { delivery, mids } = freshDelivery(kind.value, { accountId: options.accountId });
     const started = performance.now();
     let result: TriggerResult;
+    seen.last = undefined;
     try {
       // The exact bytes Meta would send; the client signs these bytes and sends them unchanged.
       await client.pushRaw(metaJson(delivery), { chanId: target.channel });
@@ -104,6 +130,13 @@ async function trigger(name: string | undefined, options: TriggerOptions): Promi
     } catch (err) {
       if (!isPushError(err)) throw err;
       result = { kind: kind.name, ok: false, status: err.status, ms: Math.round(performance.now() - started), mids, attempts: err.attempts, message: failureText(err), error: err.body };
+    }
+    const answer: Answer | undefined = await (seen.last as Promise<Answer> | undefined);
+    if (answer && answer.status >= 200 && answer.status < 300) {
+      // Delivered, as Meta counts it: any 2xx within the time, whatever the body.
+      const notes = contractNotes(answer, route);
+      result = { kind: kind.name, ok: !(options.strict && notes.length), status: answer.status, ms: result.ms, mids, ...(notes.length ? { notes } : {}) };
+      if (!result.ok) result.message = `${describeAnswer(answer)}: ${notes[0]} (--strict)`;
     }
     results.push(result);
     if (options.json) printJsonLine(result);
@@ -120,7 +153,7 @@ async function trigger(name: string | undefined, options: TriggerOptions): Promi
 
 function resultLine(r: TriggerResult): string {
   const mids = r.mids.length === 0 ? '' : `  mid ${r.mids[0]}${r.mids.length > 1 ? ` (+${r.mids.length - 1} more)` : ''}`;
-  if (r.ok) return `${mark('ok')} ${r.kind}  200 (${r.ms} ms)${mids}`;
+  if (r.ok) return [`${mark('ok')} ${r.kind}  ${r.status} (${r.ms} ms)${mids}`, ...(r.notes ?? []).map((n) => `      note: ${n}`)].join('\n');
   return `${mark(r.status === 0 ? 'error' : 'fail')} ${r.kind}  ${r.message}`;
 }
 

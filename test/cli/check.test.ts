@@ -31,7 +31,7 @@ describe('ig-push check against the reference server', () => {
     const r = await igPush([...referenceArgs(), '--yes', '--junit', junit]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    expect(lines[0]).toBe(`Checking ${server.url}/apiaccess/api/instagram/message/chan-a against spec ${JSON.parse(readFileSync('generated/openapi.json', 'utf8')).info.version}: 44 cases`);
+    expect(lines[0]).toBe(`Checking ${server.url}/apiaccess/api/instagram/message/chan-a against spec ${JSON.parse(readFileSync('generated/openapi.json', 'utf8')).info.version} (profile contract): 44 cases planned`);
     // The URLs as resolved from --url, at the top.
     expect(lines.slice(1, 5)).toEqual([
       `  --url ${server.url}: a base URL`,
@@ -81,6 +81,15 @@ describe('ig-push check against the reference server', () => {
     expect(lines[8].summary.p95Ms).toBeGreaterThanOrEqual(lines[8].summary.p50Ms);
   });
 
+  it('passes every case of the Meta profile too: the contract keeps Meta’s rules', async () => {
+    const r = await igPush([...referenceArgs(), '--yes', '--profile', 'meta', '--json']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const summary = r.lines().at(-1).summary;
+    expect(summary).toMatchObject({ profile: 'meta', failed: 0, skipped: 0, planned: 36 });
+    // Meta's rules send no request to the path without {chanId}: a receiver has one callback URL.
+    for (const l of r.lines().filter((x) => x.requests)) for (const q of l.requests) expect(q.url).toContain('/message/chan-a');
+  });
+
   it('takes the push URL whole, and runs refusals and the handshake without --yes, storing nothing', async () => {
     const before = await stored();
     // The old flag name still works (hidden alias of --token).
@@ -114,11 +123,11 @@ describe('ig-push check against the reference server', () => {
     const junit = join(dir, 'unreachable.xml');
     const r = await igPush(['check', '--url', `http://127.0.0.1:${port}`, '--channel', 'chan-a', '--only', 'refusals', '--junit', junit]);
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(new RegExp(`^ig-push: no answer from http://127\\.0\\.0\\.1:${port}/apiaccess/api/instagram/message/chan-a: fetch failed \\(ECONNREFUSED\\)\\n$`));
+    expect(r.stderr).toMatch(new RegExp(`^ig-push: no answer from http://127\\.0\\.0\\.1:${port}/apiaccess/api/instagram/message/chan-a: connection refused \\(ECONNREFUSED\\)\\n$`));
     const xml = readFileSync(junit, 'utf8');
     expect(XMLValidator.validate(xml)).toBe(true);
     expect(xml).toContain('<testsuites name="ig-push check" tests="1" failures="1"');
-    expect(xml).toMatch(/<failure type="unreachable" message="no answer from http:\/\/127\.0\.0\.1:\d+\/apiaccess\/api\/instagram\/message\/chan-a: fetch failed \(ECONNREFUSED\)">/);
+    expect(xml).toMatch(/<failure type="unreachable" message="no answer from http:\/\/127\.0\.0\.1:\d+\/apiaccess\/api\/instagram\/message\/chan-a: connection refused \(ECONNREFUSED\)">/);
   });
 });
 

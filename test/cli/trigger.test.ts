@@ -4,6 +4,7 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEvent } from '../../server/console/describe.js';
 import { ACCOUNT_A, SECRET_A, testConfig } from '../support/channels.js';
+import { CORRECT_SAMPLE, SAMPLE_SECRET, startSampleReceiver } from '../support/meta-sample-receiver.js';
 import { freePort } from '../support/process.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { igPush } from './ig-push.js';
@@ -155,5 +156,39 @@ describe('ig-push trigger --dry-run', () => {
     expect(a.body).not.toBe(b.body);
     expect(JSON.parse(a.body).entry[0].messaging[0].reaction.mid).not.toBe(JSON.parse(b.body).entry[0].messaging[0].reaction.mid);
     expect(a.curl).not.toContain('X-Hub-Signature-256');
+  });
+});
+
+describe('ig-push trigger against a receiver built from Meta’s samples', () => {
+  it('counts a 2xx as delivered (exit 0) and notes that EVENT_RECEIVED as text/html is not the contract’s answer', async () => {
+    const sample = await startSampleReceiver(CORRECT_SAMPLE);
+    try {
+      const r = await igPush(['trigger', 'text', '--url', sample.url, '--secret', SAMPLE_SECRET]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^ok {4}text {2}200 \(\d+ ms\) {2}mid \S+\n {6}note: not the contract's answer: expected Content-Type application\/json, got 200 text\/html EVENT_RECEIVED \(#\/components\/responses\/PushAccepted\/content\)\n$/);
+      expect(sample.accepted).toHaveLength(1);
+      const json = await igPush(['trigger', 'text', '--url', sample.url, '--secret', SAMPLE_SECRET, '--json']);
+      expect(json.code).toBe(0);
+      expect(json.lines()[0]).toMatchObject({ kind: 'text', ok: true, status: 200, notes: [expect.stringContaining('expected Content-Type application/json')] });
+    } finally {
+      await sample.close();
+    }
+  });
+
+  it('with --strict, fails such an answer (exit 1), as before', async () => {
+    const sample = await startSampleReceiver(CORRECT_SAMPLE);
+    try {
+      const r = await igPush(['trigger', 'text', '--url', sample.url, '--secret', SAMPLE_SECRET, '--strict', '--json']);
+      expect(r.code).toBe(1);
+      expect(r.lines()[0]).toMatchObject({ kind: 'text', ok: false, status: 200, message: expect.stringMatching(/^200 text\/html EVENT_RECEIVED: not the contract's answer: .*\(--strict\)$/) });
+    } finally {
+      await sample.close();
+    }
+  });
+
+  it('adds no note for the reference server, whose answer is the contract’s, even with --strict', async () => {
+    const r = await igPush(['trigger', 'text', '--url', server.url, '--channel', 'chan-a', '--secret', SECRET_A, '--strict', '--json']);
+    expect(r.code).toBe(0);
+    expect(r.lines()[0]).not.toHaveProperty('notes');
   });
 });

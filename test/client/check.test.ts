@@ -16,7 +16,7 @@ import {
   toJUnit,
   type ConformanceReport,
 } from '../../client/check/index.js';
-import { percentile } from '../../client/check/runner.js';
+import { percentile } from '../../client/check/summary.js';
 import { ACCOUNT_A, SECRET_A, testConfig } from '../support/channels.js';
 import { freePort } from '../support/process.js';
 import { startTestServer } from '../support/server.js';
@@ -75,13 +75,13 @@ describe('the conformance cases as a library', () => {
   it('reports an unreachable receiver once, at the first request', async () => {
     const port = await freePort(); // nothing listens there any more
     const report = await runConformance({ url: `http://127.0.0.1:${port}`, channel: 'c', secret: 's', only: ['refusals'] });
-    expect(report.unreachable).toBe(`no answer from http://127.0.0.1:${port}/apiaccess/api/instagram/message/c: fetch failed (ECONNREFUSED)`);
+    expect(report.unreachable).toBe(`no answer from http://127.0.0.1:${port}/apiaccess/api/instagram/message/c: connection refused (ECONNREFUSED)`);
     expect(report.cases).toEqual([]);
     // The JUnit report of such a run is one failed case naming the cause, so CI shows why.
     const xml = toJUnit(report);
     expect(XMLValidator.validate(xml)).toBe(true);
     expect(xml).toContain('<testcase name="receiver answers" classname="ig-push check.reachability"');
-    expect(xml).toContain(`<failure type="unreachable" message="no answer from http://127.0.0.1:${port}/apiaccess/api/instagram/message/c: fetch failed (ECONNREFUSED)">`);
+    expect(xml).toContain(`<failure type="unreachable" message="no answer from http://127.0.0.1:${port}/apiaccess/api/instagram/message/c: connection refused (ECONNREFUSED)">`);
   });
 
 
@@ -157,6 +157,7 @@ describe('the JUnit report', () => {
       target: 'http://x/apiaccess/api/instagram/message/c&d',
       url: { given: 'http://x', form: 'base' },
       specVersion: '2.1.0',
+      profile: 'contract',
       startedAt: new Date(0).toISOString(),
       cases: [
         { id: 'acceptance/text', group: 'acceptance', title: nasty, stores: true, verdict: 'fail', requests: [{ step: 'send', method: 'POST', url: 'http://x/p?a=1&b=2', status: 500, ms: 3 }], findings: [{ step: 'send', request: 'POST /p', expected: '200', got: `500 text/html ${nasty}`, spec: '#/x', detail: nasty }] },

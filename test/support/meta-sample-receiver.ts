@@ -1,8 +1,12 @@
 // A receiver written the way Meta's own webhook samples are (an Express 4 app), not to this contract: it
 // is what `ig-push check` meets in the field. Each fault it has can be switched off, so a test shows the
-// check's report of one fault alone. Plain node:http: the point is the behaviour, not the framework.
+// check's report of one fault alone; `CORRECT_SAMPLE` switches off every fault Meta's rules judge, leaving
+// what Meta's rules allow (EVENT_RECEIVED as text/html, 403 refusals). Plain node:http: the point is the
+// behaviour, not the framework. Run as a file (`node --import tsx meta-sample-receiver.ts '{"port":…}'`),
+// it is a process of its own that really exits when it crashes, for a supervisor to restart.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { pathToFileURL } from 'node:url';
 
 export const SAMPLE_SECRET = 'sample-app-secret';
 export const SAMPLE_VERIFY_TOKEN = 'sample-verify-token';
@@ -20,7 +24,15 @@ export interface SampleFaults {
   crashOnNoSender?: boolean;
   /** Never answers a handshake that lacks one of its hub.* parameters (default true). */
   hangOnMissingParameter?: boolean;
+  /** The port to listen on (default 0: a free one). */
+  port?: number;
 }
+
+/**
+ * A receiver that keeps Meta's rules: it checks X-Hub-Signature-256, takes Meta's largest delivery, and
+ * does not crash; it still answers EVENT_RECEIVED as text/html and refuses with Express's 403 page.
+ */
+export const CORRECT_SAMPLE: SampleFaults = { legacyOnly: false, bodyLimit: 2 * 1024 * 1024, crashOnNoSender: false, hangOnMissingParameter: false };
 
 export interface SampleReceiver {
   /** The callback URL one would register with Meta: `http://127.0.0.1:PORT/webhook`. */
@@ -102,7 +114,7 @@ export async function startSampleReceiver(faults: SampleFaults = {}): Promise<Sa
   }
 
   const server = createServer((req, res) => void handle(req, res).catch(() => res.destroy()));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(faults.port ?? 0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as { port: number }).port}${path}`,
     accepted,
@@ -115,4 +127,18 @@ export async function startSampleReceiver(faults: SampleFaults = {}): Promise<Sa
       });
     },
   };
+}
+
+// As a process: the faults as JSON in argv[2]; prints its URL once listening, and exits 1 when it crashes.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const receiver = await startSampleReceiver(JSON.parse(process.argv[2] ?? '{}') as SampleFaults);
+  process.stdout.write(`listening ${receiver.url}\n`);
+  const watch = setInterval(() => {
+    // A moment for the 200 to leave, as the sample's process dies only after answering.
+    if (receiver.crashed()) setTimeout(() => process.exit(1), 50);
+  }, 20);
+  process.on('SIGTERM', () => {
+    clearInterval(watch);
+    void receiver.close().then(() => process.exit(0));
+  });
 }
