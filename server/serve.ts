@@ -38,6 +38,11 @@ export interface ServeOptions {
   env?: Record<string, string | undefined>;
   /** Install SIGTERM/SIGINT handlers (the CLI and `npm start` do; tests do not). */
   handleSignals?: boolean;
+  /**
+   * Answer only requests addressed to this machine (loopback names and the listen name), as the open
+   * sandbox does, even with a configuration: for a developer's server (`ig-push serve --forward-to`).
+   */
+  localHostsOnly?: boolean;
   /** Start even when the store fails for good (a refused password), and wait for it; default WAIT_FOR_STORE. */
   waitForStore?: boolean;
   /** Overrides of the relay's forwarder (the tests' retry policy, breaker, poll). */
@@ -116,7 +121,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const host = options.host ?? (env.HOST || '127.0.0.1');
   // The sandbox answers anyone who can reach it, so by default only requests addressed to this machine's
   // loopback (a web page elsewhere cannot rebind its name here); a configured server answers any Host.
-  const allowedHosts = config ? undefined : sandboxAllowedHosts(host);
+  const allowedHosts = config && !options.localHostsOnly ? undefined : sandboxAllowedHosts(host);
   const databaseUrl = env.DATABASE_URL
     ? checkDatabaseUrl(env.DATABASE_URL, 'DATABASE_URL')
     : config?.databaseUrl && checkDatabaseUrl(config.databaseUrl, `databaseUrl in ${configPath}`);

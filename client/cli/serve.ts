@@ -84,7 +84,7 @@ export function registerServe(program: Command): void {
         for (const line of forward?.lines ?? []) printLine(line);
         // The server logs its own "listening on …" line; SIGINT/SIGTERM drain requests in flight, then exit.
         const env = written ? { ...process.env, ...written.env } : undefined;
-        const running = await serve({ port: options.port, host: options.host, configPath: file?.path ?? options.config, dataDir: options.dataDir, handleSignals: true, ...(env ? { env } : {}) });
+        const running = await serve({ port: options.port, host: options.host, configPath: file?.path ?? options.config, dataDir: options.dataDir, handleSignals: true, ...(env ? { env, localHostsOnly: true } : {}) });
         if (forward) printLine(`send an event: ig-push trigger text --url ${running.url} --channel ${forward.settings.channel}${forward.settings.metaSecret ? ' --secret …' : ''}; watch it at ${running.url}/inbox`);
       } catch (err) {
         const e = err as Error & { code?: string };

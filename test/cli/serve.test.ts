@@ -2,7 +2,7 @@
 // with --forward-to, a triggered event arrives at a local receiver, signed with the secret serve printed.
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -144,6 +144,10 @@ describe('ig-push serve --forward-to', () => {
       const forwarded = await until(() => got.find((g) => g.body.includes(mid)));
       expect(forwarded.headers['x-hub-signature-256']).toBe(`sha256=${createHmac('sha256', secret).update(forwarded.body).digest('hex')}`);
       expect(JSON.parse(forwarded.body).entry[0].messaging[0].message.mid).toBe(mid);
+      // A developer's server answers only this machine's names, as the sandbox does (no DNS rebinding from a web page).
+      const rebound = await hostAnswer(serve.url, 'attacker.example');
+      expect(rebound).toBeGreaterThanOrEqual(400);
+      expect(await hostAnswer(serve.url, 'localhost')).toBe(200);
       expect(await serve.stop()).toBe(0);
     } finally {
       await serve.stop();
@@ -174,3 +178,14 @@ describe('ig-push serve --forward-to', () => {
     expect(both).toMatchObject({ code: 2, stderr: expect.stringContaining('--forward-to runs without --config') });
   });
 });
+
+/** The status of GET /healthz asked with another Host header (fetch cannot set Host; node:http can). */
+function hostAnswer(url: string, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${url}/healthz`, { headers: { host } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject).end();
+  });
+}
