@@ -400,8 +400,10 @@ describe('SQLite relay start', () => {
     const { logger, lines } = captured();
     const relay = startRelay({ destinations: [dest('y')], sqliteFile: file, logger, forwarder: { pollMs: 60_000 } })!;
     open.push({ close: () => relay.stop() });
-    await waitUntil(() => lines.length > 0);
-    expect(lines).toEqual([expect.objectContaining({ level: 40, held: { x: 2 }, msg: expect.stringMatching(/not configured here: x \(2\)\. They are kept, not sent.*ig-push relay discard/) })]);
+    // The forwarder may log y's own failures (it points nowhere) beside it: the held line is said once.
+    const held = () => lines.filter((l) => 'held' in l);
+    await waitUntil(() => held().length > 0);
+    expect(held()).toEqual([expect.objectContaining({ level: 40, held: { x: 2 }, msg: expect.stringMatching(/not configured here: x \(2\)\. They are kept, not sent.*ig-push relay discard/) })]);
     // Without any destination the relay API is not served: the line says how to reach the command.
     await relay.stop();
     const none = captured();
@@ -511,8 +513,10 @@ describe('PostgreSQL outbox shared by instances', () => {
     const { logger, lines } = captured();
     const relay = startRelay({ destinations: [dest('y')], postgres: { connectionString, ensureSchema: () => inbox.ensureSchema() }, logger, forwarder: { pollMs: 60_000 } })!;
     open.push({ close: () => relay.stop() });
-    await waitUntil(() => lines.length > 0);
-    expect(lines).toEqual([expect.objectContaining({ level: 40, held: { x: 1 }, msg: expect.stringMatching(/not configured here: x \(1\)\..*ig-push relay discard/) })]);
+    // The forwarder may log y's own failures (it points nowhere) beside it: the held line is said once.
+    const held = () => lines.filter((l) => 'held' in l);
+    await waitUntil(() => held().length > 0);
+    expect(held()).toEqual([expect.objectContaining({ level: 40, held: { x: 1 }, msg: expect.stringMatching(/not configured here: x \(1\)\..*ig-push relay discard/) })]);
   });
 
   it('logs configuration drift between live instances once per change, naming IDs and never a URL', async () => {
