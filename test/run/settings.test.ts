@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BODY_LIMIT } from '../../server/app.js';
+import { parseCommandLine, USAGE } from '../../server/run/command-line.js';
 import { ConfigError, parseConfig } from '../../server/run/config.js';
 import { preflightSettings } from '../../server/run/preflight.js';
 import { durationWords, parseDuration, parseSize, parseWhole } from '../../server/run/setting-grammar.js';
@@ -116,5 +117,16 @@ describe('a bad value of any setting stops the check and the server, naming it',
     expect(refusal(() => readSettings({ REQUEST_TIMEOUT: '5s', HEADERS_TIMEOUT: '6s' }))).toBe('HEADERS_TIMEOUT (6000 ms) must not be longer than REQUEST_TIMEOUT (5000 ms)');
     expect(refusal(() => preflightSettings({}, { IDLE_TIMEOUT: '15s' }))).toMatch(/^IDLE_TIMEOUT "15s" must be longer than the live feed's 15 s keep-alive/);
     expect(readSettings({ REQUEST_TIMEOUT: '1h', HEADERS_TIMEOUT: '1h', IDLE_TIMEOUT: '1d' })).toMatchObject({ requestTimeoutMs: 3_600_000, headersTimeoutMs: 3_600_000 });
+  });
+});
+
+describe('the command line, from the declaration', () => {
+  const flagged = (Object.entries(SETTINGS) as [string, SettingDeclaration][]).filter(([, d]) => d.flag !== undefined);
+
+  it.each(flagged)('%s: its flag is an option of the server command, shown in --help beside the variable', (name, d) => {
+    expect(USAGE).toMatch(new RegExp(`${d.flag} <[^>]+>.*env ${name}\\b`));
+    const value = d.kind === 'port' ? '0' : 'x';
+    const parsed = parseCommandLine([d.flag!, value]);
+    expect(parsed.action).toBe('serve');
   });
 });
