@@ -1,6 +1,8 @@
 // The relay's destinations as the configuration names them: where each channel's events are forwarded,
 // and the delivery policy of each. The config file's schema for them and their checks live here, so
-// config.ts only places them.
+// config.ts only places them. Durations are read in the one grammar of every setting (run/setting-grammar.ts).
+import { parseDuration } from '../run/setting-grammar.js';
+import { CONFIG_SETTINGS } from '../run/settings.js';
 
 /** One receiver of this contract that a channel's events are forwarded to. */
 export interface Destination {
@@ -29,14 +31,15 @@ export interface Destination {
  * Batches of up to 100 events and 256 KiB: a backlog drains in a hundredth of the deliveries, well
  * inside the 1 MiB a receiver of this contract takes by default (the reference server's body limit).
  */
-export const DESTINATION_DEFAULTS = { timeoutMs: 10_000, maxAgeMs: 72 * 3_600_000, concurrency: 4, maxEvents: 100, maxBytes: 256 * 1024 } as const;
+export const DESTINATION_DEFAULTS = { timeoutMs: CONFIG_SETTINGS.timeout.default, maxAgeMs: CONFIG_SETTINGS.maxAge.default, concurrency: 4, maxEvents: 100, maxBytes: 256 * 1024 } as const;
 
-const duration = {
+/** Milliseconds as a JSON number within the setting's bounds, or any short text the grammar then reads and explains. */
+const duration = (name: keyof typeof CONFIG_SETTINGS) => ({
   oneOf: [
-    { type: 'integer', minimum: 1, maximum: 31_536_000_000 },
-    { type: 'string', pattern: '^[1-9][0-9]{0,8}(ms|s|m|h|d)$' },
+    { type: 'integer', minimum: CONFIG_SETTINGS[name].bounds.min, maximum: CONFIG_SETTINGS[name].bounds.max },
+    { type: 'string', minLength: 1, maxLength: 32 },
   ],
-};
+});
 
 /** The JSON schema of one destination; `secret` is the schema of a secret reference. */
 export function destinationSchema(secret: object): object {
@@ -49,8 +52,8 @@ export function destinationSchema(secret: object): object {
       url: { type: 'string', minLength: 1, maxLength: 2048 },
       appSecret: secret,
       enabled: { type: 'boolean' },
-      timeout: duration,
-      maxAge: duration,
+      timeout: duration('timeout'),
+      maxAge: duration('maxAge'),
       concurrency: { type: 'integer', minimum: 1, maximum: 256 },
       rate: { type: 'number', exclusiveMinimum: 0, maximum: 100_000 },
       batch: {
@@ -65,14 +68,23 @@ export function destinationSchema(secret: object): object {
   };
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** A schema-checked duration (milliseconds, or "10s", "72h") in milliseconds. */
+/** A schema-checked duration (milliseconds, or "10s", "72h", "500ms") in milliseconds; throws ConfigError. */
 export function durationMs(value: number | string): number {
-  if (typeof value === 'number') return value;
-  // Stryker disable next-line Regex: the schema's pattern already anchored the value at both ends
-  const m = /^(\d+)(ms|s|m|h|d)$/.exec(value)!;
-  return Number(m[1]) * UNITS[m[2]!]!;
+  return durationKey(value, 'timeout');
+}
+
+/** A destination's duration key in the one grammar, within that key's bounds; throws ConfigError naming the key. */
+function durationKey(value: number | string, name: keyof typeof CONFIG_SETTINGS): number {
+  return typeof value === 'number' ? value : parseDuration(name, value, CONFIG_SETTINGS[name].bounds);
+}
+
+/** A duration key's refusal as a plain Error, so config.ts prefixes where in the file it is. */
+function durationField(value: number | string, name: keyof typeof CONFIG_SETTINGS): number {
+  try {
+    return durationKey(value, name);
+  } catch (err) {
+    throw new Error((err as Error).message);
+  }
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -113,8 +125,8 @@ export function toDestination(raw: RawDestination, channel: string, index: numbe
     url: raw.url,
     appSecret,
     enabled: raw.enabled ?? true,
-    timeoutMs: raw.timeout === undefined ? DESTINATION_DEFAULTS.timeoutMs : durationMs(raw.timeout),
-    maxAgeMs: raw.maxAge === undefined ? DESTINATION_DEFAULTS.maxAgeMs : durationMs(raw.maxAge),
+    timeoutMs: raw.timeout === undefined ? DESTINATION_DEFAULTS.timeoutMs : durationField(raw.timeout, 'timeout'),
+    maxAgeMs: raw.maxAge === undefined ? DESTINATION_DEFAULTS.maxAgeMs : durationField(raw.maxAge, 'maxAge'),
     concurrency: raw.concurrency ?? DESTINATION_DEFAULTS.concurrency,
     ratePerSecond: raw.rate,
     maxEvents: raw.batch?.maxEvents ?? DESTINATION_DEFAULTS.maxEvents,

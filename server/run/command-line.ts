@@ -2,6 +2,7 @@
 // anything starts, so a bad option is one line and exit code 2, never a warning followed by a crash.
 import { parseArgs } from 'node:util';
 import { closestName } from './closest-name.js';
+import { parsePort as parsePortSetting } from './setting-grammar.js';
 
 export const COMMAND = 'instagram-push-kit-server';
 
@@ -78,8 +79,11 @@ const OPTIONS = {
 
 /** A port number from text: a whole number from 0 to 65535 (0 picks a free one). */
 export function parsePort(text: string, from: string): number {
-  if (!/^\d{1,5}$/.test(text.trim()) || Number(text) > 65535) throw new UsageError(`${from} "${text}" is not a port (a whole number from 0 to 65535; 0 picks a free one)`);
-  return Number(text);
+  try {
+    return parsePortSetting(from, text);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 export function parseCommandLine(argv: string[]): CommandLine {

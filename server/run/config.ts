@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import type { Channel } from '../push/channels.js';
 import { closestName } from './closest-name.js';
+import { ConfigError } from './config-error.js';
 import { destinationSchema, toDestination, type Destination, type RawDestination } from '../relay/destinations.js';
 
 /** A secret given inline, or as a reference: `{"env": "NAME"}` or `{"file": "/path"}`. */
@@ -25,12 +26,7 @@ export interface ServerConfig {
   adminToken?: string;
 }
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 const secret = {
   oneOf: [

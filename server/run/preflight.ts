@@ -3,11 +3,8 @@
 // changes nothing.
 import { resolve } from 'node:path';
 import type { CommandLineOptions } from './command-line.js';
-import { parsePort } from './command-line.js';
-import { ConfigError, loadConfigFile, type ServerConfig } from './config.js';
-import { chooseLogFormat } from './pretty-log.js';
-import { parseDuration } from './retention.js';
-import { readLimits } from '../read/read-limits.js';
+import { loadConfigFile, type ServerConfig } from './config.js';
+import { readSettings } from './settings.js';
 import { checkDataDirFree, checkDataDirWritable, checkDestination, checkPort, checkPostgres, checkSqliteMigrations, type Check } from './preflight-probes.js';
 
 export type { Check } from './preflight-probes.js';
@@ -33,38 +30,23 @@ export const CHECK_BAD_CONFIG = 2;
 
 const PROBE_TIMEOUT_MS = 5000;
 
-function asConfigError<T>(read: () => T): T {
-  try {
-    return read();
-  } catch (err) {
-    throw err instanceof ConfigError ? err : new ConfigError((err as Error).message);
-  }
-}
-
 /**
- * Reads the settings the way serve.ts does (the same parsers for the same variables); a bad one throws
+ * Reads every declared setting the way serve.ts does (readSettings, the same declaration); a bad one throws
  * ConfigError, which the check reports as its configuration line and exit code 2.
  */
 export function preflightSettings(options: CommandLineOptions, env: Record<string, string | undefined>): PreflightSettings {
-  const port = options.port ?? (env.PORT ? asConfigError(() => parsePort(env.PORT!, 'PORT')) : 8080);
-  asConfigError(() => chooseLogFormat(env.LOG_FORMAT, false));
-  if (env.RETENTION) parseDuration(env.RETENTION);
-  readLimits(env);
-  const poolSize = env.DATABASE_POOL_SIZE ? Number(env.DATABASE_POOL_SIZE) : undefined;
-  if (poolSize !== undefined && !(Number.isInteger(poolSize) && poolSize > 0)) throw new ConfigError(`DATABASE_POOL_SIZE "${env.DATABASE_POOL_SIZE}" is not a positive integer`);
-  const metricsPort = env.METRICS_PORT ? Number(env.METRICS_PORT) : undefined;
-  if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort < 65536)) throw new ConfigError(`METRICS_PORT "${env.METRICS_PORT}" is not a port number`);
-  const configPath = options.configPath ?? env.CONFIG;
+  const settings = readSettings(env, { port: options.port, host: options.host, configPath: options.configPath, dataDir: options.dataDir });
+  const { configPath } = settings;
   const config = configPath ? loadConfigFile(configPath, env) : undefined;
   return {
     configPath,
     config,
-    dataDir: options.dataDir ?? env.DATA_DIR ?? './data',
-    databaseUrl: env.DATABASE_URL ?? config?.databaseUrl,
-    port,
-    host: options.host ?? (env.HOST || '127.0.0.1'),
-    metricsPort,
-    metricsHost: env.METRICS_HOST || '127.0.0.1',
+    dataDir: settings.dataDir,
+    databaseUrl: settings.databaseUrl ?? config?.databaseUrl,
+    port: settings.port,
+    host: settings.host,
+    metricsPort: settings.metricsPort,
+    metricsHost: settings.metricsHost,
     timeoutMs: PROBE_TIMEOUT_MS,
   };
 }

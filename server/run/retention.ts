@@ -1,16 +1,13 @@
 // RETENTION: an inbox that only grows fills the disk. Deletes events older than the retention period,
 // at start and then periodically, in bounded batches so one prune never holds the store for long.
 import type { Logger } from 'pino';
-import { ConfigError } from './config.js';
+import { parseDuration as parseSettingDuration } from './setting-grammar.js';
+import { SETTINGS } from './settings.js';
 import type { Inbox } from '../inbox/inbox.js';
 
-const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
-/** "30d", "12h", "90m", "45s", "2w" → milliseconds. */
+/** RETENTION's text ("30d", "12h", "2w", "500ms", bare milliseconds) → milliseconds, in the one grammar. */
 export function parseDuration(text: string): number {
-  const m = /^\s*(\d+)\s*([smhdw])\s*$/i.exec(text);
-  if (!m || Number(m[1]) === 0) throw new ConfigError(`RETENTION "${text}" is not a duration (e.g. 30d, 12h, 90m)`);
-  return Number(m[1]) * UNITS[m[2]!.toLowerCase()]!;
+  return parseSettingDuration('RETENTION', text, SETTINGS.RETENTION.bounds);
 }
 
 export interface RetentionOptions {

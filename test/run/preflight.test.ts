@@ -87,6 +87,9 @@ describe('the check command, over real processes', { timeout: 120_000 }, () => {
     expect(lines(r.output)).toEqual([`FAIL  config: ${bad}: /channels/0/enabled must be boolean`]);
     const port = await check({ PORT: 'eighty', DATA_DIR: join(dir, 'never') });
     expect([port.code, lines(port.output)]).toEqual([2, ['FAIL  config: PORT "eighty" is not a port (a whole number from 0 to 65535; 0 picks a free one)']]);
+    // Settings once private to serve.ts are checked too, from the same declaration (run/settings.ts).
+    const body = await check({ BODY_LIMIT: 'lots', DATA_DIR: join(dir, 'never') });
+    expect([body.code, lines(body.output)]).toEqual([2, ['FAIL  config: BODY_LIMIT "lots" is not a size (e.g. 1mb; 1048576, 512kb, 2mb)']]);
   });
 
   it('names the server holding the data dir and the migrations pending, and applies none of them', async () => {
