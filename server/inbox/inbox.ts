@@ -56,8 +56,11 @@ export interface Inbox {
   tail(limit: number, maxBytes?: number): Promise<InboxPage>;
   /** True when the store can take writes now. */
   ready(): Promise<boolean>;
-  /** Why it cannot, in words and since when; undefined while it can (or before anything failed). */
-  failure(): StoreFailure | undefined;
+  /**
+   * Why it cannot, in words and since when; undefined while it can (or before anything failed). Optional,
+   * so a store written before it existed still type-checks: /readyz then says only that it cannot.
+   */
+  failure?(): StoreFailure | undefined;
   /** Deletes events received before `before`, at most `max` of them; returns how many. */
   prune(before: Date, max?: number): Promise<number>;
   close(): Promise<void>;

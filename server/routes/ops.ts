@@ -42,7 +42,7 @@ export function opsRoutes({ inbox, spec, docsFile, isWarm }: OpsDeps): Router {
   // Not ready while warming up, while the store is unreachable, and while its writes fail (store-health.ts).
   router.get('/readyz', async (_req: Request, res: Response) => {
     if (!isWarm()) throw notReady('internal_error', 'This instance is still starting. Send deliveries to another instance.');
-    if (!(await inbox.ready())) throw storeNotReady(inbox.failure());
+    if (!(await inbox.ready())) throw storeNotReady(inbox.failure?.());
     res.setHeader('Cache-Control', 'no-store');
     res.json({ status: 'ready' });
   });

@@ -32,7 +32,7 @@ export interface StoreWatch {
  */
 export async function checkStoreAtStart(inbox: Inbox, options: StoreStartupOptions): Promise<StoreWatch> {
   if (await inbox.ready()) return { stop() {} };
-  const failure = inbox.failure();
+  const failure = inbox.failure?.();
   if (failure?.permanent && !options.wait) {
     throw new StoreStartError(
       `the inbox store cannot be used: ${failure.reason} (${failure.code}); ${failure.action}. To start anyway and wait for it, set WAIT_FOR_STORE=true.`,

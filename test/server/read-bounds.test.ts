@@ -27,7 +27,7 @@ function counting(inner: Inbox) {
   const inbox: Inbox = {
     append: (events, at) => inner.append(events, at),
     ready: () => inner.ready(),
-    failure: () => inner.failure(),
+    failure: () => inner.failure?.(),
     prune: (before, max) => inner.prune(before, max),
     close: () => inner.close(),
     async list(query: ListQuery) {
