@@ -14,7 +14,7 @@ export const core = [
   'server/routes/push.ts',
   'server/run/config.ts',
   'server/push/body.ts',
-  'server/routes/push-fast.ts',
+  'server/push/fast-path.ts',
   'client/signature.ts',
   'client/retry.ts',
   'client/push-client.ts',

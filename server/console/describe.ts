@@ -3,6 +3,7 @@
 import type { InboxFeedItem, Refusal } from 'instagram-push-kit';
 import { attachmentKind, classifyEvent, HANDOVER_KEYS, KINDS, type Direction, type EventClass } from '../events/classify.js';
 import { foldCase, searchTextOf } from '../events/search.js';
+import { isPushPath } from '../push/push-path.js';
 
 export type Status = 'accepted' | 'refused';
 export type { Direction };
@@ -120,13 +121,11 @@ const timeOf = (iso: string) => {
   return Number.isNaN(t) ? 0 : t;
 };
 
-const PUSH_PATH = /^\/apiaccess\/api\/instagram\/message(\/[^/]+)?\/?$/;
-
 /** What a refused handshake asked for; null when the refusal was not a handshake. */
 export function handshakeOf(refusal: Refusal): HandshakeAttempt | null {
   if (refusal.handshake) return refusal.handshake;
   // A server that did not say: a GET on a push path is a handshake all the same.
-  return (refusal.method === 'GET' || refusal.method === 'HEAD') && PUSH_PATH.test(refusal.path) ? { mode: null, verifyTokenSent: false } : null;
+  return (refusal.method === 'GET' || refusal.method === 'HEAD') && isPushPath(refusal.path) ? { mode: null, verifyTokenSent: false } : null;
 }
 
 function handshakeSummary(h: HandshakeAttempt, said: boolean): string | null {

@@ -3,6 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { ErrorCode, ErrorDetail } from 'instagram-push-kit';
 import { malformedChanId } from '../push/channels.js';
+import { channelInPath, isPushPath } from '../push/push-path.js';
 import { ApiError, internalError } from '../contract/errors.js';
 import { StoreUnavailableError } from '../inbox/inbox.js';
 import type { Refusal, RefusalLog } from '../read/refusal-log.js';
@@ -63,18 +64,6 @@ export function toApiError(err: unknown): ApiError {
   return new ApiError(status, code, status === 400 && details.length ? 'A request parameter does not match the API contract.' : sentences[status]!, details, headers);
 }
 
-const CHANNEL_PATH = /^\/apiaccess\/api\/instagram\/message\/([^/]+)\/?$/;
-function channelInPath(path: string): string | null {
-  const m = CHANNEL_PATH.exec(path);
-  if (!m) return null;
-  try {
-    return decodeURIComponent(m[1]!);
-  } catch {
-    return m[1]!;
-  }
-}
-
-const PUSH_PATH = /^\/apiaccess\/api\/instagram\/message(\/[^/]+)?\/?$/;
 const MAX_MODE = 64;
 
 /**
@@ -82,7 +71,7 @@ const MAX_MODE = 64;
  * the mode, and whether a verify token came with it. Never the token itself, nor the challenge.
  */
 export function handshakeAttempt(req: Request): Refusal['handshake'] {
-  if ((req.method !== 'GET' && req.method !== 'HEAD') || !PUSH_PATH.test(req.path)) return undefined;
+  if ((req.method !== 'GET' && req.method !== 'HEAD') || !isPushPath(req.path)) return undefined;
   const first = (v: unknown) => (Array.isArray(v) ? v[0] : v);
   const mode = first(req.query['hub.mode']);
   return {
@@ -131,7 +120,7 @@ export function errorHandler({ logger, refusals, isWarmUp, refusalLogIntervalMs 
     }
     // Only requests aimed at the push operations are refused deliveries: the console's own reads, a
     // browser's /robots.txt or /apple-touch-icon.png, any other path, stay out of its timeline.
-    if (apiError.status < 500 && !warmUp && PUSH_PATH.test(req.path)) {
+    if (apiError.status < 500 && !warmUp && isPushPath(req.path)) {
       refusals.add({
         at: new Date().toISOString(),
         method: req.method,

@@ -1,5 +1,5 @@
 // push/: what a delivery goes through before it is stored, on both push paths (routes/push.ts, the
-// general path through Express, and routes/push-fast.ts, the hot path in front of it), in this order:
+// general path through Express, and push/fast-path.ts, the hot path in front of it), in this order:
 // the channel (channels.ts), the body's bytes (body.ts, json-depth.ts), the signature over those bytes
 // (signature.ts), the limits its schema cannot state (delivery-limits.ts, finite-numbers.ts), then the
 // spec's schema (push-validator.ts on the hot path). This module runs those steps for both paths. Meta's

@@ -9,28 +9,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import type { Logger } from 'pino';
-import { readRawBody, type BodyOptions } from '../push/body.js';
-import { channelById, decodeChanId, type ChannelSet } from '../push/channels.js';
+import { readRawBody, type BodyOptions } from './body.js';
+import { channelById, decodeChanId, type ChannelSet } from './channels.js';
 import { ApiError, badRequest } from '../contract/errors.js';
 import { eventsOf } from '../inbox/events.js';
 import type { AppendResult, Inbox } from '../inbox/inbox.js';
-import type { PushValidators } from '../push/push-validator.js';
+import type { PushValidators } from './push-validator.js';
 import { assignRequestId } from '../http/request-id.js';
 import { setSecurityHeaders } from '../http/security-headers.js';
-import { authenticateDelivery } from '../push/authenticate.js';
-import type { Channel } from '../push/channels.js';
-
-export const PUSH_PREFIX = '/apiaccess/api/instagram/message';
-
-/** The chanId of a push URL (empty string for the path without one), or undefined if not a push path. */
-export function pushTarget(path: string): string | undefined {
-  if (!path.startsWith(PUSH_PREFIX)) return undefined;
-  const rest = path.slice(PUSH_PREFIX.length);
-  if (rest === '') return '';
-  // Exactly one non-empty segment: the contract has no `/message/` nor `/message/a/b` (nor a trailing slash).
-  if (rest[0] !== '/' || rest.length === 1 || rest.indexOf('/', 1) !== -1) return undefined;
-  return rest.slice(1);
-}
+import { authenticateDelivery } from './authenticate.js';
+import type { Channel } from './channels.js';
+import { pushTarget } from './push-path.js';
 
 export interface FastPushDeps {
   set: ChannelSet;
