@@ -2,7 +2,7 @@
 // (scripts/mutation-score.mjs) as well as together.
 export const core = [
   'server/push/signature.ts',
-  'server/inbox/events.ts',
+  'server/inbox/delivery-events.ts',
   'server/inbox/sqlite-inbox.ts',
   'server/inbox/sqlite-schema.ts',
   'server/inbox/sqlite-commit.ts',

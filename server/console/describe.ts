@@ -1,7 +1,8 @@
 // Pure classification of one feed item into what the timeline shows: kind, direction, parties, times,
 // a one-line summary and, for refusals, the reason. No DOM here, so it is easy to reason about and test.
 import type { InboxFeedItem, Refusal } from 'instagram-push-kit';
-import { attachmentKind, classifyEvent, HANDOVER_KEYS, KINDS, type Direction, type EventClass } from '../events/classify.js';
+import { attachmentKind, classifyEvent, KINDS, type Direction, type EventClass } from '../events/classify.js';
+import { BY_RANK, memberOf } from '../events/kinds.js';
 import { foldCase, searchTextOf } from '../events/search.js';
 import { isPushPath } from '../push/push-path.js';
 
@@ -62,21 +63,13 @@ export interface EventFacts {
   attachments: AttachmentView[];
 }
 
-/** The one line that says most about an event of this kind. */
+/** The one line that says most about an event: the line of the first row (by rank) whose member it has. */
 function summaryOf(event: Json, kind: string): string | null {
-  const edit = obj(event.message_edit);
-  if (edit) return str(edit.text);
-  const message = obj(event.message);
-  if (message) return str(message.text) ?? (kind === 'quick_reply' ? str(obj(message.quick_reply)?.payload) : null);
-  const reaction = obj(event.reaction);
-  if (reaction) return [str(reaction.action), str(reaction.emoji) ?? str(reaction.reaction)].filter(Boolean).join(' ') || null;
-  if (obj(event.read)) return str(obj(event.read)?.mid);
-  const postback = obj(event.postback);
-  if (postback) return str(postback.title) ?? str(postback.payload);
-  const referral = obj(event.referral);
-  if (referral) return [str(referral.source), str(referral.ref)].filter(Boolean).join(' ') || null;
-  const handover = HANDOVER_KEYS.find((k) => k in event);
-  return handover ? handover.replace(/_/g, ' ') : null;
+  for (const row of BY_RANK) {
+    const member = memberOf(row, event);
+    if (member !== null) return row.line(member, event, kind);
+  }
+  return null;
 }
 
 /**

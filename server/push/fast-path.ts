@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { readRawBody, type BodyOptions } from './body.js';
 import { channelById, decodeChanId, type ChannelSet } from './channels.js';
 import { ApiError, badRequest } from '../contract/errors.js';
-import { eventsOf } from '../inbox/events.js';
+import { eventsOf } from '../inbox/delivery-events.js';
 import type { AppendResult, Inbox } from '../inbox/inbox.js';
 import type { PushValidators } from './push-validator.js';
 import { assignRequestId } from '../http/request-id.js';

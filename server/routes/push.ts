@@ -4,7 +4,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { channelById, type Channel, type ChannelSet } from '../push/channels.js';
 import { authenticateDelivery } from '../push/authenticate.js';
-import { eventsOf } from '../inbox/events.js';
+import { eventsOf } from '../inbox/delivery-events.js';
 import type { AppendResult, Inbox } from '../inbox/inbox.js';
 
 declare module 'express-serve-static-core' {
