@@ -7,7 +7,7 @@ import { channelSet, type Channel } from './push/channels.js';
 import { builtAsset } from './contract/assets.js';
 import { rawBody } from './push/body.js';
 import { connectionGuard } from './http/connection-guard.js';
-import { ApiError } from './contract/errors.js';
+import { noRoute } from './contract/errors.js';
 import { errorHandler } from './http/error-handler.js';
 import { hostAllowed, hostCheck } from './http/host-check.js';
 import type { AppendResult, Inbox } from './inbox/inbox.js';
@@ -158,7 +158,7 @@ export function createApp(options: AppOptions): ReferenceApp {
   app.endStreams = () => {
     for (const res of streams) res.end();
   };
-  app.use((_req: Request, _res: Response, next: NextFunction) => next(new ApiError(404, 'not_found', 'Nothing is served at this path. Check the request path.')));
+  app.use((_req: Request, _res: Response, next: NextFunction) => next(noRoute()));
   app.use(countRefusals(metrics));
   app.use(errorHandler({ logger, refusals, isWarmUp, refusalLogIntervalMs: options.refusalLogIntervalMs }));
 

@@ -14,7 +14,7 @@ import type { IncomingMessage } from 'node:http';
 import { parseJsonBody } from './body.js';
 import { channelsByEntry, type Channel, type ChannelSet } from './channels.js';
 import { deliveryLimitProblems } from './delivery-limits.js';
-import { ApiError, unauthorized } from '../contract/errors.js';
+import { schemaViolation, unauthorized } from '../contract/errors.js';
 import { SIGNATURE_HEADER, verifySignature } from './signature.js';
 
 function entryIds(body: unknown): (string | undefined)[] {
@@ -60,6 +60,6 @@ export function authenticateDelivery(set: ChannelSet, req: IncomingMessage & { b
     checkSignature(req, raw, channels);
   }
   const problems = deliveryLimitProblems(value);
-  if (problems) throw new ApiError(400, 'schema_violation', 'The request body does not match the schema.', problems);
+  if (problems) throw schemaViolation(problems);
   return channels;
 }

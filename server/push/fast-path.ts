@@ -11,7 +11,7 @@ import { parse as parseQuery } from 'node:querystring';
 import type { Logger } from 'pino';
 import { readRawBody, type BodyOptions } from './body.js';
 import { channelById, decodeChanId, type ChannelSet } from './channels.js';
-import { ApiError, badRequest } from '../contract/errors.js';
+import { parameterMismatch, schemaViolation } from '../contract/errors.js';
 import { eventsOf } from '../inbox/delivery-events.js';
 import type { AppendResult, Inbox } from '../inbox/inbox.js';
 import type { PushValidators } from './push-validator.js';
@@ -55,14 +55,14 @@ export function fastPush({ set, inbox, validators, body, logger, hostAllowed, on
     const raw = await readRawBody(req, body);
     const channels = authenticateDelivery(set, req, raw, pathChannel, body.maxDepth);
     const badChanId = chanId === undefined ? null : validators.chanId(chanId);
-    if (badChanId) throw new ApiError(400, 'bad_request', 'A request parameter does not match the API contract.', badChanId);
+    if (badChanId) throw parameterMismatch(badChanId);
     const queryName = query === undefined ? undefined : Object.keys(parseQuery(query))[0];
     if (queryName !== undefined) {
-      throw badRequest('bad_request', 'A request parameter does not match the API contract.', [{ path: `/query/${queryName}`, message: `Unknown query parameter '${queryName}'` }]);
+      throw parameterMismatch([{ path: `/query/${queryName}`, message: `Unknown query parameter '${queryName}'` }]);
     }
     const payload = (req as { body?: unknown }).body;
     const problems = validators.body(payload);
-    if (problems) throw new ApiError(400, 'schema_violation', 'The request body does not match the schema.', problems);
+    if (problems) throw schemaViolation(problems);
     const result = await inbox.append(eventsOf(payload, channels), new Date());
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': acceptedLength });
     res.end(validators.acceptedBody);
