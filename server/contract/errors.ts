@@ -82,4 +82,4 @@ export const parameterMismatch = (errors: ErrorDetail[]) => namedError('paramete
 export const notJson = (errors: ErrorDetail[] = []) => namedError('notJson', errors);
 export const noRoute = () => namedError('noRoute');
 export const storeUnavailable = () => namedError('storeUnavailable');
-export const internalError = (msg?: string) => (msg === undefined ? namedError('internal') : new ApiError(500, 'internal_error', msg));
+export const internalError = () => namedError('internal');
