@@ -2,7 +2,7 @@
 // (scripts/mutation-score.mjs) as well as together.
 export const core = [
   'server/push/signature.ts',
-  'server/inbox/events.ts',
+  'server/inbox/delivery-events.ts',
   'server/inbox/sqlite-inbox.ts',
   'server/inbox/sqlite-schema.ts',
   'server/inbox/sqlite-commit.ts',
@@ -14,7 +14,7 @@ export const core = [
   'server/routes/push.ts',
   'server/run/config.ts',
   'server/push/body.ts',
-  'server/routes/push-fast.ts',
+  'server/push/fast-path.ts',
   'client/signature.ts',
   'client/retry.ts',
   'client/push-client.ts',

@@ -7,7 +7,7 @@ import { channelSet, type Channel } from './push/channels.js';
 import { builtAsset } from './contract/assets.js';
 import { rawBody } from './push/body.js';
 import { connectionGuard } from './http/connection-guard.js';
-import { ApiError } from './contract/errors.js';
+import { noRoute } from './contract/errors.js';
 import { errorHandler } from './http/error-handler.js';
 import { hostAllowed, hostCheck } from './http/host-check.js';
 import type { AppendResult, Inbox } from './inbox/inbox.js';
@@ -22,7 +22,8 @@ import { listMessages, requireInboxToken } from './routes/inbox.js';
 import { createServable } from './read/servable.js';
 import { opsRoutes } from './routes/ops.js';
 import { authenticatePush, resolvePathChannel, storePush } from './routes/push.js';
-import { fastPush } from './routes/push-fast.js';
+import { fastPush } from './push/fast-path.js';
+import { PUSH_PATH, PUSH_ROUTES } from './push/push-path.js';
 import { compilePushValidators } from './push/push-validator.js';
 import { compiledPerSpec } from './contract/compiled-per-spec.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -91,8 +92,6 @@ export interface ReferenceApp extends Express {
 
 type ExpressHandle = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
 
-const PUSH_PATHS = ['/apiaccess/api/instagram/message', '/apiaccess/api/instagram/message/:chanId'];
-
 // One compile per spec for every app in the process (the test suites start hundreds).
 const pushValidatorsFor = compiledPerSpec(compilePushValidators);
 
@@ -141,12 +140,12 @@ export function createApp(options: AppOptions): ReferenceApp {
   // A push's channel is known from the path before its body is read; its signature is checked over
   // the bytes before they are parsed (push/authenticate.ts). No other operation takes a body: elsewhere a
   // body is never read, and the answer closes the connection (http/connection-guard.ts).
-  app.post(PUSH_PATHS, resolvePathChannel(set), rawBody(bodyOptions), authenticatePush(set, bodyOptions.maxDepth));
+  app.post(PUSH_ROUTES, resolvePathChannel(set), rawBody(bodyOptions), authenticatePush(set, bodyOptions.maxDepth));
   app.use('/inbox', requireInboxToken(options.inboxToken));
   app.use('/relay', relayGuard(options.inboxToken, options.adminToken));
   app.use(specValidator(spec, { validateResponses: options.validateResponses ?? true }));
-  app.post(PUSH_PATHS, storePush(options.inbox, pushAccepted));
-  app.get(PUSH_PATHS, handshake(set));
+  app.post(PUSH_ROUTES, storePush(options.inbox, pushAccepted));
+  app.get(PUSH_ROUTES, handshake(set));
   // Stored rows that cannot be served within the contract are listed apart, never a 500 for the page.
   const servable = createServable({ spec, logger });
   app.get('/inbox/messages', listMessages(options.inbox, servable, { pageMaxBytes: options.pageMaxBytes, searchConcurrency: options.searchConcurrency }));
@@ -159,7 +158,7 @@ export function createApp(options: AppOptions): ReferenceApp {
   app.endStreams = () => {
     for (const res of streams) res.end();
   };
-  app.use((_req: Request, _res: Response, next: NextFunction) => next(new ApiError(404, 'not_found', 'Nothing is served at this path. Check the request path.')));
+  app.use((_req: Request, _res: Response, next: NextFunction) => next(noRoute()));
   app.use(countRefusals(metrics));
   app.use(errorHandler({ logger, refusals, isWarmUp, refusalLogIntervalMs: options.refusalLogIntervalMs }));
 
@@ -190,7 +189,7 @@ export function createApp(options: AppOptions): ReferenceApp {
     const { port } = server.address() as { port: number };
     try {
       // A handshake with a wrong mode must be refused by the validator with 400, not 500 ("apiDoc was invalid").
-      const r = await fetch(`http://127.0.0.1:${port}/apiaccess/api/instagram/message?hub.mode=warm-up&hub.verify_token=x&hub.challenge=1`, { headers: { 'x-warm-up': warmUpNonce } });
+      const r = await fetch(`http://127.0.0.1:${port}${PUSH_PATH}?hub.mode=warm-up&hub.verify_token=x&hub.challenge=1`, { headers: { 'x-warm-up': warmUpNonce } });
       if (r.status !== 400) throw new Error(`warm-up: the spec validator is not working (handshake answered ${r.status}: ${await r.text()})`);
       const p = await fetch(`http://127.0.0.1:${port}/inbox/messages?limit=0`, {
         headers: { 'x-warm-up': warmUpNonce, ...(options.inboxToken ? { authorization: `Bearer ${options.inboxToken}` } : {}) },

@@ -2,7 +2,9 @@
 // verify token are placeholders: the console never knows a secret, and must not invent one.
 import type { Described } from './describe.js';
 
-export const PUSH_PATH = '/apiaccess/api/instagram/message';
+import { PUSH_PATH } from '../push/push-path.js';
+
+export { PUSH_PATH };
 export const SIGNATURE_PLACEHOLDER = 'sha256=<SIGNATURE>';
 
 export const VERIFY_TOKEN_PLACEHOLDER = '<VERIFY_TOKEN>';

@@ -1,8 +1,10 @@
 // Pure classification of one feed item into what the timeline shows: kind, direction, parties, times,
 // a one-line summary and, for refusals, the reason. No DOM here, so it is easy to reason about and test.
 import type { InboxFeedItem, Refusal } from 'instagram-push-kit';
-import { attachmentKind, classifyEvent, HANDOVER_KEYS, KINDS, type Direction, type EventClass } from '../events/classify.js';
+import { attachmentKind, classifyEvent, KINDS, type Direction, type EventClass } from '../events/classify.js';
+import { BY_RANK, memberOf } from '../events/kinds.js';
 import { foldCase, searchTextOf } from '../events/search.js';
+import { isPushPath } from '../push/push-path.js';
 
 export type Status = 'accepted' | 'refused';
 export type { Direction };
@@ -61,21 +63,13 @@ export interface EventFacts {
   attachments: AttachmentView[];
 }
 
-/** The one line that says most about an event of this kind. */
+/** The one line that says most about an event: the line of the first row (by rank) whose member it has. */
 function summaryOf(event: Json, kind: string): string | null {
-  const edit = obj(event.message_edit);
-  if (edit) return str(edit.text);
-  const message = obj(event.message);
-  if (message) return str(message.text) ?? (kind === 'quick_reply' ? str(obj(message.quick_reply)?.payload) : null);
-  const reaction = obj(event.reaction);
-  if (reaction) return [str(reaction.action), str(reaction.emoji) ?? str(reaction.reaction)].filter(Boolean).join(' ') || null;
-  if (obj(event.read)) return str(obj(event.read)?.mid);
-  const postback = obj(event.postback);
-  if (postback) return str(postback.title) ?? str(postback.payload);
-  const referral = obj(event.referral);
-  if (referral) return [str(referral.source), str(referral.ref)].filter(Boolean).join(' ') || null;
-  const handover = HANDOVER_KEYS.find((k) => k in event);
-  return handover ? handover.replace(/_/g, ' ') : null;
+  for (const row of BY_RANK) {
+    const member = memberOf(row, event);
+    if (member !== null) return row.line(member, event, kind);
+  }
+  return null;
 }
 
 /**
@@ -120,13 +114,11 @@ const timeOf = (iso: string) => {
   return Number.isNaN(t) ? 0 : t;
 };
 
-const PUSH_PATH = /^\/apiaccess\/api\/instagram\/message(\/[^/]+)?\/?$/;
-
 /** What a refused handshake asked for; null when the refusal was not a handshake. */
 export function handshakeOf(refusal: Refusal): HandshakeAttempt | null {
   if (refusal.handshake) return refusal.handshake;
   // A server that did not say: a GET on a push path is a handshake all the same.
-  return (refusal.method === 'GET' || refusal.method === 'HEAD') && PUSH_PATH.test(refusal.path) ? { mode: null, verifyTokenSent: false } : null;
+  return (refusal.method === 'GET' || refusal.method === 'HEAD') && isPushPath(refusal.path) ? { mode: null, verifyTokenSent: false } : null;
 }
 
 function handshakeSummary(h: HandshakeAttempt, said: boolean): string | null {

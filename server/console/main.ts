@@ -5,6 +5,7 @@
 // out the newest, and then the view has left the live edge: new deliveries are counted, not shown, until
 // "Back to newest" starts again from the feed's backlog.
 import { createPushClient, type InboxFeedItem } from 'instagram-push-kit';
+import { PUSH_PATH } from '../push/push-path.js';
 import { KINDS } from './describe.js';
 import { Detail } from './detail.js';
 import { byId, h } from './dom.js';
@@ -98,7 +99,7 @@ function updateCount(): void {
   empty.hidden = timeline.shown > 0;
   empty.textContent = total || Object.keys(serverFilters(filters)).length
     ? 'No delivery matches the filters.'
-    : 'No deliveries yet. Push one to /apiaccess/api/instagram/message and it appears here at once.';
+    : `No deliveries yet. Push one to ${PUSH_PATH} and it appears here at once.`;
   newerBar.hidden = !detached;
   newerText.textContent = `Showing older deliveries.${unseenLive ? ` ${unseenLive} newer arrived meanwhile.` : ''}`;
   olderButton.hidden = !olderApplies() || older.reachedOldest;

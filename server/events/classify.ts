@@ -7,6 +7,8 @@
 // stores the event (so GET /inbox/messages can filter on it, indexed), and shown as is by the console,
 // which bundles this same module. Pure and DOM-free: it runs in Node and in the browser.
 
+import { BY_RANK, EVENT_KINDS, HANDOVER_KEYS, memberOf } from './kinds.js';
+
 export type Direction = 'inbound' | 'echo';
 
 export interface EventClass {
@@ -15,14 +17,12 @@ export interface EventClass {
 }
 
 /**
- * The kinds this receiver names, as the console offers them in its filter; attachment types beyond these
- * are kinds of their own, as sent. One spelling everywhere: Meta's own, lower-case snake_case (its
- * attachment types are stored as sent, so `story_mention`, `ig_reel`); `ig-push trigger` takes the same.
+ * The kinds this receiver names, as the console offers them in its filter (the rows of kinds.ts);
+ * attachment types beyond these are kinds of their own, as sent. One spelling everywhere: Meta's own,
+ * lower-case snake_case (its attachment types are stored as sent, so `story_mention`, `ig_reel`);
+ * `ig-push trigger` takes the same.
  */
-export const KINDS = [
-  'text', 'image', 'audio', 'video', 'file', 'share', 'story_mention', 'reel', 'ig_reel', 'ig_story',
-  'reaction', 'read', 'postback', 'edit', 'deletion', 'referral', 'quick_reply', 'unsupported', 'handover', 'unknown',
-] as const;
+export const KINDS: readonly string[] = EVENT_KINDS.map((k) => k.kind);
 
 /** The spelling of a kind: what KINDS use and Meta's attachment types follow (`ig_reel`, `story_mention`). */
 export const KIND_SPELLING = /^[a-z0-9]+(?:_[a-z0-9]+)*$/;
@@ -30,7 +30,7 @@ export const KIND_SPELLING = /^[a-z0-9]+(?:_[a-z0-9]+)*$/;
 /** The longest kind, in characters (the spec's InboxItem.kind maxLength). */
 export const MAX_KIND_LENGTH = 64;
 
-export const HANDOVER_KEYS = ['pass_thread_control', 'take_thread_control', 'request_thread_control'] as const;
+export { HANDOVER_KEYS };
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json | null => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : null);
@@ -45,25 +45,20 @@ export function attachmentKind(type: unknown): string {
   return clean.length <= MAX_KIND_LENGTH ? clean : Array.from(clean).slice(0, MAX_KIND_LENGTH).join('');
 }
 
+// One rule per rank: the attachment rows share one (the first attachment's type names the kind).
+const RULES = BY_RANK.filter((row, i) => !row.attachment || !BY_RANK[i - 1]?.attachment);
+
 /** Classifies one messaging event. It takes `unknown`: refused bodies were never validated. */
 export function classifyEvent(value: unknown): EventClass {
   const event = obj(value) ?? {};
-  const message = obj(event.message);
   let kind = 'unknown';
-  // Order matters: a deleted or unsupported message may still carry text or attachments, and those
-  // flags are what a person needs to notice first.
-  if (obj(event.message_edit)) kind = 'edit';
-  else if (message) {
-    if (message.is_deleted === true) kind = 'deletion';
-    else if (message.is_unsupported === true) kind = 'unsupported';
-    else if (obj(message.quick_reply)) kind = 'quick_reply';
-    else if (Array.isArray(message.attachments) && message.attachments.length) kind = attachmentKind(obj(message.attachments[0])?.type);
-    else if (typeof message.text === 'string') kind = 'text';
-  } else if (obj(event.reaction)) kind = 'reaction';
-  else if (obj(event.read)) kind = 'read';
-  else if (obj(event.postback)) kind = 'postback';
-  else if (obj(event.referral)) kind = 'referral';
-  else if (HANDOVER_KEYS.some((k) => k in event)) kind = 'handover';
+  for (const row of RULES) {
+    const member = memberOf(row, event);
+    if (member === null || (row.is && !row.is(member))) continue;
+    kind = row.attachment ? attachmentKind(obj((member.attachments as unknown[])[0])?.type) : row.kind;
+    break;
+  }
+  const message = obj(event.message);
   const direction: Direction | null = message ? (message.is_echo === true ? 'echo' : 'inbound') : kind === 'unknown' ? null : 'inbound';
   return { kind, direction };
 }

@@ -1,11 +1,13 @@
-// Renders every failure, whatever raised it, as the spec's ErrorBody; logs it; records refusals.
+// Renders every failure, whatever raised it, as the spec's ErrorBody, and logs it; a refused delivery it
+// hands to the refusal log (read/record-refusal.ts), which decides what is kept.
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import type { ErrorCode, ErrorDetail } from 'instagram-push-kit';
+import type { ErrorDetail } from 'instagram-push-kit';
 import { malformedChanId } from '../push/channels.js';
-import { ApiError, internalError } from '../contract/errors.js';
+import { ApiError, ERROR_BY_STATUS, internalError, namedError, schemaViolation, storeUnavailable } from '../contract/errors.js';
 import { StoreUnavailableError } from '../inbox/inbox.js';
-import type { Refusal, RefusalLog } from '../read/refusal-log.js';
+import type { RefusalLog } from '../read/refusal-log.js';
+import { recordRefusal } from '../read/record-refusal.js';
 import { describeStoreError } from '../inbox/store-errors.js';
 import { refusalReporter } from '../read/refusal-summary.js';
 
@@ -19,36 +21,18 @@ interface ValidatorError {
 
 const MAX_DETAILS = 100;
 
-const byStatus: Record<number, ErrorCode> = {
-  400: 'bad_request',
-  401: 'unauthorized',
-  404: 'not_found',
-  405: 'method_not_allowed',
-  413: 'payload_too_large',
-  415: 'unsupported_media_type',
-};
-
-const sentences: Record<number, string> = {
-  400: 'The request does not match the API contract.',
-  401: 'The request is not authorized.',
-  404: 'Nothing is served at this path. Check the request path.',
-  405: 'This method is not allowed on this path.',
-  413: 'The request body is too large.',
-  415: 'Send the body as application/json (UTF-8).',
-};
-
 /** Turns anything thrown into an ApiError: ours as is, the validator's and body-parser's by status. */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof StoreUnavailableError) {
-    return new ApiError(500, 'store_unavailable', 'The inbox could not store the delivery; nothing was stored. Retry later with the same bytes.');
+    return storeUnavailable();
   }
   const e = err as ValidatorError;
   // Express's router could not decode a path parameter: the same answer the push hot path gives.
   if (e?.status === 400 && /^Failed to decode param/.test(e.message ?? '')) return malformedChanId();
   const status = typeof e?.status === 'number' ? e.status : 500;
-  const code = byStatus[status];
-  if (!code) return internalError();
+  const name = ERROR_BY_STATUS[status];
+  if (!name) return internalError();
   // Capped so a 1000-entry batch of wrong types cannot produce a megabyte of error body.
   const details: ErrorDetail[] = (e.errors ?? []).slice(0, MAX_DETAILS).map((d) => ({
     // The validator says /params/ where the contract's ErrorDetail says /path/.
@@ -56,39 +40,11 @@ export function toApiError(err: unknown): ApiError {
     message: d.message ?? 'invalid',
   }));
   if (status === 400 && details.some((d) => d.path.startsWith('/body'))) {
-    return new ApiError(400, 'schema_violation', 'The request body does not match the schema.', details);
+    return schemaViolation(details);
   }
   const headers: Record<string, string> = {};
   if (status === 405 && e.headers?.Allow) headers.Allow = e.headers.Allow;
-  return new ApiError(status, code, status === 400 && details.length ? 'A request parameter does not match the API contract.' : sentences[status]!, details, headers);
-}
-
-const CHANNEL_PATH = /^\/apiaccess\/api\/instagram\/message\/([^/]+)\/?$/;
-function channelInPath(path: string): string | null {
-  const m = CHANNEL_PATH.exec(path);
-  if (!m) return null;
-  try {
-    return decodeURIComponent(m[1]!);
-  } catch {
-    return m[1]!;
-  }
-}
-
-const PUSH_PATH = /^\/apiaccess\/api\/instagram\/message(\/[^/]+)?\/?$/;
-const MAX_MODE = 64;
-
-/**
- * What a refused subscription handshake (a GET on a push path) asked for, so the console can say so:
- * the mode, and whether a verify token came with it. Never the token itself, nor the challenge.
- */
-export function handshakeAttempt(req: Request): Refusal['handshake'] {
-  if ((req.method !== 'GET' && req.method !== 'HEAD') || !PUSH_PATH.test(req.path)) return undefined;
-  const first = (v: unknown) => (Array.isArray(v) ? v[0] : v);
-  const mode = first(req.query['hub.mode']);
-  return {
-    mode: typeof mode === 'string' ? Array.from(mode).slice(0, MAX_MODE).join('') : null,
-    verifyTokenSent: req.query['hub.verify_token'] !== undefined,
-  };
+  return namedError(status === 400 && details.length ? 'parameterMismatch' : name, details, headers);
 }
 
 export interface ErrorHandlerDeps {
@@ -129,21 +85,7 @@ export function errorHandler({ logger, refusals, isWarmUp, refusalLogIntervalMs 
     } else if (!warmUp) {
       reportRefusal({ requestId, status: apiError.status, code: apiError.code });
     }
-    // Only requests aimed at the push operations are refused deliveries: the console's own reads, a
-    // browser's /robots.txt or /apple-touch-icon.png, any other path, stay out of its timeline.
-    if (apiError.status < 500 && !warmUp && PUSH_PATH.test(req.path)) {
-      refusals.add({
-        at: new Date().toISOString(),
-        method: req.method,
-        path: req.path,
-        status: apiError.status,
-        channel: channelInPath(req.path),
-        error: apiError.body(requestId),
-        body: req.rawBody ?? null,
-        contentType: req.headers['content-type'] ?? null,
-        handshake: handshakeAttempt(req),
-      });
-    }
+    if (apiError.status < 500 && !warmUp) recordRefusal(refusals, req, apiError, requestId);
     if (res.headersSent) {
       res.destroy();
       return;

@@ -4,7 +4,7 @@
 // (connection-guard.ts), the headers every answer carries (security-headers.ts), the request ID
 // (request-id.ts) and, for the open sandbox, the Host check (host-check.ts); and its last, the one
 // error handler that renders every failure of every stage as the spec's ErrorBody (error-handler.ts).
-// The push hot path (routes/push-fast.ts) runs in front of Express and applies the same headers and ID itself.
+// The push hot path (push/fast-path.ts) runs in front of Express and applies the same headers and ID itself.
 //
 // The node:http server the app runs in, with the limits that keep slow and endless clients from holding
 // it: how long a request may take to arrive, how long a connection may sit silent, how many may be open.

@@ -1,5 +1,5 @@
 // Gives every request an ID (echoed as X-Request-Id, put in error bodies) and logs it when it ends.
-// The push hot path runs in front of Express (routes/push-fast.ts) and assigns the ID itself; a push it
+// The push hot path runs in front of Express (push/fast-path.ts) and assigns the ID itself; a push it
 // hands to Express keeps that ID, so the log and the answer name one request once.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -4,7 +4,7 @@
 import type { ErrorCode } from 'instagram-push-kit';
 import type { Channel } from '../push/channels.js';
 import type { AppendResult } from '../inbox/inbox.js';
-import { PUSH_PREFIX } from '../routes/push-fast.js';
+import { underPushPath } from '../push/push-path.js';
 import { ChannelTallies, Tally } from './tally.js';
 
 /** Every code of the spec's ErrorCode; the type below fails the build when the spec gains one. */
@@ -78,7 +78,7 @@ const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'];
 
 /** Which operation a request path is, from a fixed list (a path is never a label value). */
 export function operationOf(method: string | undefined, path: string): Operation {
-  if (path === PUSH_PREFIX || path.startsWith(`${PUSH_PREFIX}/`)) return method === 'GET' || method === 'HEAD' ? 'handshake' : 'push';
+  if (underPushPath(path)) return method === 'GET' || method === 'HEAD' ? 'handshake' : 'push';
   switch (path) {
     case '/inbox/messages':
       return 'list_messages';

@@ -8,7 +8,7 @@ import { checkBearer } from '../http/bearer-guard.js';
 import { unauthorized } from '../contract/errors.js';
 import { toApiError } from '../http/error-handler.js';
 import { StoreUnavailableError } from '../inbox/inbox.js';
-import { pushTarget } from '../routes/push-fast.js';
+import { pushTarget } from '../push/push-path.js';
 import type { ServerMetrics } from './server-metrics.js';
 import { RING_MINUTES } from './minute-ring.js';
 

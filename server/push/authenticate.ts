@@ -1,5 +1,5 @@
 // push/: what a delivery goes through before it is stored, on both push paths (routes/push.ts, the
-// general path through Express, and routes/push-fast.ts, the hot path in front of it), in this order:
+// general path through Express, and push/fast-path.ts, the hot path in front of it), in this order:
 // the channel (channels.ts), the body's bytes (body.ts, json-depth.ts), the signature over those bytes
 // (signature.ts), the limits its schema cannot state (delivery-limits.ts, finite-numbers.ts), then the
 // spec's schema (push-validator.ts on the hot path). This module runs those steps for both paths. Meta's
@@ -14,7 +14,7 @@ import type { IncomingMessage } from 'node:http';
 import { parseJsonBody } from './body.js';
 import { channelsByEntry, type Channel, type ChannelSet } from './channels.js';
 import { deliveryLimitProblems } from './delivery-limits.js';
-import { ApiError, unauthorized } from '../contract/errors.js';
+import { schemaViolation, unauthorized } from '../contract/errors.js';
 import { SIGNATURE_HEADER, verifySignature } from './signature.js';
 
 function entryIds(body: unknown): (string | undefined)[] {
@@ -60,6 +60,6 @@ export function authenticateDelivery(set: ChannelSet, req: IncomingMessage & { b
     checkSignature(req, raw, channels);
   }
   const problems = deliveryLimitProblems(value);
-  if (problems) throw new ApiError(400, 'schema_violation', 'The request body does not match the schema.', problems);
+  if (problems) throw schemaViolation(problems);
   return channels;
 }

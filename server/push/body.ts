@@ -5,7 +5,7 @@
 // A refusal leaves the rest of the body unread; connection-guard.ts closes the connection after it.
 import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
-import { ApiError, badRequest } from '../contract/errors.js';
+import { ApiError, badRequest, notJson, schemaViolation } from '../contract/errors.js';
 import { jsonShapeProblem, MAX_CONTAINERS } from './json-depth.js';
 
 export interface BodyOptions {
@@ -75,9 +75,7 @@ function contentCoding(header: string | undefined): string | null {
 /** Checks the headers of a JSON body and reads its bytes onto `req.rawBody`; parses nothing. */
 export async function readRawBody(req: IncomingMessage & { rawBody?: Buffer }, options: Pick<BodyOptions, 'limit'>): Promise<Buffer> {
   if (!isJsonContentType(req.headers['content-type'])) {
-    throw new ApiError(415, 'unsupported_media_type', 'Send the body as application/json (UTF-8).', [
-      { path: '/headers/content-type', message: `unsupported media type ${req.headers['content-type'] ?? '(none)'}` },
-    ]);
+    throw notJson([{ path: '/headers/content-type', message: `unsupported media type ${req.headers['content-type'] ?? '(none)'}` }]);
   }
   const coding = contentCoding(req.headers['content-encoding']);
   if (coding) {
@@ -105,9 +103,7 @@ export function parseJsonBody(raw: Buffer, maxDepth: number): unknown {
     ]);
   }
   if (shape === 'too_many_containers') {
-    throw badRequest('schema_violation', 'The request body does not match the schema.', [
-      { path: '/body', message: `must hold at most ${MAX_CONTAINERS} objects and arrays (a delivery carries at most 1000 events)` },
-    ]);
+    throw schemaViolation([{ path: '/body', message: `must hold at most ${MAX_CONTAINERS} objects and arrays (a delivery carries at most 1000 events)` }]);
   }
   try {
     return JSON.parse(text);

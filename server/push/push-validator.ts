@@ -5,6 +5,7 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import addFormatsModule from 'ajv-formats';
 import type { ErrorDetail } from 'instagram-push-kit';
 import type { OpenApiDocument } from '../contract/spec.js';
+import { PUSH_SPEC_PATH } from './push-path.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
@@ -46,7 +47,7 @@ export function compilePushValidators(spec: OpenApiDocument): PushValidators {
     addFormats(ajv);
     ajv.addSchema(doc, 'spec');
   }
-  const base = `#/paths/${escapePointer('/apiaccess/api/instagram/message/{chanId}')}/post`;
+  const base = `#/paths/${escapePointer(PUSH_SPEC_PATH)}/post`;
   let bodyPointer = `${base}/requestBody`;
   const requestBody = resolvePointer(doc, bodyPointer);
   if (requestBody.$ref) bodyPointer = requestBody.$ref;
@@ -55,7 +56,7 @@ export function compilePushValidators(spec: OpenApiDocument): PushValidators {
   const fastBody = compile(fast, bodyPointer);
   const fullBody = compile(thorough, bodyPointer);
 
-  const pathItem = resolvePointer(doc, `#/paths/${escapePointer('/apiaccess/api/instagram/message/{chanId}')}`);
+  const pathItem = resolvePointer(doc, `#/paths/${escapePointer(PUSH_SPEC_PATH)}`);
   const param = (pathItem.parameters as Json[]).map((p) => (p.$ref ? resolvePointer(doc, p.$ref) : p)).find((p) => p.name === 'chanId')!;
   const chanIdSchema = fast.compile(param.schema);
 

@@ -1,10 +1,10 @@
 // POST push on the general path, through Express: the channel the path names before the body is read,
 // then the steps both push paths share (push/authenticate.ts) once rawBody() has read the bytes, the spec
-// validator, and the store. The hot path in front of Express (push-fast.ts) takes the same steps.
+// validator, and the store. The hot path in front of Express (push/fast-path.ts) takes the same steps.
 import type { NextFunction, Request, Response } from 'express';
 import { channelById, type Channel, type ChannelSet } from '../push/channels.js';
 import { authenticateDelivery } from '../push/authenticate.js';
-import { eventsOf } from '../inbox/events.js';
+import { eventsOf } from '../inbox/delivery-events.js';
 import type { AppendResult, Inbox } from '../inbox/inbox.js';
 
 declare module 'express-serve-static-core' {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPushClient } from '../../client/index.js';
 import type { operations } from '../../client/types.js';
 import { classifyEvent } from '../../server/events/classify.js';
-import { dedupeKey, midOf } from '../../server/inbox/events.js';
+import { dedupeKey, midOf } from '../../server/inbox/delivery-events.js';
 import type { Inbox, NewEvent } from '../../server/inbox/inbox.js';
 import { PostgresInbox } from '../../server/inbox/postgres-inbox.js';
 import { MIGRATIONS as POSTGRES_MIGRATIONS } from '../../server/inbox/postgres-migrations.js';
@@ -28,7 +28,7 @@ interface Fixture {
    */
   upgrade(events: Record<string, unknown>[]): Promise<{ inbox: Inbox; close(): Promise<void> }>;
   /**
-   * A store as schema version 2 left it (dedupe keys stored raw, as events.ts makes them), holding these
+   * A store as schema version 2 left it (dedupe keys stored raw, as delivery-events.ts makes them), holding these
    * events on `channel`, then opened by the current code: its migrations must digest those keys.
    */
   beforeDigest(channel: string, events: Record<string, unknown>[]): Promise<{ inbox: Inbox; close(): Promise<void> }>;

@@ -1,9 +1,9 @@
-// Which events a delivery holds and when two of them are the same event (events.ts): redeliveries are
+// Which events a delivery holds and when two of them are the same event (inbox/delivery-events.ts): redeliveries are
 // stored once, different events never collapse, whatever their mids, channels or key order.
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Channel } from '../../server/push/channels.js';
-import { canonicalJson, dedupeKey, eventsOf, midOf } from '../../server/inbox/events.js';
+import { canonicalJson, dedupeKey, eventsOf, midOf } from '../../server/inbox/delivery-events.js';
 import { KEY_DIGEST_PATTERN, keyDigest } from '../../server/inbox/key-digest.js';
 import { push } from '../support/http.js';
 import { startTestServer, type TestServer } from '../support/server.js';

@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dedupeKey } from '../../server/inbox/events.js';
+import { dedupeKey } from '../../server/inbox/delivery-events.js';
 import { StoreUnavailableError, type NewEvent } from '../../server/inbox/inbox.js';
 import { SqliteInbox } from '../../server/inbox/sqlite-inbox.js';
 

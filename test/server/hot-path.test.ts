@@ -1,4 +1,4 @@
-// Which requests the push hot path (routes/push-fast.ts) takes, as an operator sees it in the debug log
+// Which requests the push hot path (push/fast-path.ts) takes, as an operator sees it in the debug log
 // ("push taken by the hot path", with the request's X-Request-Id), and that the requests it leaves to
 // the general path still get the contract's answer.
 import { Writable } from 'node:stream';

@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dedupeKey } from '../../server/inbox/events.js';
+import { dedupeKey } from '../../server/inbox/delivery-events.js';
 import type { Inbox, ListQuery, NewEvent } from '../../server/inbox/inbox.js';
 import { SqliteInbox } from '../../server/inbox/sqlite-inbox.js';
 import { DEFAULT_READ_LIMITS, readLimits } from '../../server/read/read-limits.js';

@@ -1,7 +1,7 @@
 // The pure decisions of the server, pinned without HTTP.
 import { describe, expect, it } from 'vitest';
 import { channelSet, channelsByEntry } from '../../server/push/channels.js';
-import { canonicalJson, dedupeKey, eventsOf, midOf } from '../../server/inbox/events.js';
+import { canonicalJson, dedupeKey, eventsOf, midOf } from '../../server/inbox/delivery-events.js';
 import { nestsDeeperThan } from '../../server/push/json-depth.js';
 import { expectedSignature, verifySignature } from '../../server/push/signature.js';
 import { RefusalLog } from '../../server/read/refusal-log.js';

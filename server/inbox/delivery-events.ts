@@ -1,5 +1,6 @@
-// Splits a delivery into the events the inbox stores, and names each event's dedupe key.
+// A delivery's events: splits a delivery into the events the inbox stores, and names each event's dedupe key.
 import { createHash } from 'node:crypto';
+import { MID_MEMBERS } from '../events/kinds.js';
 import type { Channel } from '../push/channels.js';
 import type { NewEvent } from './inbox.js';
 
@@ -22,9 +23,9 @@ function str(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
 }
 
-/** The message ID an event refers to, from whichever member carries one. */
+/** The message ID an event refers to, from whichever member carries one (the kinds table says which do). */
 export function midOf(event: Json): string | null {
-  for (const key of ['message', 'message_edit', 'reaction', 'read', 'postback']) {
+  for (const key of MID_MEMBERS) {
     const member = event[key];
     if (isObject(member) && typeof member.mid === 'string') return member.mid;
   }

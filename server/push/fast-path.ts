@@ -9,28 +9,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import type { Logger } from 'pino';
-import { readRawBody, type BodyOptions } from '../push/body.js';
-import { channelById, decodeChanId, type ChannelSet } from '../push/channels.js';
-import { ApiError, badRequest } from '../contract/errors.js';
-import { eventsOf } from '../inbox/events.js';
+import { readRawBody, type BodyOptions } from './body.js';
+import { channelById, decodeChanId, type ChannelSet } from './channels.js';
+import { parameterMismatch, schemaViolation } from '../contract/errors.js';
+import { eventsOf } from '../inbox/delivery-events.js';
 import type { AppendResult, Inbox } from '../inbox/inbox.js';
-import type { PushValidators } from '../push/push-validator.js';
+import type { PushValidators } from './push-validator.js';
 import { assignRequestId } from '../http/request-id.js';
 import { setSecurityHeaders } from '../http/security-headers.js';
-import { authenticateDelivery } from '../push/authenticate.js';
-import type { Channel } from '../push/channels.js';
-
-export const PUSH_PREFIX = '/apiaccess/api/instagram/message';
-
-/** The chanId of a push URL (empty string for the path without one), or undefined if not a push path. */
-export function pushTarget(path: string): string | undefined {
-  if (!path.startsWith(PUSH_PREFIX)) return undefined;
-  const rest = path.slice(PUSH_PREFIX.length);
-  if (rest === '') return '';
-  // Exactly one non-empty segment: the contract has no `/message/` nor `/message/a/b` (nor a trailing slash).
-  if (rest[0] !== '/' || rest.length === 1 || rest.indexOf('/', 1) !== -1) return undefined;
-  return rest.slice(1);
-}
+import { authenticateDelivery } from './authenticate.js';
+import type { Channel } from './channels.js';
+import { pushTarget } from './push-path.js';
 
 export interface FastPushDeps {
   set: ChannelSet;
@@ -66,14 +55,14 @@ export function fastPush({ set, inbox, validators, body, logger, hostAllowed, on
     const raw = await readRawBody(req, body);
     const channels = authenticateDelivery(set, req, raw, pathChannel, body.maxDepth);
     const badChanId = chanId === undefined ? null : validators.chanId(chanId);
-    if (badChanId) throw new ApiError(400, 'bad_request', 'A request parameter does not match the API contract.', badChanId);
+    if (badChanId) throw parameterMismatch(badChanId);
     const queryName = query === undefined ? undefined : Object.keys(parseQuery(query))[0];
     if (queryName !== undefined) {
-      throw badRequest('bad_request', 'A request parameter does not match the API contract.', [{ path: `/query/${queryName}`, message: `Unknown query parameter '${queryName}'` }]);
+      throw parameterMismatch([{ path: `/query/${queryName}`, message: `Unknown query parameter '${queryName}'` }]);
     }
     const payload = (req as { body?: unknown }).body;
     const problems = validators.body(payload);
-    if (problems) throw new ApiError(400, 'schema_violation', 'The request body does not match the schema.', problems);
+    if (problems) throw schemaViolation(problems);
     const result = await inbox.append(eventsOf(payload, channels), new Date());
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': acceptedLength });
     res.end(validators.acceptedBody);
