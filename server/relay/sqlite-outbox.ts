@@ -152,7 +152,9 @@ export class SqliteOutbox implements Outbox {
         if (events.length === 0) return [];
         return [{ id, destination, createdAt: Math.min(...rows.map((r) => r.created_at)), attempts: rows[0]!.attempts - 1, events }];
       });
-    })();
+      // IMMEDIATE: it reads, then writes; begun deferred, meeting the inbox's writer mid-commit it could not
+      // wait for the lock (a read transaction cannot become a write one) and failed SQLITE_BUSY at once.
+    }).immediate();
   }
 
   async record(records: AttemptRecord[]): Promise<void> {
