@@ -15,7 +15,8 @@ import type { Destination } from './destinations.js';
 import { Forwarder, type ForwarderOptions, type ValidateDelivery } from './forwarder.js';
 import type { Outbox } from './outbox.js';
 import { PostgresOutbox } from './postgres-outbox.js';
-import { hasRelaySchema, SqliteOutbox } from './sqlite-outbox.js';
+import { SqliteOutbox } from './sqlite-outbox.js';
+import { hasRelaySchema } from './sqlite-relay-schema.js';
 import { ThreadedOutbox } from './threaded-outbox.js';
 import { describeStoreError } from '../inbox/store-errors.js';
 
