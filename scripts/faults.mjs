@@ -165,7 +165,7 @@ const faults = [
   },
   {
     name: '(s1) a second server starts on a data dir another one holds (the lock is not taken)',
-    patches: [['server/serve.ts', 'const dataDirLock = databaseUrl ? undefined : lockDataDir(dataDir);', 'const dataDirLock: { release(): void } | undefined = undefined;']],
+    patches: [['server/store/open-store.ts', '  const lock = lockDataDir(options.dataDir);', '  const lock = { release() {} };']],
     tests: ['test/inbox/data-dir-lock.test.ts'],
   },
 ];

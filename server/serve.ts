@@ -3,15 +3,11 @@
 // loading any of this (main.ts imports it only to serve).
 import type { Server } from 'node:http';
 import { isIPv6 } from 'node:net';
-import { resolve } from 'node:path';
 import { createApp } from './app.js';
 import { parsePort } from './run/command-line.js';
 import { ConfigError, loadConfigFile } from './run/config.js';
 import { LOOPBACK_HOSTS } from './http/host-check.js';
 import { createHttpServer, DEFAULT_HTTP_LIMITS, type HttpServerLimits } from './http/http-server.js';
-import { lockDataDir } from './inbox/data-dir-lock.js';
-import { openInbox } from './inbox/open-inbox.js';
-import { PostgresInbox } from './inbox/postgres-inbox.js';
 import { createLogger, type Logger } from './run/logger.js';
 import { chooseLogFormat, prettyStream, type LogFormat } from './run/pretty-log.js';
 import { parseDuration, startRetention } from './run/retention.js';
@@ -21,6 +17,7 @@ import { trackConnections } from './run/shutdown.js';
 import { readLimits } from './read/read-limits.js';
 import type { ForwarderOptions } from './relay/forwarder.js';
 import { startRelay } from './relay/start-relay.js';
+import { openStore } from './store/open-store.js';
 import { FEED_KEEP_ALIVE_MS } from './routes/feed.js';
 import { startMetricsListener } from './metrics/listener.js';
 import { createServerMetrics } from './metrics/server-metrics.js';
@@ -125,9 +122,8 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort < 65536)) throw new ConfigError(`METRICS_PORT "${env.METRICS_PORT}" is not a port number`);
   const metrics = createServerMetrics({ channelIds: config?.channels.map((c) => c.id) });
   const dataDir = options.dataDir ?? env.DATA_DIR ?? './data';
-  // One server per SQLite data dir, taken before the store opens (PostgreSQL is shared by design).
-  const dataDirLock = databaseUrl ? undefined : lockDataDir(dataDir);
-  const store = openInbox({
+  // The backend is chosen here once (store/open-store.ts): with it the SQLite data dir's lock and the relay's store.
+  const store = openStore({
     observer: metrics.store,
     databaseUrl,
     poolSize,
@@ -135,18 +131,17 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     readStatementTimeoutMs: reads.readStatementTimeoutMs,
     dataDir,
     // A database restart drops idle connections; the pool replaces them on the next request.
-    onIdleError: (err) => logger.warn({ err: err.message }, 'inbox database connection lost; reconnecting on demand'),
+    onIdleError: (err, which) => logger.warn({ err: err.message }, `${which} database connection lost; reconnecting on demand`),
     logger,
   });
   // The relay's triggers are installed before the server listens, so no stored event misses its forwarding.
   const relay = startRelay({
     destinations: config?.destinations ?? [],
-    sqliteFile: databaseUrl ? undefined : resolve(dataDir, 'inbox.sqlite'),
-    postgres: store instanceof PostgresInbox ? { connectionString: databaseUrl!, ensureSchema: () => store.ensureSchema(), onIdleError: (err) => logger.warn({ err: err.message }, 'relay database connection lost; reconnecting on demand') } : undefined,
+    store: store.relay,
     logger,
     forwarder: { observe: config?.destinations?.length ? relayAttemptMetrics(metrics.registry) : undefined, ...options.relay },
   });
-  const inbox = relay ? relay.wrap(store) : store;
+  const inbox = relay ? relay.wrap(store.inbox) : store.inbox;
   if (relay) registerRelayMetrics(metrics.registry, { status: () => relay.outbox.status(), circuits: () => relay.forwarder.circuits() });
   let storeWatch: StoreWatch;
   try {
@@ -154,6 +149,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   } catch (err) {
     await relay?.stop();
     await inbox.close();
+    store.release();
     throw err;
   }
   const app = createApp({
@@ -186,7 +182,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   });
   const address = server.address() as { port: number };
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
-  logger.info({ url, channels: config?.channels.length ?? 0, sandbox: !config, allowedHosts, store: databaseUrl ? 'postgresql' : 'sqlite', limits, reads }, `listening on ${url} (docs at ${url}/docs, console at ${url}/inbox)`);
+  logger.info({ url, channels: config?.channels.length ?? 0, sandbox: !config, allowedHosts, store: store.backend, limits, reads }, `listening on ${url} (docs at ${url}/docs, console at ${url}/inbox)`);
   // Loopback unless METRICS_HOST says otherwise: the text names channels and load, for the operator's scraper only.
   const metricsListener = metricsPort === undefined ? undefined : await startMetricsListener(metrics.registry, metricsPort, env.METRICS_HOST || '127.0.0.1');
   if (metricsListener) logger.info({ url: `${metricsListener.url}/metrics` }, 'metrics served on their own port');
@@ -204,7 +200,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       await retention?.stop();
       await relay?.stop();
       await inbox.close();
-      dataDirLock?.release();
+      store.release();
       logger.info('stopped');
     })());
 

@@ -1,9 +1,10 @@
 // The relay's outbox in the embedded SQLite store (its tables: sqlite-relay-schema.ts). Triggers on the
-// inbox's `events` table write a pending forward per enabled destination of the event's channel in the very transaction that commits
-// the event, so an event acknowledged to Meta can never lose its forwarding, and keep RETENTION from
-// deleting an event still pending somewhere. The forwarder's own writes go through this module's
-// connection (synchronous=NORMAL: a process crash loses nothing in WAL mode; a power loss can at worst
-// forget an outcome, which makes the event due again: at least once still holds).
+// inbox's `events` table write a pending forward per enabled destination of the event's channel in the
+// very transaction that commits the event, so an event acknowledged to Meta can never lose its
+// forwarding, and keep RETENTION from deleting an event still pending somewhere. The forwarder's own
+// writes go through this module's connection (synchronous=NORMAL: a process crash loses nothing in WAL
+// mode; a power loss can at worst forget an outcome, which makes the event due again: at least once
+// still holds).
 import type Database from 'better-sqlite3';
 import { openDatabase } from '../inbox/sqlite-schema.js';
 import { OPEN_STATES } from './open-states.js';
