@@ -129,7 +129,7 @@ describe('the check command on PostgreSQL', { timeout: 120_000 }, () => {
     const shown = url.replace(/:[^:@/]+@/, ':***@');
     expect(lines(r.output).slice(1, 3)).toEqual([
       `ok    store: PostgreSQL at ${new URL(url).password ? shown : url} is reachable and writable (a write was made and rolled back)`,
-      'ok    migrations: a new store: the server applies all 6 migrations when it starts',
+      'ok    migrations: a new store: the server applies all 7 migrations when it starts',
     ]);
     const client = new pg.Client({ connectionString: url });
     await client.connect();
