@@ -144,7 +144,7 @@ describe('the check command on PostgreSQL', { timeout: 120_000 }, () => {
     await inbox.ensureSchema();
     await inbox.close();
     const migrated = await check({ DATABASE_URL: url, DATA_DIR: join(dir, 'unused') });
-    expect(lines(migrated.output)).toContain('ok    migrations: none pending (schema version 6)');
+    expect(lines(migrated.output)).toContain('ok    migrations: none pending (schema version 7)');
   });
 
   it('gives the same lines in this process, and tells a database that refuses writes', async () => {
