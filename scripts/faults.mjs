@@ -147,7 +147,7 @@ const faults = [
       [
         'server/relay/sqlite-outbox.ts',
         "      this.db.prepare('DELETE FROM relay_destinations WHERE id NOT IN (SELECT value FROM json_each(?))')",
-        "      this.db.prepare(`UPDATE relay_forwards SET state = 'dead', last_error = 'the destination was removed from the configuration' WHERE destination NOT IN (SELECT value FROM json_each(?)) AND ${OPEN}`).run(JSON.stringify(destinations.map((d) => d.id)));\n      this.db.prepare('DELETE FROM relay_destinations WHERE id NOT IN (SELECT value FROM json_each(?))')",
+        "      this.db.prepare(`UPDATE relay_forwards SET state = 'dead', last_error = 'the destination was removed from the configuration' WHERE destination NOT IN (SELECT value FROM json_each(?)) AND ${OPEN_STATES}`).run(JSON.stringify(destinations.map((d) => d.id)));\n      this.db.prepare('DELETE FROM relay_destinations WHERE id NOT IN (SELECT value FROM json_each(?))')",
       ],
     ],
     tests: ['test/relay/outbox.test.ts', 'test/relay/configuration-drift.test.ts'],
@@ -165,7 +165,7 @@ const faults = [
   },
   {
     name: '(s1) a second server starts on a data dir another one holds (the lock is not taken)',
-    patches: [['server/serve.ts', 'const dataDirLock = databaseUrl ? undefined : lockDataDir(dataDir);', 'const dataDirLock: { release(): void } | undefined = undefined;']],
+    patches: [['server/store/open-store.ts', '  const lock = lockDataDir(options.dataDir);', '  const lock = { release() {} };']],
     tests: ['test/inbox/data-dir-lock.test.ts'],
   },
 ];

@@ -3,14 +3,10 @@
 // loading any of this (main.ts imports it only to serve).
 import type { Server } from 'node:http';
 import { isIPv6 } from 'node:net';
-import { resolve } from 'node:path';
 import { createApp } from './app.js';
 import { loadConfigFile } from './run/config.js';
 import { LOOPBACK_HOSTS } from './http/host-check.js';
 import { createHttpServer, type HttpServerLimits } from './http/http-server.js';
-import { lockDataDir } from './inbox/data-dir-lock.js';
-import { openInbox } from './inbox/open-inbox.js';
-import { PostgresInbox } from './inbox/postgres-inbox.js';
 import { createLogger, type Logger } from './run/logger.js';
 import { prettyStream, type LogFormat } from './run/pretty-log.js';
 import { startRetention } from './run/retention.js';
@@ -21,6 +17,7 @@ import { trackConnections } from './run/shutdown.js';
 import type { ReadLimits } from './read/read-limits.js';
 import type { ForwarderOptions } from './relay/forwarder.js';
 import { startRelay } from './relay/start-relay.js';
+import { openStore } from './store/open-store.js';
 import { startMetricsListener } from './metrics/listener.js';
 import { createServerMetrics } from './metrics/server-metrics.js';
 import { registerRelayMetrics, relayAttemptMetrics } from './metrics/relay.js';
@@ -88,9 +85,8 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     : config?.databaseUrl && checkDatabaseUrl(config.databaseUrl, `databaseUrl in ${configPath}`);
   const metrics = createServerMetrics({ channelIds: config?.channels.map((c) => c.id) });
   const dataDir = settings.dataDir;
-  // One server per SQLite data dir, taken before the store opens (PostgreSQL is shared by design).
-  const dataDirLock = databaseUrl ? undefined : lockDataDir(dataDir);
-  const store = openInbox({
+  // The backend is chosen here once (store/open-store.ts): with it the SQLite data dir's lock and the relay's store.
+  const store = openStore({
     observer: metrics.store,
     databaseUrl,
     poolSize,
@@ -98,18 +94,17 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     readStatementTimeoutMs: reads.readStatementTimeoutMs,
     dataDir,
     // A database restart drops idle connections; the pool replaces them on the next request.
-    onIdleError: (err) => logger.warn({ err: err.message }, 'inbox database connection lost; reconnecting on demand'),
+    onIdleError: (err, which) => logger.warn({ err: err.message }, `${which} database connection lost; reconnecting on demand`),
     logger,
   });
   // The relay's triggers are installed before the server listens, so no stored event misses its forwarding.
   const relay = startRelay({
     destinations: config?.destinations ?? [],
-    sqliteFile: databaseUrl ? undefined : resolve(dataDir, 'inbox.sqlite'),
-    postgres: store instanceof PostgresInbox ? { connectionString: databaseUrl!, ensureSchema: () => store.ensureSchema(), onIdleError: (err) => logger.warn({ err: err.message }, 'relay database connection lost; reconnecting on demand') } : undefined,
+    store: store.relay,
     logger,
     forwarder: { observe: config?.destinations?.length ? relayAttemptMetrics(metrics.registry) : undefined, ...options.relay },
   });
-  const inbox = relay ? relay.wrap(store) : store;
+  const inbox = relay ? relay.wrap(store.inbox) : store.inbox;
   if (relay) registerRelayMetrics(metrics.registry, { status: () => relay.outbox.status(), circuits: () => relay.forwarder.circuits() });
   let storeWatch: StoreWatch;
   try {
@@ -117,6 +112,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   } catch (err) {
     await relay?.stop();
     await inbox.close();
+    store.release();
     throw err;
   }
   const app = createApp({
@@ -149,7 +145,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   });
   const address = server.address() as { port: number };
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
-  logger.info({ url, channels: config?.channels.length ?? 0, sandbox: !config, allowedHosts, store: databaseUrl ? 'postgresql' : 'sqlite', limits, reads }, `listening on ${url} (docs at ${url}/docs, console at ${url}/inbox)`);
+  logger.info({ url, channels: config?.channels.length ?? 0, sandbox: !config, allowedHosts, store: store.backend, limits, reads }, `listening on ${url} (docs at ${url}/docs, console at ${url}/inbox)`);
   // Loopback unless METRICS_HOST says otherwise: the text names channels and load, for the operator's scraper only.
   const metricsListener = metricsPort === undefined ? undefined : await startMetricsListener(metrics.registry, metricsPort, settings.metricsHost);
   if (metricsListener) logger.info({ url: `${metricsListener.url}/metrics` }, 'metrics served on their own port');
@@ -167,7 +163,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       await retention?.stop();
       await relay?.stop();
       await inbox.close();
-      dataDirLock?.release();
+      store.release();
       logger.info('stopped');
     })());
 

@@ -17,7 +17,7 @@ import { StoreUnavailableError, type AppendResult, type Inbox, type ListQuery, t
 import { keyDigest } from './key-digest.js';
 import { inTransaction } from './pg-transaction.js';
 import { MIGRATIONS } from './postgres-migrations.js';
-import { OPEN_STATES } from './postgres-relay-schema.js';
+import { OPEN_STATES } from '../relay/open-states.js';
 import { pgText, PostgresReads } from './postgres-reads.js';
 import { StoreHealth, type StoreFailure, type StoreLogger } from './store-health.js';
 

@@ -2,7 +2,7 @@
 // under an advisory lock.
 import type pg from 'pg';
 import { classifyEvent } from '../events/classify.js';
-import { RELAY_DELIVERIES, RELAY_INSTANCES, RELAY_SCHEMA } from './postgres-relay-schema.js';
+import { RELAY_MIGRATIONS } from '../relay/postgres-relay-schema.js';
 
 /** A schema change: SQL, or a function for what SQL alone cannot do (classifying stored events). */
 export type Migration = string | ((client: pg.PoolClient) => Promise<void>);
@@ -57,15 +57,6 @@ export const MIGRATIONS: Migration[] = [
    ALTER TABLE inbox_events ADD CONSTRAINT inbox_events_dedupe_key_key UNIQUE (dedupe_key);`,
   // 4: one spelling for kinds, Meta's snake_case (classify.ts): `quick reply` became `quick_reply`.
   `UPDATE inbox_events SET kind = 'quick_reply' WHERE kind = 'quick reply';`,
-  // 5: the relay's outbox (server/relay/postgres-outbox.ts). Part of the inbox's schema, not installed by
-  // the relay, so the trigger exists before any event can be stored, on every instance, whatever the
-  // order they start in: an event acknowledged to Meta can never be committed without its forwards.
-  // The trigger is per statement over the rows it stored (ON CONFLICT's skipped rows are not in it):
-  // one call and one join per batched INSERT, not one per event. Without destinations it inserts nothing.
-  RELAY_SCHEMA,
-  // 6: the relay's forwarded deliveries: several events sent as one, grouped once and kept so.
-  RELAY_DELIVERIES,
-  // 7: the relay's instances and the destinations each configures, so a destination one instance drops
-  // while another still forwards it is neither forgotten nor its forwards ended, and drift is logged.
-  RELAY_INSTANCES,
+  // 5 to 7: the relay's tables, owned by the relay (relay/postgres-relay-schema.ts).
+  ...RELAY_MIGRATIONS,
 ];

@@ -4,7 +4,7 @@
 // search waits; when they are idle, a search runs at full speed.
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { messageOf } from './sqlite-commit.js';
+import { codeOf, messageOf } from './sqlite-commit.js';
 import { SqliteReads } from './sqlite-reads.js';
 import { openDatabase } from './sqlite-schema.js';
 import type { ReaderData, ReaderReply, ReaderRequest } from './sqlite-reader.js';
@@ -32,7 +32,7 @@ parentPort!.on('message', (request: ReaderRequest) => {
       reply = { id: request.id };
     }
   } catch (err) {
-    reply = { id: request.id, error: messageOf(err) };
+    reply = { id: request.id, error: messageOf(err), code: codeOf(err) };
   }
   parentPort!.postMessage(reply);
 });

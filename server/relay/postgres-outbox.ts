@@ -1,6 +1,6 @@
 // The relay's outbox in the shared PostgreSQL store, for several instances forwarding together. Its
 // tables and the trigger that writes a forward with each stored event are the inbox's migration 5
-// (inbox/postgres-relay-schema.ts), so they exist before any instance stores an event.
+// (relay/postgres-relay-schema.ts, applied with the inbox's migrations), so they exist before any instance stores an event.
 //
 // Sharing the work: a claim takes due rows with FOR UPDATE SKIP LOCKED (two instances claiming at the
 // same moment take different rows, neither waits) and leases them by moving next_at past the attempt's
@@ -18,7 +18,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { StoreUnavailableError } from '../inbox/inbox.js';
 import { inTransaction } from '../inbox/pg-transaction.js';
-import { OPEN_STATES } from '../inbox/postgres-relay-schema.js';
+import { OPEN_STATES } from './open-states.js';
 import { countsOf, forwardView, heldDestinations, iso, RECENT_ATTEMPTS, type StoredAttempt, type StoredForward } from './forward-view.js';
 import { dueRowsFor, pickDeliveries, type DeliveryShape } from './batching.js';
 import type { Destination } from './destinations.js';

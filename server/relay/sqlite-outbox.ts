@@ -1,73 +1,23 @@
-// The relay's outbox in the embedded SQLite store. Triggers on the inbox's `events` table write a
-// pending forward per enabled destination of the event's channel in the very transaction that commits
-// the event, so an event acknowledged to Meta can never lose its forwarding, and keep RETENTION from
-// deleting an event still pending somewhere. The forwarder's own writes go through this module's
-// connection (synchronous=NORMAL: a process crash loses nothing in WAL mode; a power loss can at worst
-// forget an outcome, which makes the event due again: at least once still holds).
+// The relay's outbox in the embedded SQLite store (its tables: sqlite-relay-schema.ts). Triggers on the
+// inbox's `events` table write a pending forward per enabled destination of the event's channel in the
+// very transaction that commits the event, so an event acknowledged to Meta can never lose its
+// forwarding, and keep RETENTION from deleting an event still pending somewhere. The forwarder's own
+// writes go through this module's connection (synchronous=NORMAL: a process crash loses nothing in WAL
+// mode; a power loss can at worst forget an outcome, which makes the event due again: at least once
+// still holds).
 import type Database from 'better-sqlite3';
 import { openDatabase } from '../inbox/sqlite-schema.js';
+import { OPEN_STATES } from './open-states.js';
+import { DUE_FORWARDS, migrateRelaySchema } from './sqlite-relay-schema.js';
 import { dueRowsFor, pickDeliveries, type DeliveryShape, type DueForward } from './batching.js';
 import type { Destination } from './destinations.js';
 import { countsOf, forwardView, heldDestinations, iso, RECENT_ATTEMPTS, type StoredAttempt, type StoredForward } from './forward-view.js';
 import { DISCARDED, type AttemptRecord, type ClaimedDelivery, type ClaimedEvent, type DestinationStatus, type DiscardResult, type ForwardQuery, type ForwardState, type ForwardView, type Outbox, type ReplayQuery } from './outbox.js';
 
-const OPEN = "state IN ('pending', 'retrying')";
 /** A forward's delivery: itself alone until its first claim groups it. */
 const DELIVERY = 'COALESCE(delivery, event_id)';
 /** What a claim writes on each forward it takes: due again only once the lease runs out, one attempt more. */
 const LEASE = 'next_at = @leaseUntil, attempts = attempts + 1';
-/** Forwards a claim reads: open, and never claimed or the first of their delivery (which is claimed whole). */
-const DUE = `${OPEN} AND (delivery IS NULL OR delivery = event_id)`;
-/** The event's receipt time in ms since the epoch, from its ISO text. */
-const RECEIVED_MS = "CAST(ROUND((julianday(NEW.received_at) - 2440587.5) * 86400000) AS INTEGER)";
-
-/** Idempotent: the relay's tables sit beside the inbox's and version independently of its migrations. */
-export const RELAY_SCHEMA = `
-CREATE TABLE IF NOT EXISTS relay_destinations (
-  id TEXT PRIMARY KEY, channel TEXT NOT NULL, enabled INTEGER NOT NULL, paused INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS relay_forwards (
-  destination TEXT NOT NULL, event_id INTEGER NOT NULL, state TEXT NOT NULL DEFAULT 'pending',
-  created_at INTEGER NOT NULL, next_at INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,
-  last_status INTEGER, last_error TEXT, delivery INTEGER, PRIMARY KEY (destination, event_id)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS relay_forwards_event ON relay_forwards (event_id);
-CREATE TABLE IF NOT EXISTS relay_attempts (
-  id INTEGER PRIMARY KEY, destination TEXT NOT NULL, event_id INTEGER NOT NULL, at INTEGER NOT NULL,
-  status INTEGER, latency_ms INTEGER NOT NULL, error TEXT);
--- An attempt is logged once per delivery, under the delivery's id (its first event's).
-CREATE INDEX IF NOT EXISTS relay_attempts_forward ON relay_attempts (destination, event_id, id);
-CREATE TRIGGER IF NOT EXISTS relay_outbox AFTER INSERT ON events BEGIN
-  INSERT INTO relay_forwards (destination, event_id, created_at)
-    SELECT id, NEW.id, ${RECEIVED_MS} FROM relay_destinations WHERE channel = NEW.channel AND enabled = 1;
-END;
-CREATE TRIGGER IF NOT EXISTS relay_keep_pending BEFORE DELETE ON events
-  WHEN EXISTS (SELECT 1 FROM relay_forwards WHERE event_id = OLD.id AND ${OPEN})
-BEGIN SELECT RAISE(IGNORE); END;
-CREATE TRIGGER IF NOT EXISTS relay_forget AFTER DELETE ON events BEGIN
-  DELETE FROM relay_forwards WHERE event_id = OLD.id;
-  DELETE FROM relay_attempts WHERE event_id = OLD.id;
-END;`;
-
-/**
- * Forwarded deliveries (batching.ts): each forward's delivery, set at its first claim. A store from
- * before them gets the column, and every forward already attempted becomes a delivery of its own, as it
- * was sent, so its retries keep their bytes.
- */
-function addDeliveries(db: Database.Database): void {
-  const columns = db.prepare("SELECT name FROM pragma_table_info('relay_forwards')").all() as { name: string }[];
-  if (!columns.some((c) => c.name === 'delivery')) {
-    db.exec('ALTER TABLE relay_forwards ADD COLUMN delivery INTEGER; UPDATE relay_forwards SET delivery = event_id WHERE attempts > 0;');
-  }
-  // The index of open forwards the claims read before deliveries is replaced by relay_forwards_due, which
-  // holds only a delivery's first: one index fewer to write with every event stored and every outcome.
-  db.exec(`CREATE INDEX IF NOT EXISTS relay_forwards_delivery ON relay_forwards (destination, delivery) WHERE delivery IS NOT NULL;
-    CREATE INDEX IF NOT EXISTS relay_forwards_due ON relay_forwards (destination, event_id) WHERE ${DUE};
-    DROP INDEX IF EXISTS relay_forwards_open;`);
-}
-
-/** True when the file already holds the relay's tables (a server that once had destinations). */
-export function hasRelaySchema(db: Database.Database): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'relay_destinations'").get() !== undefined;
-}
 
 export class SqliteOutbox implements Outbox {
   private readonly db: Database.Database;
@@ -77,10 +27,7 @@ export class SqliteOutbox implements Outbox {
   constructor(file: string, destinations: Destination[]) {
     this.db = openDatabase(file, 5000);
     this.db.pragma('synchronous = NORMAL');
-    this.db.transaction(() => {
-      this.db.exec(RELAY_SCHEMA);
-      addDeliveries(this.db);
-    }).immediate();
+    this.db.transaction(() => migrateRelaySchema(this.db)).immediate();
     this.sync(destinations);
     const db = this.db;
     this.statements = {
@@ -89,7 +36,7 @@ export class SqliteOutbox implements Outbox {
       // the destination, delivered ones included (measured: a third of the relay's CPU under load).
       due: db.prepare(`SELECT f.event_id AS eventId, f.delivery, e.entry_id AS entryId, length(CAST(e.event AS BLOB)) AS bytes
         FROM relay_forwards f INDEXED BY relay_forwards_due JOIN events e ON e.id = f.event_id
-        WHERE f.destination = @destination AND ${DUE} AND f.next_at <= @now ORDER BY f.event_id LIMIT @rows`),
+        WHERE f.destination = @destination AND ${DUE_FORWARDS} AND f.next_at <= @now ORDER BY f.event_id LIMIT @rows`),
       // A new delivery's forwards are grouped and leased in one write each.
       group: db.prepare(`UPDATE relay_forwards SET delivery = @delivery, ${LEASE}
         WHERE destination = @destination AND event_id IN (SELECT value FROM json_each(@members)) RETURNING event_id, created_at, attempts`),
@@ -103,12 +50,12 @@ export class SqliteOutbox implements Outbox {
       recent: db.prepare('SELECT at, status, latency_ms, error FROM relay_attempts WHERE destination = ? AND event_id = ? ORDER BY id DESC LIMIT ?'),
       counts: db.prepare('SELECT destination, state, COUNT(*) AS n FROM relay_forwards GROUP BY destination, state'),
       // A delivery's first is its oldest (its events were grouped after it), so the due index suffices.
-      oldest: db.prepare(`SELECT MIN(created_at) AS at FROM relay_forwards INDEXED BY relay_forwards_due WHERE destination = ? AND ${DUE}`),
+      oldest: db.prepare(`SELECT MIN(created_at) AS at FROM relay_forwards INDEXED BY relay_forwards_due WHERE destination = ? AND ${DUE_FORWARDS}`),
       destinations: db.prepare('SELECT id, channel, paused FROM relay_destinations ORDER BY id'),
       configured: db.prepare('SELECT 1 FROM relay_destinations WHERE id = ?'),
       // A held destination's channel: its forwards' events'.
       channelOf: db.prepare('SELECT e.channel FROM relay_forwards f JOIN events e ON e.id = f.event_id WHERE f.destination = ? LIMIT 1'),
-      discard: db.prepare(`UPDATE relay_forwards SET state = 'dead', next_at = 0, last_error = ? WHERE destination = ? AND ${OPEN}`),
+      discard: db.prepare(`UPDATE relay_forwards SET state = 'dead', next_at = 0, last_error = ? WHERE destination = ? AND ${OPEN_STATES}`),
     };
   }
 
@@ -152,7 +99,9 @@ export class SqliteOutbox implements Outbox {
         if (events.length === 0) return [];
         return [{ id, destination, createdAt: Math.min(...rows.map((r) => r.created_at)), attempts: rows[0]!.attempts - 1, events }];
       });
-    })();
+      // IMMEDIATE: it reads, then writes; begun deferred, meeting the inbox's writer mid-commit it could not
+      // wait for the lock (a read transaction cannot become a write one) and failed SQLITE_BUSY at once.
+    }).immediate();
   }
 
   async record(records: AttemptRecord[]): Promise<void> {
@@ -223,7 +172,7 @@ export class SqliteOutbox implements Outbox {
       where.push(`f.event_id IN (${query.eventIds.map(() => '?').join(', ')})`);
       args.push(...query.eventIds);
     }
-    const sql = `SELECT f.*, e.channel, (f.${OPEN} AND f.destination NOT IN (SELECT id FROM relay_destinations)) AS held
+    const sql = `SELECT f.*, e.channel, (f.${OPEN_STATES} AND f.destination NOT IN (SELECT id FROM relay_destinations)) AS held
       FROM relay_forwards f JOIN events e ON e.id = f.event_id
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY f.event_id DESC, f.destination LIMIT ?`;
     const rows = this.db.prepare(sql).all(...args, query.limit) as StoredForward[];

@@ -2,9 +2,8 @@
 // (sqlite-outbox-thread.ts) and comes back as a message, so the main thread only posts and reads them.
 // The schema and the destinations are installed once on the calling thread first, synchronously, so a
 // store that cannot take them fails the start, and the trigger exists before any event is stored.
-import type { Worker } from 'node:worker_threads';
-import { StoreUnavailableError } from '../inbox/inbox.js';
 import { startWorker } from '../inbox/start-worker.js';
+import { WorkerClient, type ThreadFailure } from '../inbox/worker-client.js';
 import type { Destination } from './destinations.js';
 import type { Outbox } from './outbox.js';
 import { SqliteOutbox } from './sqlite-outbox.js';
@@ -17,19 +16,20 @@ export interface OutboxThreadData {
 /** The calls the thread answers: every method of the outbox. */
 type Method = keyof Outbox;
 export type OutboxRequest = { id: number; method: Method; args: unknown[] };
-export type OutboxReply = { id: number; result: unknown } | { id: number; error: string; code?: string };
+export type OutboxReply = { id: number; result: unknown } | ThreadFailure;
 
 export class ThreadedOutbox implements Outbox {
-  private thread: Worker | undefined;
-  private readonly requests = new Map<number, { resolve: (value: unknown) => void; reject: (e: unknown) => void }>();
-  private nextId = 0;
-  private closed = false;
+  private readonly client: WorkerClient<OutboxRequest, OutboxReply>;
   private opened: Promise<void> | undefined;
 
-  constructor(private readonly data: OutboxThreadData) {
+  constructor(data: OutboxThreadData) {
     new SqliteOutbox(data.file, data.destinations).close();
-    this.thread = this.start();
-    this.thread.unref();
+    // A thread that died fails what it was asked: the forwarder logs it and tries again (leases make
+    // an unrecorded attempt due again; nothing is lost).
+    this.client = new WorkerClient(() => startWorker(new URL('./sqlite-outbox-thread', import.meta.url), data), {
+      words: { stopped: 'the relay outbox thread stopped', exited: 'the relay outbox thread exited', closed: 'the relay outbox is closed' },
+    });
+    this.client.warm();
   }
 
   /** Every append waits for it (start-relay.ts): asked of the thread once, not once per append. */
@@ -71,48 +71,10 @@ export class ThreadedOutbox implements Outbox {
 
   /** Closes the thread's connection and ends the thread; calls after it reject. */
   async close(): Promise<void> {
-    const thread = this.thread;
-    if (this.closed || !thread) return;
-    await this.call('close', []).catch(() => {});
-    this.closed = true;
-    this.thread = undefined;
-    await thread.terminate();
+    await this.client.close({ method: 'close', args: [] });
   }
 
-  private call(method: Method, args: unknown[]): Promise<unknown> {
-    if (this.closed) return Promise.reject(new StoreUnavailableError('the relay outbox is closed'));
-    const thread = (this.thread ??= this.start());
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.requests.set(id, { resolve, reject });
-      thread.ref();
-      thread.postMessage({ id, method, args } satisfies OutboxRequest);
-    });
-  }
-
-  /** The thread, started with the relay and again, on the next call, after it died. */
-  private start(): Worker {
-    const thread = startWorker(new URL('./sqlite-outbox-thread', import.meta.url), this.data);
-    thread.on('message', (reply: OutboxReply) => {
-      const request = this.requests.get(reply.id);
-      if (!request) return;
-      this.requests.delete(reply.id);
-      if ('error' in reply) request.reject(Object.assign(new Error(reply.error), reply.code === undefined ? {} : { code: reply.code }));
-      else request.resolve(reply.result);
-      // Idle, the thread must not keep the process alive.
-      if (this.requests.size === 0) thread.unref();
-    });
-    // A thread that died fails what it was asked: the forwarder logs it and tries again (leases make
-    // an unrecorded attempt due again; nothing is lost).
-    const fail = (cause: unknown) => {
-      if (this.thread !== thread) return;
-      this.thread = undefined;
-      const pending = [...this.requests.values()];
-      this.requests.clear();
-      for (const r of pending) r.reject(new StoreUnavailableError('the relay outbox thread stopped', { cause }));
-    };
-    thread.on('error', fail);
-    thread.on('exit', (code) => fail(new Error(`the relay outbox thread exited with code ${code}`)));
-    return thread;
+  private async call(method: Method, args: unknown[]): Promise<unknown> {
+    return ((await this.client.request({ method, args })) as { result: unknown }).result;
   }
 }

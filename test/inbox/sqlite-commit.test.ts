@@ -69,7 +69,7 @@ describe("the SQLite store's commit", () => {
       const pending = [inbox.append(bigDelivery('a', 200), new Date()), inbox.append(bigDelivery('b', 1), new Date())];
       // Let the batch reach the thread, then end the thread before it can answer.
       await new Promise((r) => setImmediate(r));
-      await (inbox as any).writer.thread.terminate();
+      await (inbox as any).writer.client.thread.terminate();
       for (const p of pending) {
         await expect(p).rejects.toThrow(new StoreUnavailableError('the inbox writer stopped'));
         await expect(p).rejects.toMatchObject({ cause: { message: 'the writer thread exited with code 1' } });
@@ -85,14 +85,14 @@ describe("the SQLite store's commit", () => {
     const inbox = new SqliteInbox({ file: newFile() });
     try {
       await inbox.append(bigDelivery('before', 1), new Date());
-      const thread = (inbox as any).writer.thread;
+      const thread = (inbox as any).writer.client.thread;
       const pending = inbox.append(bigDelivery('held', 300), new Date());
       await new Promise((r) => setImmediate(r));
       // What Node emits when the thread throws: the pending request fails with that error as its cause.
       thread.emit('error', new Error('the thread threw'));
       await expect(pending).rejects.toMatchObject({ name: 'StoreUnavailableError', message: 'the inbox writer stopped', cause: { message: 'the thread threw' } });
       expect(await inbox.append(bigDelivery('after', 1), new Date())).toEqual({ stored: 1, duplicates: 0 });
-      expect((inbox as any).writer.thread).not.toBe(thread);
+      expect((inbox as any).writer.client.thread).not.toBe(thread);
       await thread.terminate();
     } finally {
       await inbox.close();
@@ -124,7 +124,7 @@ describe("the SQLite store's commit", () => {
 
   it('ends its writer thread when it closes, after committing what was queued', async () => {
     const inbox = new SqliteInbox({ file: newFile() });
-    const thread = (inbox as any).writer.thread;
+    const thread = (inbox as any).writer.client.thread;
     const exited = new Promise((resolve) => thread.once('exit', () => resolve('exited')));
     const queued = inbox.append(bigDelivery('last', 50), new Date());
     await inbox.close();

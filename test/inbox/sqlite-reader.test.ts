@@ -56,9 +56,9 @@ describe("the SQLite store's reader threads", () => {
   it('spreads reads over its threads, and refuses reads once closed', async () => {
     const inbox = new SqliteInbox({ file: newFile(), readThreads: 2 });
     await inbox.append([event('mid-1'), event('mid-2')], new Date());
-    const slots = (inbox as any).reader.slots as Array<{ requests: Map<number, unknown> }>;
+    const slots = (inbox as any).reader.slots as Array<{ pending: number }>;
     const reads = [inbox.list({ limit: 10 }), inbox.list({ limit: 10 })];
-    expect(slots.map((s) => s.requests.size)).toEqual([1, 1]);
+    expect(slots.map((s) => s.pending)).toEqual([1, 1]);
     expect((await Promise.all(reads)).map((p) => p.items.length)).toEqual([2, 2]);
     await inbox.close();
     await expect(inbox.list({ limit: 10 })).rejects.toBeInstanceOf(StoreUnavailableError);

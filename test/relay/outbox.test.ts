@@ -17,6 +17,7 @@ import { DISCARDED, type AttemptRecord, type ClaimedDelivery, type Outbox } from
 import { PostgresOutbox } from '../../server/relay/postgres-outbox.js';
 import { SqliteOutbox } from '../../server/relay/sqlite-outbox.js';
 import { ThreadedOutbox } from '../../server/relay/threaded-outbox.js';
+import { postgresRelayStore, sqliteRelayStore } from '../../server/relay/relay-stores.js';
 import { startRelay } from '../../server/relay/start-relay.js';
 import { pruneOnce } from '../../server/run/retention.js';
 import { startPgCluster, type PgCluster } from '../support/postgres.js';
@@ -382,13 +383,12 @@ describe('SQLite relay start', () => {
     open.push(inbox, outbox);
     await outbox.close();
     open.splice(open.indexOf(outbox), 1);
-    expect(startRelay({ destinations: [], sqliteFile: file, logger: silent })).toBeUndefined();
+    expect(startRelay({ destinations: [], store: sqliteRelayStore(file), logger: silent })).toBeUndefined();
     await inbox.append([ev('a', 'm1')], new Date());
     const db = new Database(file, { readonly: true });
     expect(db.prepare('SELECT COUNT(*) AS n FROM relay_forwards').get()).toEqual({ n: 0 });
     db.close();
-    expect(startRelay({ destinations: [], sqliteFile: join(tmpdir(), 'ipk-none', 'inbox.sqlite'), logger: silent })).toBeUndefined();
-    expect(() => startRelay({ destinations: [dest('x')], logger: silent })).toThrow(/SQLite/);
+    expect(startRelay({ destinations: [], store: sqliteRelayStore(join(tmpdir(), 'ipk-none', 'inbox.sqlite')), logger: silent })).toBeUndefined();
   });
 
   it('says at start which destinations not configured here hold open forwards, how many, and what ends them', async () => {
@@ -398,7 +398,7 @@ describe('SQLite relay start', () => {
     await new SqliteOutbox(file, [dest('x'), dest('y')]).close();
     await inbox.append([ev('a', 'm1'), ev('a', 'm2')], new Date());
     const { logger, lines } = captured();
-    const relay = startRelay({ destinations: [dest('y')], sqliteFile: file, logger, forwarder: { pollMs: 60_000 } })!;
+    const relay = startRelay({ destinations: [dest('y')], store: sqliteRelayStore(file), logger, forwarder: { pollMs: 60_000 } })!;
     open.push({ close: () => relay.stop() });
     // The forwarder may log y's own failures (it points nowhere) beside it: the held line is said once.
     const held = () => lines.filter((l) => 'held' in l);
@@ -407,7 +407,7 @@ describe('SQLite relay start', () => {
     // Without any destination the relay API is not served: the line says how to reach the command.
     await relay.stop();
     const none = captured();
-    expect(startRelay({ destinations: [], sqliteFile: file, logger: none.logger })).toBeUndefined();
+    expect(startRelay({ destinations: [], store: sqliteRelayStore(file), logger: none.logger })).toBeUndefined();
     await waitUntil(() => none.lines.length > 0);
     expect(none.lines[0]).toMatchObject({ held: { x: 2, y: 2 }, msg: expect.stringMatching(/x \(2\), y \(2\).*at least one destination configured/) });
   });
@@ -511,7 +511,7 @@ describe('PostgreSQL outbox shared by instances', () => {
     await inbox.append([ev('a', 'm1')], new Date());
     await before.close();
     const { logger, lines } = captured();
-    const relay = startRelay({ destinations: [dest('y')], postgres: { connectionString, ensureSchema: () => inbox.ensureSchema() }, logger, forwarder: { pollMs: 60_000 } })!;
+    const relay = startRelay({ destinations: [dest('y')], store: postgresRelayStore({ connectionString, ensureSchema: () => inbox.ensureSchema() }), logger, forwarder: { pollMs: 60_000 } })!;
     open.push({ close: () => relay.stop() });
     // The forwarder may log y's own failures (it points nowhere) beside it: the held line is said once.
     const held = () => lines.filter((l) => 'held' in l);
@@ -547,9 +547,9 @@ describe('PostgreSQL outbox shared by instances', () => {
     const inbox = new PostgresInbox({ connectionString });
     open.push(inbox);
     // No destinations: events stored make no forwards, and nothing starts.
-    expect(startRelay({ destinations: [], postgres: { connectionString, ensureSchema: () => inbox.ensureSchema() }, logger: silent })).toBeUndefined();
+    expect(startRelay({ destinations: [], store: postgresRelayStore({ connectionString, ensureSchema: () => inbox.ensureSchema() }), logger: silent })).toBeUndefined();
     await inbox.append([ev('a', 'before')], new Date());
-    const relay = startRelay({ destinations: [dest('x')], postgres: { connectionString, ensureSchema: () => inbox.ensureSchema() }, logger: silent, forwarder: { pollMs: 60_000 } })!;
+    const relay = startRelay({ destinations: [dest('x')], store: postgresRelayStore({ connectionString, ensureSchema: () => inbox.ensureSchema() }), logger: silent, forwarder: { pollMs: 60_000 } })!;
     open.push({ close: () => relay.stop() });
     await relay.outbox.setPaused('x', true);
     const wrapped = relay.wrap(inbox);
@@ -561,7 +561,7 @@ describe('PostgreSQL outbox shared by instances', () => {
   it('refuses appends while its database is unreachable, instead of storing events without their forwards', async () => {
     const inbox = new PostgresInbox({ connectionString: 'postgres://nobody@127.0.0.1:1/none', connectTimeoutMs: 200 });
     open.push(inbox);
-    const relay = startRelay({ destinations: [dest('x')], postgres: { connectionString: 'postgres://nobody@127.0.0.1:1/none', ensureSchema: () => inbox.ensureSchema() }, logger: silent, forwarder: { pollMs: 60_000 } })!;
+    const relay = startRelay({ destinations: [dest('x')], store: postgresRelayStore({ connectionString: 'postgres://nobody@127.0.0.1:1/none', ensureSchema: () => inbox.ensureSchema() }), logger: silent, forwarder: { pollMs: 60_000 } })!;
     open.push({ close: () => relay.stop() });
     const wrapped = relay.wrap(inbox);
     await expect(wrapped.append([ev('a', 'm1')], new Date())).rejects.toThrow(/relay could not reach its database/);

@@ -1,11 +1,12 @@
-// The relay's tables in the PostgreSQL store, applied as the inbox's migration 5 (postgres-migrations.ts).
+// The relay's tables in the PostgreSQL store, owned by the relay and applied as the inbox's migrations
+// 5 to 7 (RELAY_MIGRATIONS, appended to inbox/postgres-migrations.ts: one numbered list, one
+// inbox_migrations table, so a database from before this file moved upgrades as it always did).
 // One row per event and destination in relay_forwards, written by a trigger in the transaction that
 // stores the event; the attempts log; the destinations as configured, with their shared pause switch.
 // Times are milliseconds since the epoch (bigint), as the SQLite outbox keeps them, so the forwarder's
 // arithmetic is the same on both stores.
 
-/** Forwards still to be sent: pending or retrying. */
-export const OPEN_STATES = "state IN ('pending', 'retrying')";
+import { OPEN_STATES } from './open-states.js';
 
 /** Idempotent (a database restored without its migrations table can take it again). */
 export const RELAY_SCHEMA = `
@@ -88,3 +89,22 @@ CREATE TABLE IF NOT EXISTS relay_instances (
   destinations jsonb NOT NULL,
   seen_at bigint NOT NULL
 );`;
+
+
+/**
+ * The relay's migrations, in order, numbered 5, 6 and 7 after the inbox's four. Never edit one; add
+ * (a new one takes the next number of the whole list, inbox's and relay's alike).
+ */
+export const RELAY_MIGRATIONS: readonly string[] = [
+  // 5: the relay's outbox (postgres-outbox.ts). Part of the store's schema, not installed by the relay,
+  // so the trigger exists before any event can be stored, on every instance, whatever the order they
+  // start in: an event acknowledged to Meta can never be committed without its forwards. The trigger is
+  // per statement over the rows it stored (ON CONFLICT's skipped rows are not in it): one call and one
+  // join per batched INSERT, not one per event. Without destinations it inserts nothing.
+  RELAY_SCHEMA,
+  // 6: the relay's forwarded deliveries: several events sent as one, grouped once and kept so.
+  RELAY_DELIVERIES,
+  // 7: the relay's instances and the destinations each configures, so a destination one instance drops
+  // while another still forwards it is neither forgotten nor its forwards ended, and drift is logged.
+  RELAY_INSTANCES,
+];
