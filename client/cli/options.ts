@@ -35,6 +35,19 @@ export const verboseOption = () => new Option('-v, --verbose', 'also print the U
 export const verifyTokenOption = () => new Option('--token <token>', "the channel's verify token (for the handshake)").env('IG_PUSH_VERIFY_TOKEN');
 export const verifyTokenAlias = () => new Option('--verify-token <token>').hideHelp();
 export const SIGNATURES = ['both', 'sha256', 'sha1'] as const;
+
+/** The options every command that pushes to a receiver takes (send, trigger), as commander hands them over. */
+export interface PushCommandOptions {
+  url?: string;
+  channel?: string;
+  secret?: string;
+  header: Record<string, string>;
+  retries: number;
+  timeout: number;
+  signature: (typeof SIGNATURES)[number];
+  verbose?: boolean;
+  json?: boolean;
+}
 export const signatureOption = () =>
   new Option('--signature <which>', 'signature headers to send: both X-Hub-Signature-256 and X-Hub-Signature (sha1), as Meta does, or one').choices(SIGNATURES).default('both');
 export const channelOption = () => new Option('--channel <id>', 'channel id: use the /message/{chanId} route (default: route by entry[].id)');

@@ -4,20 +4,12 @@ import { isPushError } from '../push-error.js';
 import type { ErrorBody } from '../types.js';
 import { COMMAND_EXIT_CODES, EXIT, exitCodesHelp } from './exit-codes.js';
 import { readInputs } from './input.js';
-import { channelOption, headerOption, jsonOption, retriesOption, secretOption, signatureOption, timeoutOption, urlOption, verboseOption, type SIGNATURES } from './options.js';
+import { channelOption, headerOption, jsonOption, retriesOption, secretOption, signatureOption, timeoutOption, urlOption, verboseOption, type PushCommandOptions, type SIGNATURES } from './options.js';
 import { failureText, mark, printJsonLine, printLine } from './output.js';
 import { printTarget, receiverTarget, targetClient } from './target.js';
 
-interface SendOptions {
+interface SendOptions extends PushCommandOptions {
   url: string;
-  channel?: string;
-  secret?: string;
-  header: Record<string, string>;
-  retries: number;
-  timeout: number;
-  signature: (typeof SIGNATURES)[number];
-  verbose?: boolean;
-  json?: boolean;
 }
 
 /** One file's outcome, as printed by --json. */

@@ -11,26 +11,17 @@ import { describeAnswer } from '../check/verdict.js';
 import { isPushError } from '../push-error.js';
 import type { ErrorBody } from '../types.js';
 import { COMMAND_EXIT_CODES, CliError, EXIT, exitCodesHelp } from './exit-codes.js';
-import { channelOption, headerOption, integer, jsonOption, retriesOption, secretOption, signatureOption, timeoutOption, URL_HELP, verboseOption, type SIGNATURES } from './options.js';
+import { channelOption, headerOption, integer, jsonOption, retriesOption, secretOption, signatureOption, timeoutOption, URL_HELP, verboseOption, type PushCommandOptions } from './options.js';
 import { failureText, mark, printJsonLine, printLine } from './output.js';
 import { legacyOf } from './send.js';
 import { didYouMean } from './suggest.js';
 import { printTarget, receiverTarget, targetClient } from './target.js';
 
-interface TriggerOptions {
+interface TriggerOptions extends PushCommandOptions {
   list?: boolean;
   count: number;
-  url?: string;
-  channel?: string;
-  secret?: string;
   accountId?: string;
   dryRun?: boolean;
-  header: Record<string, string>;
-  retries: number;
-  timeout: number;
-  signature: (typeof SIGNATURES)[number];
-  verbose?: boolean;
-  json?: boolean;
   strict?: boolean;
 }
 

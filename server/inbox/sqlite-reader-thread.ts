@@ -3,8 +3,8 @@
 // the lowest CPU priority: when the cores are busy, pushes (the main and writer threads) go first and a
 // search waits; when they are idle, a search runs at full speed.
 import { setPriority } from 'node:os';
-import { parentPort, workerData } from 'node:worker_threads';
-import { codeOf, messageOf } from './sqlite-commit.js';
+import { workerData } from 'node:worker_threads';
+import { answerRequests } from './worker-thread.js';
 import { SqliteReads } from './sqlite-reads.js';
 import { openDatabase } from './sqlite-schema.js';
 import type { ReaderData, ReaderReply, ReaderRequest } from './sqlite-reader.js';
@@ -22,17 +22,9 @@ const db = openDatabase(data.file, data.busyTimeoutMs);
 db.pragma('query_only = ON');
 const reads = new SqliteReads(db);
 
-parentPort!.on('message', (request: ReaderRequest) => {
-  let reply: ReaderReply;
-  try {
-    if (request.type === 'list') reply = { id: request.id, page: reads.list(request.query, request.maxBytes) };
-    else if (request.type === 'tail') reply = { id: request.id, page: reads.tail(request.limit, request.maxBytes) };
-    else {
-      db.close();
-      reply = { id: request.id };
-    }
-  } catch (err) {
-    reply = { id: request.id, error: messageOf(err), code: codeOf(err) };
-  }
-  parentPort!.postMessage(reply);
+answerRequests<ReaderRequest, ReaderReply>((request) => {
+  if (request.type === 'list') return { page: reads.list(request.query, request.maxBytes) };
+  if (request.type === 'tail') return { page: reads.tail(request.limit, request.maxBytes) };
+  db.close();
+  return {};
 });

@@ -2,7 +2,8 @@
 // own, so neither their work nor a wait for the write lock the inbox's writer holds ever stops the
 // main thread's event loop (measured: a claim or a record waiting on the lock was a quarter of the
 // relay's main thread under full push load). Requests are answered in order, one at a time.
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
+import { answerRequests } from '../inbox/worker-thread.js';
 import { SqliteOutbox } from './sqlite-outbox.js';
 import type { OutboxReply, OutboxRequest, OutboxThreadData } from './threaded-outbox.js';
 
@@ -15,17 +16,8 @@ try {
   failure = err;
 }
 
-const codeOf = (err: unknown) => (err as { code?: unknown }).code;
-
-parentPort!.on('message', (request: OutboxRequest) => {
-  void (async (): Promise<OutboxReply> => {
-    try {
-      if (!outbox) throw failure;
-      const method = outbox[request.method] as (...args: unknown[]) => Promise<unknown>;
-      return { id: request.id, result: await method.apply(outbox, request.args) };
-    } catch (err) {
-      const code = codeOf(err);
-      return { id: request.id, error: err instanceof Error ? err.message : String(err), ...(typeof code === 'string' ? { code } : {}) };
-    }
-  })().then((reply) => parentPort!.postMessage(reply));
+answerRequests<OutboxRequest, OutboxReply>(async (request) => {
+  if (!outbox) throw failure;
+  const method = outbox[request.method] as (...args: unknown[]) => Promise<unknown>;
+  return { result: await method.apply(outbox, request.args) };
 });

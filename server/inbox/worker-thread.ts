@@ -1,0 +1,23 @@
+// The thread's side of worker-client.ts, written once for the writer, the readers and the relay's
+// outbox thread: each request answered with its id, in the order it came; a failure as its message and
+// its code (SQLITE_FULL…), which the main thread's storeErrorCode reads.
+import { parentPort } from 'node:worker_threads';
+import { codeOf, messageOf } from './sqlite-commit.js';
+
+/** A reply without its id: what a handler returns (the id is the request's). */
+type Body<Reply> = Reply extends unknown ? Omit<Reply, 'id'> : never;
+
+/** Answers every request this thread receives with what `handle` returns for it (or its failure). */
+export function answerRequests<Request extends { id: number }, Reply extends { id: number }>(handle: (request: Request) => Body<Reply> | Promise<Body<Reply>>): void {
+  parentPort!.on('message', (request: Request) => {
+    // `handle` starts at once, in arrival order (a synchronous one finishes before the next message is read).
+    void (async () => {
+      try {
+        return { id: request.id, ...(await handle(request)) };
+      } catch (err) {
+        const code = codeOf(err);
+        return { id: request.id, error: messageOf(err), ...(code === undefined ? {} : { code }) };
+      }
+    })().then((reply) => parentPort!.postMessage(reply));
+  });
+}
