@@ -10,14 +10,18 @@ export function integer(min: number) {
   };
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
+// The server's units (server/run/setting-grammar.ts), so a duration reads the same on both sides.
+const MAX_TIMER_MS = 2_147_483_647;
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
-/** A commander argument parser for durations as the server's options take them: 500, 500ms, 5s, 1m → milliseconds ≥ min. */
+/** A commander argument parser for durations as the server's settings take them: 500, 500ms, 5s, 1m, 1h, 3d → milliseconds ≥ min. */
 export function duration(min: number) {
   return (text: string): number => {
-    const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/i.exec(text);
+    const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$/i.exec(text);
     const ms = m ? Math.round(Number(m[1]) * UNITS[(m[2] ?? 'ms').toLowerCase()]!) : NaN;
-    if (!(ms >= min)) throw new InvalidArgumentError(`expected a duration of at least ${min} ms, e.g. 500ms, 5s, 1m (a bare number is milliseconds)`);
+    if (!(ms >= min)) throw new InvalidArgumentError(`expected a duration of at least ${min} ms, e.g. 500ms, 5s, 1m, 1h (a bare number is milliseconds)`);
+    // Past 2^31 - 1 ms Node's timers fire at once: a timeout that long would end every attempt at its start.
+    if (ms > MAX_TIMER_MS) throw new InvalidArgumentError('expected a duration of at most 24 days (longer timers fire at once in Node)');
     return ms;
   };
 }

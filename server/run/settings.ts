@@ -66,7 +66,8 @@ export const SETTINGS = {
 
 /** The config file's settings in the same grammar: a relay destination's durations. */
 export const CONFIG_SETTINGS = {
-  timeout: { configKey: 'channels[].destinations[].timeout', kind: 'duration', default: 10_000, documentedDefault: '10s', bounds: { min: 1, max: YEAR_MS, example: '10s' }, description: 'per-attempt timeout of a relay destination' },
+  // A day at most: past 2^31 - 1 ms (24.8 days) Node's timers fire at once, so every attempt would time out.
+  timeout: { configKey: 'channels[].destinations[].timeout', kind: 'duration', default: 10_000, documentedDefault: '10s', bounds: { min: 1, max: 86_400_000, example: '10s' }, description: 'per-attempt timeout of a relay destination' },
   maxAge: { configKey: 'channels[].destinations[].maxAge', kind: 'duration', default: 72 * 3_600_000, documentedDefault: '72h', bounds: { min: 1, max: YEAR_MS, example: '72h' }, description: 'an event undelivered this long after it was stored is dead' },
 } as const satisfies Record<string, SettingDeclaration>;
 

@@ -27,10 +27,11 @@ describe('ig-push help and usage', () => {
     expect(r.stderr).toMatch(/^ig-push: unknown option '--uri' \(Did you mean --url\?\)\n$/);
   });
 
-  it('takes durations as the server does (500ms, 5s, 1m, bare milliseconds) and says so when it cannot', async () => {
+  it('takes durations as the server does (500ms, 5s, 1m, 1h, 3d, bare milliseconds) and says so when it cannot', async () => {
     const { duration } = await import('../../client/cli/options.js');
     const parse = duration(1);
-    expect([parse('5s'), parse('500ms'), parse('1m'), parse('250'), parse('1.5s')]).toEqual([5000, 500, 60_000, 250, 1500]);
+    expect([parse('5s'), parse('500ms'), parse('1m'), parse('250'), parse('1.5s'), parse('1h'), parse('3d'), parse('2W')]).toEqual([5000, 500, 60_000, 250, 1500, 3_600_000, 259_200_000, 1_209_600_000]);
+    expect(() => parse('25d')).toThrow(/at most 24 days/);
     expect(() => parse('soon')).toThrow(/expected a duration of at least 1 ms, e\.g\. 500ms, 5s, 1m/);
     expect(() => parse('0s')).toThrow(/at least 1 ms/);
     const bad = await igPush(['send', 'x.json', '--url', 'http://127.0.0.1:1', '--timeout', 'soon']);
