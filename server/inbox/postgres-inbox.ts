@@ -242,6 +242,8 @@ export class PostgresInbox implements Inbox {
 
   /** Reachable, and writes succeed: false from a failed write until one succeeds (a delivery's, or readiness' probe). */
   async ready(): Promise<boolean> {
+    // Closing is not a failure of the store: nothing to record or log.
+    if (this.closing) return false;
     try {
       await this.query('SELECT 1', []);
     } catch (err) {

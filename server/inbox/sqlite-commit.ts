@@ -4,17 +4,10 @@
 // message loop so the tests can drive it in-process.
 import type Database from 'better-sqlite3';
 import type { EventRow } from './sqlite-schema.js';
+import { codeOf, messageOf } from './worker-thread.js';
 
 /** A delivery's own outcome: how many of its events were new, or why its savepoint was rolled back (SQLite's code too). */
 export type DeliveryOutcome = { stored: number; duplicates: number } | { error: string; code?: string };
-
-export const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
-
-/** better-sqlite3's error code (`SQLITE_FULL`, ...), which must cross to the main thread beside the message. */
-export const codeOf = (err: unknown): string | undefined => {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-};
 
 /**
  * Writes every delivery of the batch and commits. Returns only after COMMIT returned, one outcome per

@@ -2,7 +2,15 @@
 // outbox thread: each request answered with its id, in the order it came; a failure as its message and
 // its code (SQLITE_FULL…), which the main thread's storeErrorCode reads.
 import { parentPort } from 'node:worker_threads';
-import { codeOf, messageOf } from './sqlite-commit.js';
+
+/** An error's message, for the reply that carries it back to the main thread. */
+export const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** better-sqlite3's error code (`SQLITE_FULL`, ...), which must cross to the main thread beside the message. */
+export const codeOf = (err: unknown): string | undefined => {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+};
 
 /** A reply without its id: what a handler returns (the id is the request's). */
 type Body<Reply> = Reply extends unknown ? Omit<Reply, 'id'> : never;
