@@ -24,6 +24,15 @@ export const outOfProcess = [
   'test/server/durability.test.ts',
   'test/inbox/scale-out.test.ts',
   'test/relay/crash.test.ts',
+  // Issue 35's operator suites: each drives server processes (start-up failures, the relay's log and
+  // drift across restarts, several instances on one database) or only checks text (alert rules, the score).
+  'test/run/store-startup.test.ts',
+  'test/relay/relay-log-server.test.ts',
+  'test/relay/destination-dies.test.ts',
+  'test/relay/postgres-instances.test.ts',
+  'test/relay/configuration-drift.test.ts',
+  'test/server/metrics/alerts.test.ts',
+  'test/contract/score.test.ts',
 ];
 
 export const slowEndToEnd = [

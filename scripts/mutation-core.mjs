@@ -29,4 +29,10 @@ export const core = [
   'server/relay/sqlite-outbox.ts',
   'server/relay/forward-view.ts',
   'server/relay/batching.ts',
+  // Issue 36: the outbox's thread client, the one worker-thread client under it and the writer, the one
+  // grammar every duration and size setting is read in, and the one bearer guard of every token.
+  'server/relay/threaded-outbox.ts',
+  'server/inbox/worker-client.ts',
+  'server/run/setting-grammar.ts',
+  'server/http/bearer-guard.ts',
 ];

@@ -2,6 +2,7 @@
 // and the delivery policy of each. The config file's schema for them and their checks live here, so
 // config.ts only places them. Durations are read in the one grammar of every setting (run/setting-grammar.ts).
 import { parseDuration } from '../run/setting-grammar.js';
+import { closedObject, ID_SCHEMA } from '../run/schema-parts.js';
 import { CONFIG_SETTINGS } from '../run/settings.js';
 
 /** One receiver of this contract that a channel's events are forwarded to. */
@@ -43,12 +44,9 @@ const duration = (name: keyof typeof CONFIG_SETTINGS) => ({
 
 /** The JSON schema of one destination; `secret` is the schema of a secret reference. */
 export function destinationSchema(secret: object): object {
-  return {
-    type: 'object',
-    additionalProperties: false,
-    required: ['url'],
-    properties: {
-      id: { type: 'string', pattern: '^[A-Za-z0-9._~-]{1,128}$' },
+  return closedObject(
+    {
+      id: ID_SCHEMA,
       url: { type: 'string', minLength: 1, maxLength: 2048 },
       appSecret: secret,
       enabled: { type: 'boolean' },
@@ -56,16 +54,13 @@ export function destinationSchema(secret: object): object {
       maxAge: duration('maxAge'),
       concurrency: { type: 'integer', minimum: 1, maximum: 256 },
       rate: { type: 'number', exclusiveMinimum: 0, maximum: 100_000 },
-      batch: {
-        type: 'object',
-        additionalProperties: false,
-        properties: {
-          maxEvents: { type: 'integer', minimum: 1, maximum: 1000 },
-          maxBytes: { type: 'integer', minimum: 1024, maximum: 16 * 1024 * 1024 },
-        },
-      },
+      batch: closedObject({
+        maxEvents: { type: 'integer', minimum: 1, maximum: 1000 },
+        maxBytes: { type: 'integer', minimum: 1024, maximum: 16 * 1024 * 1024 },
+      }),
     },
-  };
+    ['url'],
+  );
 }
 
 /** A schema-checked duration (milliseconds, or "10s", "72h", "500ms") in milliseconds; throws ConfigError. */

@@ -9,6 +9,7 @@ import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import type { Channel } from '../push/channels.js';
 import { closestName } from './closest-name.js';
 import { ConfigError } from './config-error.js';
+import { closedObject, ID_SCHEMA } from './schema-parts.js';
 import { destinationSchema, toDestination, type Destination, type RawDestination } from '../relay/destinations.js';
 
 /** A secret given inline, or as a reference: `{"env": "NAME"}` or `{"file": "/path"}`. */
@@ -31,39 +32,35 @@ export { ConfigError };
 const secret = {
   oneOf: [
     { type: 'string', minLength: 1 },
-    { type: 'object', required: ['env'], additionalProperties: false, properties: { env: { type: 'string', minLength: 1 } } },
-    { type: 'object', required: ['file'], additionalProperties: false, properties: { file: { type: 'string', minLength: 1 } } },
+    closedObject({ env: { type: 'string', minLength: 1 } }, ['env']),
+    closedObject({ file: { type: 'string', minLength: 1 } }, ['file']),
   ],
 };
 
-const schema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['channels'],
-  properties: {
+const schema = closedObject(
+  {
     $schema: { type: 'string' },
     channels: {
       type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['id'],
-        properties: {
-          id: { type: 'string', pattern: '^[A-Za-z0-9._~-]{1,128}$' },
+      items: closedObject(
+        {
+          id: ID_SCHEMA,
           accountId: { type: 'string', minLength: 1, maxLength: 128 },
           appSecret: secret,
           verifyToken: secret,
           enabled: { type: 'boolean' },
           destinations: { type: 'array', maxItems: 16, items: destinationSchema(secret) },
         },
-      },
+        ['id'],
+      ),
     },
     inboxToken: secret,
     databaseUrl: secret,
     metricsToken: secret,
     adminToken: secret,
   },
-};
+  ['channels'],
+);
 
 // verbose: an unknown key's error then carries the object's schema, whose properties are the allowed keys.
 const validate = new Ajv2020({ allErrors: true, verbose: true }).compile(schema);
