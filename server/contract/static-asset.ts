@@ -4,6 +4,7 @@
 // shared Buffer, never a per-request copy: a thousand queued answers of /docs hold one page, not a
 // thousand (pipelining.ts bounds how many are queued).
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
@@ -116,5 +117,20 @@ export function lazyAsset(load: () => Buffer | string | undefined, type: string)
       asset = compressAsset(content, type);
     }
     return asset;
+  };
+}
+
+/**
+ * The handler of a file the build writes (the docs page, the console's files): read and compressed at its
+ * first request and then kept; until the build has written it, a 503 whose text says what to run.
+ */
+export function builtFileHandler(file: URL | string, type: string, notBuilt: string, headers: Record<string, string>) {
+  const asset = lazyAsset(() => (existsSync(file) ? readFileSync(file) : undefined), type);
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const content = await asset();
+    if (content) return sendAsset(req, res, content, headers);
+    res.statusCode = 503;
+    res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+    res.end(notBuilt);
   };
 }

@@ -20,6 +20,7 @@ import { MIGRATIONS } from './postgres-migrations.js';
 import { OPEN_STATES } from '../relay/open-states.js';
 import { pgText, PostgresReads } from './postgres-reads.js';
 import { StoreHealth, type StoreFailure, type StoreLogger } from './store-health.js';
+import { RetriedSetup } from '../store/retried-setup.js';
 
 /** Any constant shared by all instances; names the lock that serialises migrations. */
 const MIGRATION_LOCK = 0x1671_7075;
@@ -74,7 +75,7 @@ interface PendingAppend {
 
 export class PostgresInbox implements Inbox {
   private readonly pool: pg.Pool;
-  private schema: Promise<void> | undefined;
+  private readonly schema = new RetriedSetup(() => this.migrate(), (err) => new StoreUnavailableError('the inbox database is unreachable', { cause: err }));
   private closed = false;
   private closing = false;
   private readonly pending: TurnBatch<PendingAppend>;
@@ -108,11 +109,7 @@ export class PostgresInbox implements Inbox {
    * for the relay's outbox, whose tables are migration 5 and must exist before it reads them.
    */
   ensureSchema(): Promise<void> {
-    this.schema ??= this.migrate().catch((err) => {
-      this.schema = undefined;
-      throw new StoreUnavailableError('the inbox database is unreachable', { cause: err });
-    });
-    return this.schema;
+    return this.schema.run();
   }
 
   private async migrate(): Promise<void> {

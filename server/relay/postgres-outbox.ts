@@ -18,6 +18,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { StoreUnavailableError } from '../inbox/inbox.js';
 import { inTransaction } from '../inbox/pg-transaction.js';
+import { RetriedSetup } from '../store/retried-setup.js';
 import { OPEN_STATES } from './open-states.js';
 import { countsOf, forwardView, heldDestinations, iso, RECENT_ATTEMPTS, type StoredAttempt, type StoredForward } from './forward-view.js';
 import { dueRowsFor, pickDeliveries, type DeliveryShape } from './batching.js';
@@ -51,7 +52,7 @@ type ForwardRow = StoredForward & { recent: StoredAttempt[] };
 
 export class PostgresOutbox implements Outbox {
   private readonly pool: pg.Pool;
-  private opened: Promise<void> | undefined;
+  private readonly opening = new RetriedSetup(() => this.sync(), (err) => new StoreUnavailableError('the relay could not reach its database', { cause: err }));
   /** This process's name among the instances sharing the store: host, pid and a random tail. */
   readonly instance = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -73,11 +74,7 @@ export class PostgresOutbox implements Outbox {
    * stored before its destinations are known.
    */
   open(): Promise<void> {
-    this.opened ??= this.sync().catch((err) => {
-      this.opened = undefined;
-      throw new StoreUnavailableError('the relay could not reach its database', { cause: err });
-    });
-    return this.opened;
+    return this.opening.run();
   }
 
   /**
@@ -301,7 +298,8 @@ export class PostgresOutbox implements Outbox {
     return (this.closing ??= (async () => {
       clearInterval(this.heartbeat);
       await this.beating;
-      if (this.opened) await this.opened.then(() => deregister(this.pool, this.instance)).catch(() => undefined);
+      const opened = this.opening.started;
+      if (opened) await opened.then(() => deregister(this.pool, this.instance)).catch(() => undefined);
       await this.pool.end();
     })());
   }

@@ -2,9 +2,8 @@
 // page holds no data; it reads the token from its URL fragment (never sent to the server) and calls the
 // feed with it. The icon is served at /favicon.ico, where browsers ask for it on every page of this
 // server (the docs too): a 404 there would be logged as a refusal and listed in the console.
-import { existsSync, readFileSync } from 'node:fs';
-import { Router, type Request, type Response } from 'express';
-import { lazyAsset, sendAsset } from '../contract/static-asset.js';
+import { Router } from 'express';
+import { builtFileHandler } from '../contract/static-asset.js';
 
 /**
  * The console needs nothing but its own script and stylesheet, and it holds the inbox token: no inline
@@ -25,19 +24,13 @@ const ASSETS: Record<string, { file: string; type: string }> = {
 export function consoleRoutes(dir: URL): Router {
   // Exact paths, as for the contract's: no other letter case, no trailing slash (but /inbox/).
   const router = Router({ strict: true, caseSensitive: true });
-  const assets = new Map<string, ReturnType<typeof lazyAsset>>();
+  const handlers = new Map<string, ReturnType<typeof builtFileHandler>>();
   for (const [path, { file, type }] of Object.entries(ASSETS)) {
-    const url = new URL(file, dir);
-    if (!assets.has(file)) assets.set(file, lazyAsset(() => (existsSync(url) ? readFileSync(url) : undefined), type));
-    const asset = assets.get(file)!;
-    router.get(path, async (req: Request, res: Response) => {
-      const content = await asset();
-      if (!content) {
-        res.status(503).type('text/plain').send('The inbox console is not built: run `npm run build`.');
-        return;
-      }
-      sendAsset(req, res, content, { 'Content-Security-Policy': CONSOLE_CSP, 'Cache-Control': 'no-cache' });
-    });
+    if (!handlers.has(file)) {
+      const headers = { 'Content-Security-Policy': CONSOLE_CSP, 'Cache-Control': 'no-cache' };
+      handlers.set(file, builtFileHandler(new URL(file, dir), type, 'The inbox console is not built: run `npm run build`.', headers));
+    }
+    router.get(path, handlers.get(file)!);
   }
   return router;
 }

@@ -1,11 +1,10 @@
 // Operational routes outside the contract: liveness, readiness, the bundled spec and the docs page.
-import { existsSync, readFileSync } from 'node:fs';
 import { Router, type Request, type Response } from 'express';
 import { ApiError } from '../contract/errors.js';
 import type { Inbox } from '../inbox/inbox.js';
 import type { StoreFailure } from '../inbox/store-health.js';
 import type { OpenApiDocument } from '../contract/spec.js';
-import { lazyAsset, sendAsset } from '../contract/static-asset.js';
+import { builtFileHandler, lazyAsset, sendAsset } from '../contract/static-asset.js';
 
 /** Served pages load scripts, styles, images and data from this server only. */
 export const PAGE_CSP =
@@ -49,15 +48,8 @@ export function opsRoutes({ inbox, spec, docsFile, isWarm }: OpsDeps): Router {
   router.get('/openapi.json', async (req: Request, res: Response) => {
     sendAsset(req, res, (await specJson())!, { 'Cache-Control': 'no-cache' });
   });
-  const docs = lazyAsset(() => (existsSync(docsFile) ? readFileSync(docsFile) : undefined), 'text/html; charset=utf-8');
-  router.get(['/docs', '/docs/'], async (req: Request, res: Response) => {
-    const page = await docs();
-    if (!page) {
-      res.status(503).type('text/plain').send('The docs page is not built: run `npm run build` (or `npm run docs`).');
-      return;
-    }
-    // Belt and braces: the page may load nothing from off the machine, whatever Redoc tries.
-    sendAsset(req, res, page, { 'Content-Security-Policy': PAGE_CSP, 'Cache-Control': 'no-cache' });
-  });
+  // Belt and braces: the page may load nothing from off the machine, whatever Redoc tries.
+  const docsHeaders = { 'Content-Security-Policy': PAGE_CSP, 'Cache-Control': 'no-cache' };
+  router.get(['/docs', '/docs/'], builtFileHandler(docsFile, 'text/html; charset=utf-8', 'The docs page is not built: run `npm run build` (or `npm run docs`).', docsHeaders));
   return router;
 }
