@@ -1,6 +1,10 @@
 // The docs page, the console's files and the bundled spec: compressed when the client accepts it,
 // cacheable (ETag, 304 on If-None-Match), and the same bytes for everyone once decoded.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseCoding, compressAsset, noneMatch } from '../../server/contract/static-asset.js';
@@ -90,5 +94,33 @@ describe('content negotiation', () => {
     expect(noneMatch('"b", W/"a"', '"a"')).toBe(true);
     expect(noneMatch('*', '"a"')).toBe(true);
     expect(noneMatch('"b"', '"a"')).toBe(false);
+  });
+});
+
+describe('a built file not built yet', () => {
+  it('answers 503 in words saying what to run, then serves the file once the build has written it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ipk-unbuilt-'));
+    const docsFile = pathToFileURL(join(dir, 'docs.html'));
+    const consoleDir = pathToFileURL(`${join(dir, 'console')}/`);
+    const unbuilt = await startTestServer({ app: { docsFile, consoleDir } });
+    try {
+      for (const [path, words] of [
+        ['/docs', 'The docs page is not built: run `npm run build`'],
+        ['/inbox/console.js', 'The inbox console is not built: run `npm run build`.'],
+      ] as const) {
+        const res = await fetch(`${unbuilt.url}${path}`);
+        expect(res.status).toBe(503);
+        expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+        expect(await res.text()).toContain(words);
+      }
+      writeFileSync(docsFile, '<!doctype html><title>built</title>');
+      const built = await fetch(`${unbuilt.url}/docs`);
+      expect(built.status).toBe(200);
+      expect(built.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(await built.text()).toContain('<title>built</title>');
+    } finally {
+      await unbuilt.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
