@@ -21,11 +21,17 @@ export function tally(mutants) {
   return { ...t, score: pct(t.killed + t.timeout), killedScore: pct(t.killed) };
 }
 
-/** Per-file tallies and the overall one. */
+/**
+ * Per-file tallies and the overall one, and the same for the static mutants alone (those the static step
+ * of scripts/mutation.mjs measured, marked `staticStep`), shown beside the others.
+ */
 export function scoresOf(report) {
-  const files = Object.fromEntries(Object.entries(report.files).map(([name, f]) => [name, tally(f.mutants)]));
-  const overall = tally(Object.values(report.files).flatMap((f) => f.mutants));
-  return { files, overall };
+  const entries = Object.entries(report.files);
+  const files = Object.fromEntries(entries.map(([name, f]) => [name, tally(f.mutants)]));
+  const overall = tally(entries.flatMap(([, f]) => f.mutants));
+  const isStatic = (m) => m.staticStep === true;
+  const staticFiles = Object.fromEntries(entries.map(([name, f]) => [name, tally(f.mutants.filter(isStatic))]));
+  return { files, overall, staticFiles, static: tally(entries.flatMap(([, f]) => f.mutants.filter(isStatic))) };
 }
 
 /** What falls short of the thresholds, one line each; empty when all is well. */
@@ -37,3 +43,23 @@ export function shortfalls({ files, overall }) {
   return out;
 }
 
+/** Stryker's ignored static mutants, each as a `--mutate` range of its exact place (lines 1-based, columns 0-based there, 1-based in reports). */
+export function staticRanges(files) {
+  return Object.entries(files).flatMap(([file, f]) =>
+    f.mutants.filter((m) => m.status === 'Ignored' && m.static).map(({ location: { start, end } }) => `${file}:${start.line}:${start.column - 1}-${end.line}:${end.column - 1}`),
+  );
+}
+
+const sameMutant = (a, b) => a.mutatorName === b.mutatorName && a.replacement === b.replacement && JSON.stringify(a.location) === JSON.stringify(b.location);
+
+/** Puts the static step's verdicts in place of the first step's "ignored", marking each `staticStep`. */
+export function mergeStatic(files, statics) {
+  for (const [file, f] of Object.entries(files)) {
+    const measured = statics[file]?.mutants ?? [];
+    f.mutants = f.mutants.map((m) => {
+      if (m.status !== 'Ignored' || !m.static) return m;
+      const verdict = measured.find((s) => sameMutant(s, m));
+      return verdict ? { ...verdict, id: m.id, static: true, staticStep: true } : { ...m, staticStep: true };
+    });
+  }
+}

@@ -1,20 +1,25 @@
 // `npm run test:mutation`: Stryker on the core (stryker.config.mjs), then the scores checked file by file
 // against scripts/mutation-score.mjs and recorded in test/mutation/score.json with a hash of each core
 // file, so `npm test` can say which files changed since their score was measured.
+// Two steps: Stryker as configured (static mutants left out, each would rerun every test), then the
+// static mutants it left out, at their exact places, against the quick suites (stryker.static.config.mjs);
+// their verdicts are merged into the first report and counted apart as well.
 //   node scripts/mutation.mjs [stryker options]   run, record (full runs only), exit 1 on a shortfall
 //   node scripts/mutation.mjs status [--strict]     what the record says; --strict fails when a core file
 //                                                   changed since, or a score is short (release check)
-//   node scripts/mutation.mjs record R1.json R2.json  records the reports of runs on parts of the core
-//                                                   (--mutate), each file from the last report naming it
+//   node scripts/mutation.mjs record R1.json R2.json [--static S1.json …]  records the reports of runs on
+//                                                   parts of the core (--mutate), each file from the last
+//                                                   report naming it, with their static steps' verdicts
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { core } from './mutation-core.mjs';
-import { scoresOf, shortfalls } from './mutation-score.mjs';
+import { mergeStatic, scoresOf, shortfalls, staticRanges } from './mutation-score.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const recordFile = `${root}test/mutation/score.json`;
 const reportFile = `${process.env.MUTATION_REPORT_DIR ?? `${root}reports/mutation`}/mutation.json`;
+const staticReportFile = `${process.env.MUTATION_STATIC_REPORT_DIR ?? `${root}reports/mutation-static`}/mutation.json`;
 const hashOf = (file) => createHash('sha256').update(readFileSync(`${root}${file}`)).digest('hex').slice(0, 16);
 
 function status(strict) {
@@ -25,21 +30,29 @@ function status(strict) {
   const record = JSON.parse(readFileSync(recordFile, 'utf8'));
   const changed = core.filter((f) => record.files[f]?.hash !== hashOf(f));
   const short = shortfalls(record);
-  console.log(`mutation: recorded ${record.date.slice(0, 10)}: ${record.overall.score}% overall (${record.overall.killedScore}% killed only), lowest file ${Math.min(...Object.values(record.files).map((t) => t.score))}%`);
+  const statics = record.static ? `; static mutants ${record.static.score}% of ${staticCount(record.static)}` : '; static mutants not measured';
+  console.log(`mutation: recorded ${record.date.slice(0, 10)}: ${record.overall.score}% overall (${record.overall.killedScore}% killed only), lowest file ${Math.min(...Object.values(record.files).map((t) => t.score))}%${statics}`);
   if (short.length) console.log(`mutation: below the thresholds: ${short.join('; ')}`);
   if (changed.length) console.log(`mutation: changed since it was measured (run npm run test:mutation before a release): ${changed.join(', ')}`);
   return strict && (changed.length || short.length) ? 1 : 0;
 }
 
+const staticCount = (t) => t.killed + t.timeout + t.survived + t.noCoverage;
+const line = (t) => `killed ${t.killed}, timeout ${t.timeout}, survived ${t.survived}, no coverage ${t.noCoverage}`;
+
 /** Prints the scores, records them when every core file was mutated, and returns the exit code. */
 function report(scores, minutes, how) {
   console.log(`\nmutation: ${scores.overall.score}% overall, ${scores.overall.killedScore}% killed only${minutes ? `, in ${minutes} min` : ''}`);
-  for (const [file, t] of Object.entries(scores.files)) console.log(`  ${String(t.score).padStart(5)}%  ${file}  (killed ${t.killed}, timeout ${t.timeout}, survived ${t.survived}, no coverage ${t.noCoverage})`);
+  for (const [file, t] of Object.entries(scores.files)) {
+    const statics = scores.staticFiles[file];
+    console.log(`  ${String(t.score).padStart(5)}%  ${file}  (${line(t)}${statics && staticCount(statics) ? `; of them static: ${staticCount(statics)} at ${statics.score}%` : ''})`);
+  }
+  console.log(`  static mutants: ${staticCount(scores.static)} scored, ${scores.static.score}% (${line(scores.static)}), ${scores.static.excluded} not scored`);
   const partial = core.some((f) => !scores.files[f]);
   if (partial) console.log('mutation: a run on part of the core is not recorded');
   else {
-    const files = Object.fromEntries(core.map((f) => [f, { ...scores.files[f], hash: hashOf(f) }]));
-    writeFileSync(recordFile, `${JSON.stringify({ date: new Date().toISOString(), how, minutes, overall: scores.overall, files }, null, 2)}\n`);
+    const files = Object.fromEntries(core.map((f) => [f, { ...scores.files[f], static: scores.staticFiles[f], hash: hashOf(f) }]));
+    writeFileSync(recordFile, `${JSON.stringify({ date: new Date().toISOString(), how, minutes, overall: scores.overall, static: scores.static, files }, null, 2)}\n`);
     console.log(`mutation: recorded in ${recordFile.slice(root.length)}`);
   }
   const short = shortfalls(scores);
@@ -47,13 +60,31 @@ function report(scores, minutes, how) {
   return short.length ? 1 : 0;
 }
 
+function stryker(args) {
+  return spawnSync(process.execPath, [`${root}node_modules/@stryker-mutator/core/bin/stryker.js`, 'run', ...args], { stdio: 'inherit', cwd: root });
+}
+
+/** The report Stryker wrote since `started`, or undefined. */
+function reportSince(file, started) {
+  return existsSync(file) && statSync(file).mtimeMs >= started ? JSON.parse(readFileSync(file, 'utf8')).files : undefined;
+}
+
 function run(args) {
   const started = Date.now();
-  const stryker = spawnSync(process.execPath, [`${root}node_modules/@stryker-mutator/core/bin/stryker.js`, 'run', ...args], { stdio: 'inherit', cwd: root });
-  if (!existsSync(reportFile) || statSync(reportFile).mtimeMs < started) return stryker.status || 1;
-  const { files } = JSON.parse(readFileSync(reportFile, 'utf8'));
+  const first = stryker(args);
+  const files = reportSince(reportFile, started);
+  if (!files) return first.status || 1;
   if (staleIn(files)) return 1;
-  return report(scoresOf({ files }), Math.round((Date.now() - started) / 6000) / 10, 'one run') || stryker.status || 0;
+  const ranges = staticRanges(files);
+  if (ranges.length) {
+    console.log(`\nmutation: ${ranges.length} static mutants left out; running them against the quick suites (stryker.static.config.mjs)`);
+    const secondStarted = Date.now();
+    const second = stryker([`${root}stryker.static.config.mjs`, '--mutate', ranges.join(',')]);
+    const statics = reportSince(staticReportFile, secondStarted);
+    if (!statics) return second.status || 1;
+    mergeStatic(files, statics);
+  }
+  return report(scoresOf({ files }), Math.round((Date.now() - started) / 6000) / 10, 'one run') || first.status || 0;
 }
 
 /** A report of another version of a file (edited during or since the run) says nothing about this one. */
@@ -63,9 +94,13 @@ function staleIn(files) {
   return stale.length > 0;
 }
 
-function record(paths) {
+/** `R1.json R2.json … [--static S1.json …]`: reports of runs on parts, then reports of their static steps. */
+function record(args) {
+  const at = args.indexOf('--static');
+  const [paths, staticPaths] = at < 0 ? [args, []] : [args.slice(0, at), args.slice(at + 1)];
   const files = {};
   for (const path of paths) Object.assign(files, JSON.parse(readFileSync(path, 'utf8')).files);
+  for (const path of staticPaths) mergeStatic(files, JSON.parse(readFileSync(path, 'utf8')).files);
   if (staleIn(files)) return 1;
   return report(scoresOf({ files }), undefined, `${paths.length} runs on parts of the core, merged`);
 }

@@ -1,7 +1,7 @@
 // How `npm run test:mutation` scores a Stryker report: the release gate rests on these numbers.
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs script without declarations
-import { MIN_KILLED_SCORE, MIN_SCORE, scoresOf, shortfalls, tally } from '../../scripts/mutation-score.mjs';
+import { mergeStatic, MIN_KILLED_SCORE, MIN_SCORE, scoresOf, shortfalls, staticRanges, tally } from '../../scripts/mutation-score.mjs';
 
 const mutants = (counts: Record<string, number>) => Object.entries(counts).flatMap(([status, n]) => Array.from({ length: n }, () => ({ status })));
 
@@ -26,5 +26,46 @@ describe('mutation score', () => {
 
   it('passes a report where every file meets the thresholds', () => {
     expect(shortfalls(scoresOf({ files: { 'a.ts': { mutants: mutants({ Killed: 17, Survived: 3 }) } } }))).toEqual([]);
+  });
+
+  describe('static mutants, measured in a second step', () => {
+    const at = (line: number, column: number, endColumn: number) => ({ start: { line, column }, end: { line, column: endColumn } });
+    const first = () => ({
+      'a.ts': {
+        mutants: [
+          { id: '1', mutatorName: 'StringLiteral', replacement: '""', location: at(3, 15, 22), status: 'Ignored', static: true },
+          { id: '2', mutatorName: 'ObjectLiteral', replacement: '{}', location: at(4, 1, 30), status: 'Ignored', static: true },
+          { id: '3', mutatorName: 'StringLiteral', replacement: '""', location: at(9, 5, 9), status: 'Killed', static: false },
+          { id: '4', mutatorName: 'BlockStatement', replacement: '{}', location: at(12, 1, 2), status: 'Ignored', static: false, statusReason: 'disabled' },
+        ],
+      },
+    });
+
+    it('asks for the ignored static mutants only, each at its exact place in Stryker\'s range grammar (columns from 0)', () => {
+      expect(staticRanges(first())).toEqual(['a.ts:3:14-3:21', 'a.ts:4:0-4:29']);
+    });
+
+    it('takes the second step\'s verdicts in their place and counts them apart as well as in the file\'s score', () => {
+      const files = first();
+      mergeStatic(files, {
+        'a.ts': {
+          mutants: [
+            { id: '77', mutatorName: 'StringLiteral', replacement: '""', location: at(3, 15, 22), status: 'Killed', static: true },
+            { id: '78', mutatorName: 'ObjectLiteral', replacement: '{}', location: at(4, 1, 30), status: 'Survived', static: true },
+          ],
+        },
+      });
+      expect(files['a.ts'].mutants.map((m) => [m.id, m.status])).toEqual([['1', 'Killed'], ['2', 'Survived'], ['3', 'Killed'], ['4', 'Ignored']]);
+      const s = scoresOf({ files });
+      expect(s.files['a.ts']).toMatchObject({ killed: 2, survived: 1, excluded: 1, score: 66.7 });
+      expect(s.static).toMatchObject({ killed: 1, survived: 1, score: 50 });
+      expect(s.staticFiles['a.ts'].score).toBe(50);
+    });
+
+    it('leaves a static mutant the second step did not reach out of the score, counted as not scored', () => {
+      const files = first();
+      mergeStatic(files, {});
+      expect(scoresOf({ files }).static).toMatchObject({ killed: 0, survived: 0, excluded: 2 });
+    });
   });
 });
