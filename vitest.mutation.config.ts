@@ -31,7 +31,7 @@ export const outOfProcess = [
   'test/relay/destination-dies.test.ts',
   'test/relay/postgres-instances.test.ts',
   'test/relay/configuration-drift.test.ts',
-  'test/server/metrics/alerts.test.ts',
+  'test/metrics/alerts.test.ts',
   'test/contract/score.test.ts',
   // Reads what git tracks; Stryker's sandbox is a copy, not a checkout.
   'test/cli/bin.test.ts',

@@ -1,11 +1,11 @@
 // The console's per-minute chart data: GET /inbox/rates over HTTP (behind the inbox token), and the
 // ring it reads, minute by minute on a test clock.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MinuteRing } from '../../../server/metrics/minute-ring.js';
-import { createServerMetrics, type ServerMetrics } from '../../../server/metrics/server-metrics.js';
-import { ACCOUNT_A, SECRET_A, bearer, testConfig } from '../../support/channels.js';
-import { get, push, textDelivery } from '../../support/http.js';
-import { startTestServer, type TestServer } from '../../support/server.js';
+import { MinuteRing } from '../../server/metrics/minute-ring.js';
+import { createServerMetrics, type ServerMetrics } from '../../server/metrics/server-metrics.js';
+import { ACCOUNT_A, SECRET_A, bearer, testConfig } from '../support/channels.js';
+import { get, push, textDelivery } from '../support/http.js';
+import { startTestServer, type TestServer } from '../support/server.js';
 
 describe('GET /inbox/rates', () => {
   let metrics: ServerMetrics;

@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../../server/app.js';
-import { SqliteInbox } from '../../../server/inbox/sqlite-inbox.js';
-import { registerRelayMetrics } from '../../../server/metrics/relay.js';
-import { createServerMetrics } from '../../../server/metrics/server-metrics.js';
-import { get } from '../../support/http.js';
-import { startTestServer } from '../../support/server.js';
+import { createApp } from '../../server/app.js';
+import { SqliteInbox } from '../../server/inbox/sqlite-inbox.js';
+import { registerRelayMetrics } from '../../server/metrics/relay.js';
+import { createServerMetrics } from '../../server/metrics/server-metrics.js';
+import { get } from '../support/http.js';
+import { startTestServer } from '../support/server.js';
 
 const inboxFile = () => join(mkdtempSync(join(tmpdir(), 'ipk-ready-metric-')), 'inbox.sqlite');
 

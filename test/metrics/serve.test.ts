@@ -4,8 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { serve } from '../../../server/main.js';
-import { get, push, textDelivery } from '../../support/http.js';
+import { serve } from '../../server/main.js';
+import { get, push, textDelivery } from '../support/http.js';
 
 describe('serve with metrics', () => {
   it('serves /metrics on METRICS_PORT (loopback, no token) and on the main port for metricsToken', async () => {

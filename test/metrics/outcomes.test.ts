@@ -4,12 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqliteInbox } from '../../../server/inbox/sqlite-inbox.js';
-import { startMetricsListener, type MetricsListener } from '../../../server/metrics/listener.js';
-import { createServerMetrics, type ServerMetrics } from '../../../server/metrics/server-metrics.js';
-import { ACCOUNT_A, ACCOUNT_B, SECRET_A, SECRET_B, testConfig } from '../../support/channels.js';
-import { get, push, textDelivery, PUSH_PATH } from '../../support/http.js';
-import { startTestServer, type TestServer } from '../../support/server.js';
+import { SqliteInbox } from '../../server/inbox/sqlite-inbox.js';
+import { startMetricsListener, type MetricsListener } from '../../server/metrics/listener.js';
+import { createServerMetrics, type ServerMetrics } from '../../server/metrics/server-metrics.js';
+import { ACCOUNT_A, ACCOUNT_B, SECRET_A, SECRET_B, testConfig } from '../support/channels.js';
+import { get, push, textDelivery, PUSH_PATH } from '../support/http.js';
+import { startTestServer, type TestServer } from '../support/server.js';
 import { seriesOf, valueOf, type MetricsJson } from './scrape.js';
 
 const METRICS_TOKEN = 'metrics-token';

@@ -3,10 +3,10 @@
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServerMetrics, type ServerMetrics } from '../../../server/metrics/server-metrics.js';
-import { testConfig } from '../../support/channels.js';
-import { push, textDelivery, PUSH_PATH } from '../../support/http.js';
-import { startTestServer, type TestServer } from '../../support/server.js';
+import { createServerMetrics, type ServerMetrics } from '../../server/metrics/server-metrics.js';
+import { testConfig } from '../support/channels.js';
+import { push, textDelivery, PUSH_PATH } from '../support/http.js';
+import { startTestServer, type TestServer } from '../support/server.js';
 import { seriesOf, type MetricsJson } from './scrape.js';
 
 const TOKEN = 'metrics-token';

@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { serve } from '../../../server/main.js';
-import { SHARED_STORE_GAUGES } from '../../../server/metrics/relay.js';
+import { serve } from '../../server/main.js';
+import { SHARED_STORE_GAUGES } from '../../server/metrics/relay.js';
 import { asPromql, firstAggregations, labelValuesSelector, metricNames, syntaxErrors } from './promql.js';
 
-const root = new URL('../../../', import.meta.url);
+const root = new URL('../../', import.meta.url);
 const rulesFile = new URL('server/metrics/alerts.yaml', root).pathname;
 const rulesTests = new URL('test/fixtures/metrics/alerts.test.yaml', root).pathname;
 const readme = readFileSync(new URL('server/README.md', root), 'utf8');

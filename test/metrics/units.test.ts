@@ -1,9 +1,9 @@
 // The metrics' pure parts: store error causes from a fixed list, operations from a fixed list, a
 // channel that is not configured counted as _other, an unknown code as internal_error.
 import { describe, expect, it } from 'vitest';
-import { StoreUnavailableError } from '../../../server/inbox/inbox.js';
-import { operationOf, PushMetrics, RequestMetrics } from '../../../server/metrics/push.js';
-import { storeErrorCause, STORE_ERROR_CAUSES } from '../../../server/metrics/store.js';
+import { StoreUnavailableError } from '../../server/inbox/inbox.js';
+import { operationOf, PushMetrics, RequestMetrics } from '../../server/metrics/push.js';
+import { storeErrorCause, STORE_ERROR_CAUSES } from '../../server/metrics/store.js';
 
 describe('store error causes', () => {
   it.each([

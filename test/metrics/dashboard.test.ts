@@ -2,10 +2,10 @@
 // PromQL (and in its variable query) is one the registry renders, histograms by their _bucket/_sum/_count.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { registerRelayMetrics, relayAttemptMetrics } from '../../../server/metrics/relay.js';
-import { createServerMetrics } from '../../../server/metrics/server-metrics.js';
+import { registerRelayMetrics, relayAttemptMetrics } from '../../server/metrics/relay.js';
+import { createServerMetrics } from '../../server/metrics/server-metrics.js';
 
-const dashboard = JSON.parse(readFileSync(new URL('../../../server/metrics/grafana-dashboard.json', import.meta.url), 'utf8'));
+const dashboard = JSON.parse(readFileSync(new URL('../../server/metrics/grafana-dashboard.json', import.meta.url), 'utf8'));
 
 interface Panel {
   type: string;
