@@ -5,6 +5,7 @@ import type { ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { Registry } from 'prom-client';
 import { checkBearer } from '../http/bearer-guard.js';
+import { metricsRealm } from '../http/token-realms.js';
 import { unauthorized } from '../contract/errors.js';
 import { toApiError } from '../http/error-handler.js';
 import { StoreUnavailableError } from '../inbox/inbox.js';
@@ -46,7 +47,7 @@ export function countRefusals(metrics: ServerMetrics) {
 
 /** GET /metrics on the main port: the Prometheus text format, for `Authorization: Bearer <metricsToken>`. */
 export function metricsEndpoint(registry: Registry, token: string) {
-  const realm = { realm: 'metrics', token, hint: 'Send the metrics token as "Authorization: Bearer <token>".' };
+  const realm = metricsRealm(token);
   return async (req: Request, res: Response): Promise<void> => {
     checkBearer(req, realm);
     const text = await registry.metrics();

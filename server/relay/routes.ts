@@ -4,8 +4,8 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { bearerGuard } from '../http/bearer-guard.js';
+import { adminRealm, requireInboxToken } from '../http/token-realms.js';
 import { conflict, notFound } from '../contract/errors.js';
-import { requireInboxToken } from '../routes/inbox.js';
 import type { LiveDestination } from './forwarder.js';
 import type { DestinationStatus, ForwardState, Outbox } from './outbox.js';
 
@@ -27,7 +27,7 @@ function withLive(d: DestinationStatus, live: Record<string, LiveDestination>) {
 /** GETs need the inbox token (when one is configured); every action needs the admin token, always. */
 export function relayGuard(inboxToken: string | undefined, adminToken: string | undefined) {
   const read = requireInboxToken(inboxToken);
-  const act = bearerGuard({ realm: 'admin', token: adminToken, hint: 'Send the admin token (adminToken in the configuration) as "Authorization: Bearer <token>".' });
+  const act = bearerGuard(adminRealm(adminToken));
   return (req: Request, res: Response, next: NextFunction): void => (req.method === 'POST' ? act : read)(req, res, next);
 }
 

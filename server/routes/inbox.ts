@@ -1,6 +1,5 @@
 // The reference server's read-back extension: GET /inbox/messages, behind the inbox token.
 import type { NextFunction, Request, Response } from 'express';
-import { bearerGuard } from '../http/bearer-guard.js';
 import { ApiError, badRequest } from '../contract/errors.js';
 import { closestName } from '../run/closest-name.js';
 import { KIND_SPELLING, KINDS } from '../events/classify.js';
@@ -9,11 +8,6 @@ import { DEFAULT_PAGE_MAX_BYTES, InvalidCursorError, type Inbox, type ListQuery 
 import { createLogger } from '../run/logger.js';
 import { createServable, type Servable } from '../read/servable.js';
 import { loadBundledSpec } from '../contract/spec.js';
-
-/** Requires `Authorization: Bearer <token>` when a token is configured (http/bearer-guard.ts). */
-export function requireInboxToken(token: string | undefined) {
-  return bearerGuard({ realm: 'inbox', token, hint: 'Send the inbox token as "Authorization: Bearer <token>".' }, { open: true });
-}
 
 /**
  * Refuses a `kind` filter no stored event can have: one of KINDS, or an attachment type as Meta spells
