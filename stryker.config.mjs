@@ -28,7 +28,7 @@ export default {
   htmlReporter: { fileName: `${reportDir}/index.html` },
   jsonReporter: { fileName: `${reportDir}/mutation.json` },
   // `npm run test:mutation -- --incremental` reuses the last local run's verdicts for what did not change.
-  incrementalFile: 'reports/mutation/incremental.json',
+  incrementalFile: `${reportDir}/incremental.json`,
   thresholds: { high: 90, low: 85, break: 85 },
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',

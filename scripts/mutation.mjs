@@ -5,6 +5,11 @@
 // static mutants it left out, at their exact places, against the quick suites (stryker.static.config.mjs);
 // their verdicts are merged into the first report and counted apart as well.
 //   node scripts/mutation.mjs [stryker options]   run, record (full runs only), exit 1 on a shortfall
+//   node scripts/mutation.mjs parts [name …]      measures the parts of the core (mutation-core.mjs) not
+//                                                   yet measured at their current source, one at a time,
+//                                                   each kept in reports/mutation-parts/<name>/, and
+//                                                   records once every part is current: a whole run is
+//                                                   longer than a working session, so it can be resumed
 //   node scripts/mutation.mjs status [--strict]     what the record says; --strict fails when a core file
 //                                                   changed since, or a score is short (release check)
 //   node scripts/mutation.mjs record R1.json R2.json [--static S1.json …]  records the reports of runs on
@@ -13,13 +18,12 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { core } from './mutation-core.mjs';
+import { core, parts } from './mutation-core.mjs';
 import { mergeStatic, scoresOf, shortfalls, staticRanges } from './mutation-score.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const recordFile = `${root}test/mutation/score.json`;
-const reportFile = `${process.env.MUTATION_REPORT_DIR ?? `${root}reports/mutation`}/mutation.json`;
-const staticReportFile = `${process.env.MUTATION_STATIC_REPORT_DIR ?? `${root}reports/mutation-static`}/mutation.json`;
+const partsDir = `${root}reports/mutation-parts`;
 const hashOf = (file) => createHash('sha256').update(readFileSync(`${root}${file}`)).digest('hex').slice(0, 16);
 
 function status(strict) {
@@ -33,7 +37,9 @@ function status(strict) {
   const statics = record.static ? `; static mutants ${record.static.score}% of ${staticCount(record.static)}` : '; static mutants not measured';
   console.log(`mutation: recorded ${record.date.slice(0, 10)}: ${record.overall.score}% overall (${record.overall.killedScore}% killed only), lowest file ${Math.min(...Object.values(record.files).map((t) => t.score))}%${statics}`);
   if (short.length) console.log(`mutation: below the thresholds: ${short.join('; ')}`);
-  if (changed.length) console.log(`mutation: changed since it was measured (run npm run test:mutation before a release): ${changed.join(', ')}`);
+  if (changed.length) console.log(`mutation: changed since it was measured (run npm run test:mutation, or node scripts/mutation.mjs parts, before a release): ${changed.join(', ')}`);
+  const measured = Object.keys(parts).filter(isCurrent);
+  if (changed.length && measured.length) console.log(`mutation: parts measured since at their current source (reports/mutation-parts/): ${measured.join(', ')}`);
   return strict && (changed.length || short.length) ? 1 : 0;
 }
 
@@ -60,8 +66,8 @@ function report(scores, minutes, how) {
   return short.length ? 1 : 0;
 }
 
-function stryker(args) {
-  return spawnSync(process.execPath, [`${root}node_modules/@stryker-mutator/core/bin/stryker.js`, 'run', ...args], { stdio: 'inherit', cwd: root });
+function stryker(args, env) {
+  return spawnSync(process.execPath, [`${root}node_modules/@stryker-mutator/core/bin/stryker.js`, 'run', ...args], { stdio: 'inherit', cwd: root, env });
 }
 
 /** The report Stryker wrote since `started`, or undefined. */
@@ -69,22 +75,68 @@ function reportSince(file, started) {
   return existsSync(file) && statSync(file).mtimeMs >= started ? JSON.parse(readFileSync(file, 'utf8')).files : undefined;
 }
 
-function run(args) {
+/**
+ * Both steps, with their reports under `dir`: Stryker as configured, then the static mutants it left
+ * out (stryker.static.config.mjs), merged into `dir/merged.json`. Returns that, or an exit code.
+ */
+function measure(args, dir) {
+  const env = { ...process.env, MUTATION_REPORT_DIR: dir, MUTATION_STATIC_REPORT_DIR: `${dir}/static` };
   const started = Date.now();
-  const first = stryker(args);
-  const files = reportSince(reportFile, started);
+  const first = stryker(args, env);
+  const files = reportSince(`${dir}/mutation.json`, started);
   if (!files) return first.status || 1;
   if (staleIn(files)) return 1;
   const ranges = staticRanges(files);
   if (ranges.length) {
     console.log(`\nmutation: ${ranges.length} static mutants left out; running them against the quick suites (stryker.static.config.mjs)`);
     const secondStarted = Date.now();
-    const second = stryker([`${root}stryker.static.config.mjs`, '--mutate', ranges.join(',')]);
-    const statics = reportSince(staticReportFile, secondStarted);
+    const second = stryker([`${root}stryker.static.config.mjs`, '--mutate', ranges.join(',')], env);
+    const statics = reportSince(`${dir}/static/mutation.json`, secondStarted);
     if (!statics) return second.status || 1;
     mergeStatic(files, statics);
   }
-  return report(scoresOf({ files }), Math.round((Date.now() - started) / 6000) / 10, 'one run') || first.status || 0;
+  const merged = { minutes: Math.round((Date.now() - started) / 6000) / 10, files };
+  writeFileSync(`${dir}/merged.json`, JSON.stringify(merged));
+  return merged;
+}
+
+function run(args) {
+  const merged = measure(args, process.env.MUTATION_REPORT_DIR ?? `${root}reports/mutation`);
+  return typeof merged === 'number' ? merged : report(scoresOf(merged), merged.minutes, 'one run');
+}
+
+const mergedOf = (name) => {
+  const file = `${partsDir}/${name}/merged.json`;
+  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
+};
+
+/** A part measured at the current source of each of its files. */
+const isCurrent = (name) => parts[name].every((f) => mergedOf(name)?.files[f]?.source === readFileSync(`${root}${f}`, 'utf8'));
+
+function runParts(names) {
+  const unknown = names.filter((n) => !parts[n]);
+  if (unknown.length) {
+    console.error(`mutation: no part named ${unknown.join(', ')} (the parts: ${Object.keys(parts).join(', ')})`);
+    return 2;
+  }
+  for (const name of names.length ? names : Object.keys(parts)) {
+    if (isCurrent(name)) {
+      console.log(`mutation: part ${name} is measured at its current source`);
+      continue;
+    }
+    console.log(`\nmutation: part ${name}: ${parts[name].join(', ')}`);
+    const merged = measure(['--mutate', parts[name].join(',')], `${partsDir}/${name}`);
+    if (typeof merged === 'number') return merged;
+    console.log(`mutation: part ${name} measured in ${merged.minutes} min`);
+  }
+  const missing = Object.keys(parts).filter((n) => !isCurrent(n));
+  if (missing.length) {
+    console.log(`mutation: still to measure: ${missing.join(', ')} (node scripts/mutation.mjs parts); nothing recorded yet`);
+    return 0;
+  }
+  const all = Object.keys(parts).map(mergedOf);
+  const minutes = Math.round(all.reduce((sum, m) => sum + m.minutes, 0) * 10) / 10;
+  return report(scoresOf({ files: Object.assign({}, ...all.map((m) => m.files)) }), minutes, `${all.length} parts, each in one run, merged`);
 }
 
 /** A report of another version of a file (edited during or since the run) says nothing about this one. */
@@ -108,4 +160,5 @@ function record(args) {
 const [command, ...rest] = process.argv.slice(2);
 if (command === 'status') process.exit(status(rest.includes('--strict')));
 else if (command === 'record') process.exit(record(rest));
+else if (command === 'parts') process.exit(runParts(rest));
 else process.exit(run(process.argv.slice(2)));

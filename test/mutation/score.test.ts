@@ -1,4 +1,5 @@
 // How `npm run test:mutation` scores a Stryker report: the release gate rests on these numbers.
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs script without declarations
 import { mergeStatic, MIN_KILLED_SCORE, MIN_SCORE, scoresOf, shortfalls, staticRanges, tally } from '../../scripts/mutation-score.mjs';
@@ -67,5 +68,16 @@ describe('mutation score', () => {
       mergeStatic(files, {});
       expect(scoresOf({ files }).static).toMatchObject({ killed: 0, survived: 0, excluded: 2 });
     });
+  });
+});
+
+describe('the mutation core and its parts', () => {
+  it('puts every core file, each an existing source file, in exactly one part', async () => {
+    // @ts-expect-error: a plain .mjs script without declarations
+    const { core, parts } = (await import('../../scripts/mutation-core.mjs')) as { core: string[]; parts: Record<string, string[]> };
+    const inParts = Object.values(parts).flat();
+    expect(new Set(inParts).size).toBe(inParts.length);
+    expect([...inParts].sort()).toEqual([...core].sort());
+    for (const file of core) expect(existsSync(new URL(`../../${file}`, import.meta.url)), file).toBe(true);
   });
 });
