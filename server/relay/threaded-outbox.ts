@@ -3,6 +3,7 @@
 // The schema and the destinations are installed once on the calling thread first, synchronously, so a
 // store that cannot take them fails the start, and the trigger exists before any event is stored.
 import { startWorker } from '../inbox/start-worker.js';
+import { RetriedSetup } from '../store/retried-setup.js';
 import { WorkerClient, type ThreadFailure } from '../inbox/worker-client.js';
 import type { Destination } from './destinations.js';
 import type { Outbox } from './outbox.js';
@@ -20,7 +21,11 @@ export type OutboxReply = { id: number; result: unknown } | ThreadFailure;
 
 export class ThreadedOutbox implements Outbox {
   private readonly client: WorkerClient<OutboxRequest, OutboxReply>;
-  private opened: Promise<void> | undefined;
+  /** Every append waits for it (start-relay.ts): asked of the thread once, not once per append, and again after a failure. */
+  private readonly opening = new RetriedSetup(
+    () => this.call('open', []) as Promise<void>,
+    (err) => err as Error,
+  );
 
   constructor(data: OutboxThreadData) {
     new SqliteOutbox(data.file, data.destinations).close();
@@ -32,12 +37,7 @@ export class ThreadedOutbox implements Outbox {
     this.client.warm();
   }
 
-  /** Every append waits for it (start-relay.ts): asked of the thread once, not once per append. */
-  open = (): Promise<void> =>
-    (this.opened ??= (this.call('open', []) as Promise<void>).catch((err: unknown) => {
-      this.opened = undefined;
-      throw err;
-    }));
+  open = (): Promise<void> => this.opening.run();
   claim: Outbox['claim'] = (...args) => this.call('claim', args) as ReturnType<Outbox['claim']>;
   record: Outbox['record'] = (...args) => this.call('record', args) as ReturnType<Outbox['record']>;
   /**

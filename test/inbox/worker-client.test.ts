@@ -97,4 +97,34 @@ describe('the worker-thread client', () => {
     await Promise.all([first, second]);
     expect(await c.request({ type: 'echo', value: '4' })).toMatchObject({ value: '4' });
   });
+
+  it('keeps the process alive only while a request waits: the thread is held while busy and let go once idle or warmed', async () => {
+    const holds: string[] = [];
+    const c = new WorkerClient<Request, Reply>(() => {
+      const thread = new Worker(new URL('../fixtures/worker/echo-thread.mjs', import.meta.url));
+      started.push(thread);
+      // The real thread's own switches, watched: whether a thread keeps the process alive is not readable on Node 20.
+      const { ref, unref } = thread;
+      thread.ref = () => (holds.push('ref'), ref.call(thread));
+      thread.unref = () => (holds.push('unref'), unref.call(thread));
+      return thread;
+    }, { words });
+    c.warm();
+    expect(started).toHaveLength(1);
+    expect(holds).toEqual(['unref']);
+    c.warm();
+    expect(started).toHaveLength(1);
+    const first = c.request({ type: 'late', value: 'a', ms: 50 });
+    const second = c.request({ type: 'echo', value: 'b' });
+    expect(holds).toEqual(['unref', 'ref', 'ref']);
+    await second;
+    // One request still waits: the thread stays held.
+    expect(holds).toEqual(['unref', 'ref', 'ref']);
+    await first;
+    expect(holds).toEqual(['unref', 'ref', 'ref', 'unref']);
+    await c.close({ type: 'close' });
+    c.warm();
+    expect(started).toHaveLength(1);
+  });
 });
+
