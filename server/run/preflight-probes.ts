@@ -9,6 +9,7 @@ import pg from 'pg';
 import { describeHolder, probeDataDirLock } from '../inbox/data-dir-lock.js';
 import { MIGRATIONS as PG_MIGRATIONS } from '../inbox/postgres-migrations.js';
 import { MIGRATIONS as SQLITE_MIGRATIONS, STORE_FILE } from '../inbox/sqlite-schema.js';
+import { describeStoreError } from '../inbox/store-errors.js';
 import type { Destination } from '../relay/destinations.js';
 
 /** One line of the check's answer: the item, whether it is ok, and what was found (or what to do). */
@@ -126,7 +127,9 @@ export async function checkPostgres(databaseUrl: string, timeoutMs: number): Pro
   try {
     await client.connect();
   } catch (err) {
-    return [fail('store', `cannot connect to PostgreSQL at ${where} (${codeOf(err)}): check DATABASE_URL and that the database runs and accepts this host`)];
+    // The same words as the server's own start-up says for this cause (inbox/store-errors.ts).
+    const { reason, code, action } = describeStoreError(err);
+    return [fail('store', `cannot connect to PostgreSQL at ${where}: ${reason} (${code}): ${action}`)];
   }
   try {
     const lines: Check[] = [];

@@ -169,7 +169,7 @@ describe('the check command on PostgreSQL', { timeout: 120_000 }, () => {
     const url = `postgres://ipk@127.0.0.1:${await freePort()}/inbox`;
     const r = await check({ DATABASE_URL: url, DATA_DIR: join(dir, 'unused') });
     expect(r.code).toBe(1);
-    expect(lines(r.output)).toContain(`FAIL  store: cannot connect to PostgreSQL at ${url} (ECONNREFUSED): check DATABASE_URL and that the database runs and accepts this host`);
+    expect(lines(r.output)).toContain(`FAIL  store: cannot connect to PostgreSQL at ${url}: connection refused (ECONNREFUSED): check that the database server runs and listens on that host and port`);
   });
 });
 
