@@ -22,14 +22,15 @@ export function tally(mutants) {
 }
 
 /**
- * Per-file tallies and the overall one, and the same for the static mutants alone (those the static step
- * of scripts/mutation.mjs measured, marked `staticStep`), shown beside the others.
+ * Per-file tallies and the overall one, and the same for the static mutants alone, shown beside the
+ * others: those Stryker marks static (code run as a module loads; run against their tests when tests
+ * cover them too) and those the static step of scripts/mutation.mjs measured (marked `staticStep`).
  */
 export function scoresOf(report) {
   const entries = Object.entries(report.files);
   const files = Object.fromEntries(entries.map(([name, f]) => [name, tally(f.mutants)]));
   const overall = tally(entries.flatMap(([, f]) => f.mutants));
-  const isStatic = (m) => m.staticStep === true;
+  const isStatic = (m) => m.static === true || m.staticStep === true;
   const staticFiles = Object.fromEntries(entries.map(([name, f]) => [name, tally(f.mutants.filter(isStatic))]));
   return { files, overall, staticFiles, static: tally(entries.flatMap(([, f]) => f.mutants.filter(isStatic))) };
 }
