@@ -81,18 +81,20 @@ describe('retries', () => {
     expect(Date.now() - started).toBeLessThan(2000);
     expect(err).toMatchObject({ status: 0 });
   });
-  it('lets an event stream run past timeoutMs once its headers arrived', async () => {
-    const { url } = await receiver([
-      (res) => {
-        res.writeHead(200, { 'content-type': 'text/event-stream' });
-        res.write('event: ready\ndata: {}\n\n');
-        setTimeout(() => res.end('event: accepted\ndata: {}\n\n'), 500);
-      },
-    ]);
-    const client = createPushClient({ baseUrl: url, timeoutMs: 200, retries: 0 });
-    const { response } = await client.raw.GET('/inbox/events', { parseAs: 'stream' });
-    expect(await response.text()).toContain('event: accepted');
-  });
+  for (const type of ['text/event-stream', 'text/event-stream; charset=utf-8']) {
+    it(`lets an event stream run past timeoutMs once its headers arrived (${type})`, async () => {
+      const { url } = await receiver([
+        (res) => {
+          res.writeHead(200, { 'content-type': type });
+          res.write('event: ready\ndata: {}\n\n');
+          setTimeout(() => res.end('event: accepted\ndata: {}\n\n'), 500);
+        },
+      ]);
+      const client = createPushClient({ baseUrl: url, timeoutMs: 200, retries: 0 });
+      const { response } = await client.raw.GET('/inbox/events', { parseAs: 'stream' });
+      expect(await response.text()).toContain('event: accepted');
+    });
+  }
   it('times out an ordinary answer whose body stalls after the headers', async () => {
     const { url: stalled } = await receiver([
       (res) => {
