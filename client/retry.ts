@@ -67,11 +67,15 @@ const defaultSleep = (ms: number, signal?: AbortSignal) =>
     if (signal?.aborted) return reject(signal.reason);
     const t = setTimeout(resolve, ms);
     // Stryker disable next-line OptionalChaining: the signal is always given
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      reject(signal.reason);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        reject(signal.reason);
+      },
       // Stryker disable next-line ObjectLiteral,BooleanLiteral: `once` only frees the listener early; the abort fires once either way
-    }, { once: true });
+      { once: true },
+    );
   });
 
 export function retryingFetch(policy: RetryPolicy, baseFetch: (request: Request) => Promise<Response> = (r) => globalThis.fetch(r)) {
