@@ -78,6 +78,14 @@ const defaultSleep = (ms: number, signal?: AbortSignal) =>
     );
   });
 
+/**
+ * The requests of the attempts under way. Node's fetch follows an attempt's signal through a weak
+ * reference to its request (nodejs/node#55428): held by nothing else, a request can be collected while
+ * its attempt waits, and the timeout then aborts nothing, so the push hangs for as long as the receiver
+ * does. Held here until the attempt ends.
+ */
+const inFlight = new Set<Request>();
+
 export function retryingFetch(policy: RetryPolicy, baseFetch: (request: Request) => Promise<Response> = (r) => globalThis.fetch(r)) {
   const sleep = policy.sleep ?? defaultSleep;
   return async (request: Request): Promise<Response> => {
@@ -89,14 +97,18 @@ export function retryingFetch(policy: RetryPolicy, baseFetch: (request: Request)
       // Stryker disable next-line OptionalChaining: Node's timers all have unref; it only lets a process exit while an attempt waits
       (timer as { unref?: () => void }).unref?.();
       const signal = AbortSignal.any([request.signal, timeout.signal]);
+      const attemptRequest = new Request(request.clone(), { signal });
+      inFlight.add(attemptRequest);
       let response: Response | undefined;
       try {
-        response = await baseFetch(new Request(request.clone(), { signal }));
+        response = await baseFetch(attemptRequest);
         if (response.headers.get('content-type')?.startsWith('text/event-stream')) clearTimeout(timer);
       } catch (err) {
         clearTimeout(timer);
         if (request.signal.aborted) throw err; // the caller gave up: no retry
         lastError = err;
+      } finally {
+        inFlight.delete(attemptRequest);
       }
       const last = attempt === policy.retries;
       if (response && (!isRetryable(response.status) || last)) {
