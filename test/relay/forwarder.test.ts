@@ -1,50 +1,21 @@
 // The forwarder driven directly over a real store and a real destination: the rate limit, a delivery
 // that breaks the contract, stopping with attempts in flight, outcomes written together, a store that
 // fails under it, and each lane's batches, concurrency, waking, lease and clock.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { NewEvent } from '../../server/inbox/inbox.js';
-import { SqliteInbox } from '../../server/inbox/sqlite-inbox.js';
 import { signature } from '../../server/relay/delivery.js';
 import type { Destination } from '../../server/relay/destinations.js';
 import { Forwarder, type ForwarderOptions } from '../../server/relay/forwarder.js';
-import { SqliteOutbox } from '../../server/relay/sqlite-outbox.js';
-import { contractValidator } from '../../server/relay/start-relay.js';
-import { accept, fail, faultDestination, sleep, waitFor } from '../support/relay.js';
+import type { SqliteOutbox } from '../../server/relay/sqlite-outbox.js';
+import { forwarderRig, message, validate, type Answer } from '../support/forwarder.js';
+import { accept, fail, sleep, waitFor } from '../support/relay.js';
 
-const validate = contractValidator();
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-const message = (mid: string): NewEvent => ({
-  channel: 'a',
-  mid,
-  entryId: '17841400000000000',
-  entryTime: 1732519200123,
-  event: { sender: { id: '6543210987654321' }, recipient: { id: '17841400000000000' }, timestamp: 1732519199876, message: { mid, text: 'hi' } },
-  dedupeKey: mid,
-});
-
-async function rig(destination: Partial<Destination>, answer: (n: number, res: Parameters<typeof accept>[0]) => void = (_n, res) => void accept(res), options: Partial<ForwarderOptions> = {}) {
-  const dest = await faultDestination(answer);
-  const file = join(mkdtempSync(join(tmpdir(), 'ipk-forwarder-')), 'inbox.sqlite');
-  const inbox = new SqliteInbox({ file });
-  const d: Destination = { id: 'd', channel: 'a', url: dest.url, enabled: true, timeoutMs: 2000, maxAgeMs: 60_000, concurrency: 4, maxEvents: 1, maxBytes: 1 << 20, ...destination };
-  const outbox = new SqliteOutbox(file, [d]);
-  const lines: string[] = [];
-  const logger = pino({ level: 'warn' }, { write: (l: string) => lines.push(l) });
-  const start = (more: Partial<ForwarderOptions> = {}) => new Forwarder({ outbox, destinations: [d], validate, logger, pollMs: 20, retry: { baseMs: 10, capMs: 50 }, ...options, ...more });
-  cleanups.push(async () => {
-    await dest.close();
-    await inbox.close();
-  });
-  return { dest, inbox, outbox, start, lines };
-}
+const rig = (destination: Partial<Destination>, answer?: Answer, options: Partial<ForwarderOptions> = {}) => forwarderRig(cleanups, destination, { answer, forwarder: options });
 
 describe('forwarder', () => {
   it('starts no more attempts a second than the rate limit, after a burst of one second worth', async () => {
