@@ -166,7 +166,19 @@ describe('forwarder lane: ticks', () => {
   });
 });
 
-describe('forwarder lane: its own sender', () => {
+describe('forwarder lane: its sender', () => {
+  it('sends through the sender it is given, and stops without one of its own to close', async () => {
+    const { inbox, outbox, start, dest } = await forwarderRig(cleanups);
+    const sent: string[] = [];
+    await inbox.append([message('given')], new Date());
+    const forwarder = start({ send: async (d) => (sent.push(d.id), { status: 200, body: '{"resultMsg":"200"}', retryAfter: null, latencyMs: 1 }) });
+    await waitFor('delivered', async () => ((await outbox.list({ limit: 1, state: 'delivered' })).length === 1 ? true : undefined));
+    await forwarder.stop();
+    await outbox.close();
+    expect(sent).toEqual(['d']);
+    expect(dest.received).toEqual([]);
+  });
+
   it('closes the connections it kept alive when it stops', async () => {
     const sockets = new Set<unknown>();
     const server: Server = createServer((req, res) => {

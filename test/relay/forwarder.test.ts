@@ -157,6 +157,8 @@ describe('forwarder lanes', () => {
     cleanups.push(() => forwarder.stop().then(() => outbox.close()));
     await waitFor('6 delivered', async () => ((await outbox.list({ limit: 10, state: 'delivered' })).length === 6 ? true : undefined));
     expect(g.most()).toBe(6);
+    // All six at once, each within its timeout: none was tried twice.
+    expect((await outbox.list({ limit: 10 })).map((f) => f.attempts)).toEqual([1, 1, 1, 1, 1, 1]);
   });
 
   it('never has more attempts in flight than the destination concurrency', async () => {
