@@ -79,12 +79,13 @@ const defaultSleep = (ms: number, signal?: AbortSignal) =>
   });
 
 /**
- * The requests of the attempts under way. Node's fetch follows an attempt's signal through a weak
- * reference to its request (nodejs/node#55428): held by nothing else, a request can be collected while
- * its attempt waits, and the timeout then aborts nothing, so the push hangs for as long as the receiver
- * does. Held here until the attempt ends.
+ * Each answer's attempt request, held as long as the answer is. Node's fetch follows an attempt's signal
+ * through a weak reference to its request (nodejs/node#55428): held by nothing else, the request can be
+ * collected while the attempt waits for its answer or reads its body, and the timeout and the caller's
+ * signal then abort nothing, so the push hangs for as long as the receiver does. While the fetch waits,
+ * the attempt holds it (it is used once the answer comes); then the answer does.
  */
-const inFlight = new Set<Request>();
+const requestOf = new WeakMap<Response, Request>();
 
 export function retryingFetch(policy: RetryPolicy, baseFetch: (request: Request) => Promise<Response> = (r) => globalThis.fetch(r)) {
   const sleep = policy.sleep ?? defaultSleep;
@@ -98,17 +99,15 @@ export function retryingFetch(policy: RetryPolicy, baseFetch: (request: Request)
       (timer as { unref?: () => void }).unref?.();
       const signal = AbortSignal.any([request.signal, timeout.signal]);
       const attemptRequest = new Request(request.clone(), { signal });
-      inFlight.add(attemptRequest);
       let response: Response | undefined;
       try {
         response = await baseFetch(attemptRequest);
+        requestOf.set(response, attemptRequest);
         if (response.headers.get('content-type')?.startsWith('text/event-stream')) clearTimeout(timer);
       } catch (err) {
         clearTimeout(timer);
         if (request.signal.aborted) throw err; // the caller gave up: no retry
         lastError = err;
-      } finally {
-        inFlight.delete(attemptRequest);
       }
       const last = attempt === policy.retries;
       if (response && (!isRetryable(response.status) || last)) {

@@ -59,4 +59,23 @@ describe('an attempt under garbage collection', () => {
       clearInterval(collecting);
     }
   }, 10_000);
+
+  it('still cuts an answer whose body stalls after its headers while the collector runs', async () => {
+    stub = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"resultMsg":');
+    });
+    await new Promise<void>((r) => stub!.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(stub.address() as { port: number }).port}`;
+    const collecting = setInterval(gc, 10);
+    try {
+      const started = Date.now();
+      const err = await createPushClient({ baseUrl: url, timeoutMs: 200, retries: 0 }).push(textDelivery('gc-3') as any).catch((e: unknown) => e);
+      expect(String(err)).toMatch(/no answer within 200 ms/);
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      clearInterval(collecting);
+    }
+  }, 10_000);
 });
