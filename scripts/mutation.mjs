@@ -9,7 +9,9 @@
 //                                                   yet measured at their current source, one at a time,
 //                                                   each kept in reports/mutation-parts/<name>/, and
 //                                                   records once every part is current: a whole run is
-//                                                   longer than a working session, so it can be resumed
+//                                                   longer than a working session, so it can be resumed;
+//                                                   --again measures the parts named even if current
+//                                                   (after tests were added: only sources are compared)
 //   node scripts/mutation.mjs status [--strict]     what the record says; --strict fails when a core file
 //                                                   changed since, or a score is short (release check)
 //   node scripts/mutation.mjs record R1.json R2.json [--static S1.json …]  records the reports of runs on
@@ -113,14 +115,16 @@ const mergedOf = (name) => {
 /** A part measured at the current source of each of its files. */
 const isCurrent = (name) => parts[name].every((f) => mergedOf(name)?.files[f]?.source === readFileSync(`${root}${f}`, 'utf8'));
 
-function runParts(names) {
+function runParts(args) {
+  const again = args.includes('--again');
+  const names = args.filter((a) => a !== '--again');
   const unknown = names.filter((n) => !parts[n]);
   if (unknown.length) {
     console.error(`mutation: no part named ${unknown.join(', ')} (the parts: ${Object.keys(parts).join(', ')})`);
     return 2;
   }
   for (const name of names.length ? names : Object.keys(parts)) {
-    if (isCurrent(name)) {
+    if (!again && isCurrent(name)) {
       console.log(`mutation: part ${name} is measured at its current source`);
       continue;
     }
