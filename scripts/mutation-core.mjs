@@ -37,9 +37,10 @@ export const parts = {
     'server/relay/forward-view.ts',
     'server/relay/batching.ts',
   ],
-  // The forwarding loop and the SQLite outbox, in process and in its thread: their every mutant runs
-  // the relay's end-to-end suites.
-  forwarding: ['server/relay/forwarder.ts', 'server/relay/sqlite-outbox.ts', 'server/relay/threaded-outbox.ts'],
+  // The forwarding loop: its every mutant runs the relay's end-to-end suites.
+  forwarding: ['server/relay/forwarder.ts'],
+  // The SQLite outbox, in process and in its thread.
+  outbox: ['server/relay/sqlite-outbox.ts', 'server/relay/threaded-outbox.ts'],
   client: ['client/signature.ts', 'client/retry.ts', 'client/push-client.ts'],
 };
 
