@@ -10,6 +10,10 @@ export default {
   ...base,
   vitest: { configFile: 'vitest.static.config.ts', related: true },
   ignoreStatic: false,
+  // Each static mutant reloads the modules and runs its related quick suites: at the first step's 10 s
+  // most ended as timeouts before a test finished (all 20 of setting-grammar.ts's in the push part's
+  // first measure), a verdict that says nothing about the tests.
+  timeoutMS: 60_000,
   htmlReporter: { fileName: `${reportDir}/index.html` },
   jsonReporter: { fileName: `${reportDir}/mutation.json` },
   incrementalFile: `${reportDir}/incremental.json`,

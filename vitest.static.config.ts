@@ -19,6 +19,7 @@ export const staticSuites = [
   'test/inbox/delivery-events.test.ts',
   'test/events/kinds.test.ts',
   'test/run/settings.test.ts',
+  'test/run/setting-grammar.test.ts',
   'test/run/config-values.test.ts',
   'test/http/bearer-guard.test.ts',
   'test/inbox/turn-batch.test.ts',

@@ -44,21 +44,28 @@ export function shortfalls({ files, overall }) {
   return out;
 }
 
-/** Stryker's ignored static mutants, each as a `--mutate` range of its exact place (lines 1-based, columns 0-based there, 1-based in reports). */
+/**
+ * The static mutants the second step judges: those Stryker left out, and those it ran against their
+ * covering tests that survived. The latter's verdict says nothing: the first step switches a mutant on
+ * once a suite has loaded its modules, so code that runs as a module loads never saw it.
+ */
+const secondStep = (m) => m.static === true && (m.status === 'Ignored' || m.status === 'Survived');
+
+/** The second step's mutants, each as a `--mutate` range of its exact place (lines 1-based, columns 0-based there, 1-based in reports). */
 export function staticRanges(files) {
   return Object.entries(files).flatMap(([file, f]) =>
-    f.mutants.filter((m) => m.status === 'Ignored' && m.static).map(({ location: { start, end } }) => `${file}:${start.line}:${start.column - 1}-${end.line}:${end.column - 1}`),
+    f.mutants.filter(secondStep).map(({ location: { start, end } }) => `${file}:${start.line}:${start.column - 1}-${end.line}:${end.column - 1}`),
   );
 }
 
 const sameMutant = (a, b) => a.mutatorName === b.mutatorName && a.replacement === b.replacement && JSON.stringify(a.location) === JSON.stringify(b.location);
 
-/** Puts the static step's verdicts in place of the first step's "ignored", marking each `staticStep`. */
+/** Puts the static step's verdicts in place of the first step's, marking each `staticStep`; one it did not reach keeps its first verdict. */
 export function mergeStatic(files, statics) {
   for (const [file, f] of Object.entries(files)) {
     const measured = statics[file]?.mutants ?? [];
     f.mutants = f.mutants.map((m) => {
-      if (m.status !== 'Ignored' || !m.static) return m;
+      if (!secondStep(m)) return m;
       const verdict = measured.find((s) => sameMutant(s, m));
       return verdict ? { ...verdict, id: m.id, static: true, staticStep: true } : { ...m, staticStep: true };
     });

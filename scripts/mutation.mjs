@@ -11,7 +11,9 @@
 //                                                   records once every part is current: a whole run is
 //                                                   longer than a working session, so it can be resumed;
 //                                                   --again measures the parts named even if current
-//                                                   (after tests were added: only sources are compared)
+//                                                   (after tests were added: only sources are compared);
+//                                                   --static runs their static step again on the first
+//                                                   step's report
 //   node scripts/mutation.mjs status [--strict]     what the record says; --strict fails when a core file
 //                                                   changed since, or a score is short (release check)
 //   node scripts/mutation.mjs record R1.json R2.json [--static S1.json …]  records the reports of runs on
@@ -79,25 +81,36 @@ function reportSince(file, started) {
 
 /**
  * Both steps, with their reports under `dir`: Stryker as configured, then the static mutants it left
- * out (stryker.static.config.mjs), merged into `dir/merged.json`. Returns that, or an exit code.
+ * out or could not judge (stryker.static.config.mjs), merged into `dir/merged.json`. Returns that, or an
+ * exit code. `staticOnly` takes the first step's report already in `dir` and runs the second step again.
  */
-function measure(args, dir) {
+function measure(args, dir, staticOnly = false) {
   const env = { ...process.env, MUTATION_REPORT_DIR: dir, MUTATION_STATIC_REPORT_DIR: `${dir}/static` };
   const started = Date.now();
-  const first = stryker(args, env);
-  const files = reportSince(`${dir}/mutation.json`, started);
+  const firstReport = `${dir}/mutation.json`;
+  let firstMinutes;
+  if (staticOnly) {
+    if (!existsSync(firstReport)) return 1;
+    // The first step's own time: from the previous measure, less its static step.
+    const previous = JSON.parse(readFileSync(`${dir}/merged.json`, 'utf8'));
+    firstMinutes = previous.firstMinutes ?? previous.minutes;
+  }
+  const first = staticOnly ? { status: 0 } : stryker(args, env);
+  const files = reportSince(firstReport, staticOnly ? 0 : started);
   if (!files) return first.status || 1;
   if (staleIn(files)) return 1;
+  firstMinutes ??= Math.round((Date.now() - started) / 6000) / 10;
   const ranges = staticRanges(files);
   if (ranges.length) {
-    console.log(`\nmutation: ${ranges.length} static mutants left out; running them against the quick suites (stryker.static.config.mjs)`);
+    console.log(`\nmutation: ${ranges.length} static mutants left out or not judged; running them against the quick suites (stryker.static.config.mjs)`);
     const secondStarted = Date.now();
     const second = stryker([`${root}stryker.static.config.mjs`, '--mutate', ranges.join(',')], env);
     const statics = reportSince(`${dir}/static/mutation.json`, secondStarted);
     if (!statics) return second.status || 1;
     mergeStatic(files, statics);
   }
-  const merged = { minutes: Math.round((Date.now() - started) / 6000) / 10, files };
+  const staticMinutes = Math.round((Date.now() - started) / 6000) / 10 - (staticOnly ? 0 : firstMinutes);
+  const merged = { minutes: Math.round((firstMinutes + staticMinutes) * 10) / 10, firstMinutes, files };
   writeFileSync(`${dir}/merged.json`, JSON.stringify(merged));
   return merged;
 }
@@ -117,19 +130,20 @@ const isCurrent = (name) => parts[name].every((f) => mergedOf(name)?.files[f]?.s
 
 function runParts(args) {
   const again = args.includes('--again');
-  const names = args.filter((a) => a !== '--again');
+  const staticOnly = args.includes('--static');
+  const names = args.filter((a) => a !== '--again' && a !== '--static');
   const unknown = names.filter((n) => !parts[n]);
   if (unknown.length) {
     console.error(`mutation: no part named ${unknown.join(', ')} (the parts: ${Object.keys(parts).join(', ')})`);
     return 2;
   }
   for (const name of names.length ? names : Object.keys(parts)) {
-    if (!again && isCurrent(name)) {
+    if (!again && !staticOnly && isCurrent(name)) {
       console.log(`mutation: part ${name} is measured at its current source`);
       continue;
     }
     console.log(`\nmutation: part ${name}: ${parts[name].join(', ')}`);
-    const merged = measure(['--mutate', parts[name].join(',')], `${partsDir}/${name}`);
+    const merged = measure(['--mutate', parts[name].join(',')], `${partsDir}/${name}`, staticOnly);
     if (typeof merged === 'number') return merged;
     console.log(`mutation: part ${name} measured in ${merged.minutes} min`);
   }

@@ -38,12 +38,15 @@ describe('mutation score', () => {
           { id: '2', mutatorName: 'ObjectLiteral', replacement: '{}', location: at(4, 1, 30), status: 'Ignored', static: true },
           { id: '3', mutatorName: 'StringLiteral', replacement: '""', location: at(9, 5, 9), status: 'Killed', static: false },
           { id: '4', mutatorName: 'BlockStatement', replacement: '{}', location: at(12, 1, 2), status: 'Ignored', static: false, statusReason: 'disabled' },
+          // Run against its covering tests after its module loaded: never active where it runs.
+          { id: '5', mutatorName: 'BooleanLiteral', replacement: 'false', location: at(14, 3, 7), status: 'Survived', static: true },
+          { id: '6', mutatorName: 'BooleanLiteral', replacement: 'false', location: at(15, 3, 7), status: 'Killed', static: true },
         ],
       },
     });
 
-    it('asks for the ignored static mutants only, each at its exact place in Stryker\'s range grammar (columns from 0)', () => {
-      expect(staticRanges(first())).toEqual(['a.ts:3:14-3:21', 'a.ts:4:0-4:29']);
+    it('asks for the ignored static mutants and the static survivors only, each at its exact place in Stryker\'s range grammar (columns from 0)', () => {
+      expect(staticRanges(first())).toEqual(['a.ts:3:14-3:21', 'a.ts:4:0-4:29', 'a.ts:14:2-14:6']);
     });
 
     it('takes the second step\'s verdicts in their place and counts them apart as well as in the file\'s score', () => {
@@ -53,20 +56,21 @@ describe('mutation score', () => {
           mutants: [
             { id: '77', mutatorName: 'StringLiteral', replacement: '""', location: at(3, 15, 22), status: 'Killed', static: true },
             { id: '78', mutatorName: 'ObjectLiteral', replacement: '{}', location: at(4, 1, 30), status: 'Survived', static: true },
+            { id: '79', mutatorName: 'BooleanLiteral', replacement: 'false', location: at(14, 3, 7), status: 'Killed', static: true },
           ],
         },
       });
-      expect(files['a.ts'].mutants.map((m) => [m.id, m.status])).toEqual([['1', 'Killed'], ['2', 'Survived'], ['3', 'Killed'], ['4', 'Ignored']]);
+      expect(files['a.ts'].mutants.map((m) => [m.id, m.status])).toEqual([['1', 'Killed'], ['2', 'Survived'], ['3', 'Killed'], ['4', 'Ignored'], ['5', 'Killed'], ['6', 'Killed']]);
       const s = scoresOf({ files });
-      expect(s.files['a.ts']).toMatchObject({ killed: 2, survived: 1, excluded: 1, score: 66.7 });
-      expect(s.static).toMatchObject({ killed: 1, survived: 1, score: 50 });
-      expect(s.staticFiles['a.ts'].score).toBe(50);
+      expect(s.files['a.ts']).toMatchObject({ killed: 4, survived: 1, excluded: 1, score: 80 });
+      expect(s.static).toMatchObject({ killed: 3, survived: 1, score: 75 });
+      expect(s.staticFiles['a.ts'].score).toBe(75);
     });
 
-    it('leaves a static mutant the second step did not reach out of the score, counted as not scored', () => {
+    it('leaves an ignored static mutant the second step did not reach out of the score, and a survivor it did not reach with its first verdict', () => {
       const files = first();
       mergeStatic(files, {});
-      expect(scoresOf({ files }).static).toMatchObject({ killed: 0, survived: 0, excluded: 2 });
+      expect(scoresOf({ files }).static).toMatchObject({ killed: 1, survived: 1, excluded: 2 });
     });
   });
 });
