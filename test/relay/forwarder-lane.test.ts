@@ -37,6 +37,14 @@ describe('forwarder lane: what it shows', () => {
     });
   });
 
+  it('shows no last error for a destination whose attempts were all delivered', async () => {
+    const { inbox, outbox, running } = await forwarderRig(cleanups);
+    await inbox.append([message('fine')], new Date());
+    const forwarder = running();
+    await waitFor('delivered', async () => ((await outbox.list({ limit: 1, state: 'delivered' })).length === 1 ? true : undefined));
+    expect(forwarder.live().d).toMatchObject({ circuit: 'closed', lastError: null, nextAttemptAt: null });
+  });
+
   it('shows no next attempt once its soonest retry is due, and a later one as soon as it is scheduled', async () => {
     const t = Date.now();
     let release: (() => void) | undefined;
