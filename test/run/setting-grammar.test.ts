@@ -2,19 +2,8 @@
 // a size are said back in a refusal, the bounds' words, ports and switches. Each setting read through
 // it, from env, flags and the config file, is in settings.test.ts.
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../server/run/config-error.js';
 import { durationWords, parseDuration, parsePort, parseSize, parseSwitch, parseWhole, sizeWords } from '../../server/run/setting-grammar.js';
-
-/** The ConfigError's message (fails the test when the text is taken). */
-function refusal(read: () => unknown): string {
-  try {
-    read();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('taken');
-}
+import { refusal } from '../support/refusal.js';
 
 describe('durations in words', () => {
   it.each([

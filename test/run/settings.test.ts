@@ -12,6 +12,7 @@ import { preflightSettings } from '../../server/run/preflight.js';
 import { durationWords, parseDuration, parseSize, parseWhole } from '../../server/run/setting-grammar.js';
 import { CONFIG_SETTINGS, fromEnv, readSettings, SETTINGS, type SettingDeclaration, type SettingKind } from '../../server/run/settings.js';
 import { serve } from '../../server/serve.js';
+import { refusal } from '../support/refusal.js';
 
 /** The forms every duration setting takes, with the milliseconds each stands for. */
 const DURATIONS: [string, number][] = [
@@ -28,17 +29,6 @@ const DURATIONS: [string, number][] = [
 const byKind = (kind: SettingKind) => (Object.entries(SETTINGS) as [string, SettingDeclaration][]).filter(([, d]) => d.kind === kind);
 const durationSettings = byKind('duration');
 const configDurations = Object.entries(CONFIG_SETTINGS) as [string, SettingDeclaration][];
-
-/** The ConfigError's message (fails the test if the call returns or throws anything else). */
-function refusal(read: () => unknown): string {
-  try {
-    read();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('taken');
-}
 
 describe('every duration setting, from the declaration', () => {
   const cases = durationSettings.flatMap(([name, d]) => DURATIONS.map(([text, ms]) => [name, text, ms, d.bounds!] as const));
