@@ -58,6 +58,23 @@ export function staticRanges(files) {
   );
 }
 
+/**
+ * The second step's ranges grouped by the quick suites their files run against (`suitesOf`: file to
+ * suites; a file not in it gets an empty list, which means every quick suite), one group per set.
+ */
+export function staticGroups(files, suitesOf) {
+  const groups = new Map();
+  for (const [file, f] of Object.entries(files)) {
+    const ranges = staticRanges({ [file]: f });
+    if (!ranges.length) continue;
+    const suites = suitesOf[file] ?? [];
+    const key = suites.join(',');
+    if (!groups.has(key)) groups.set(key, { suites, ranges: [] });
+    groups.get(key).ranges.push(...ranges);
+  }
+  return [...groups.values()];
+}
+
 const sameMutant = (a, b) => a.mutatorName === b.mutatorName && a.replacement === b.replacement && JSON.stringify(a.location) === JSON.stringify(b.location);
 
 /** Puts the static step's verdicts in place of the first step's, marking each `staticStep`; one it did not reach keeps its first verdict. */

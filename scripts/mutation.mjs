@@ -2,7 +2,8 @@
 // against scripts/mutation-score.mjs and recorded in test/mutation/score.json with a hash of each core
 // file, so `npm test` can say which files changed since their score was measured.
 // Two steps: Stryker as configured (static mutants left out, each would rerun every test), then the
-// static mutants it left out, at their exact places, against the quick suites (stryker.static.config.mjs);
+// static mutants it left out, at their exact places, against their files' quick suites (stryker.static.config.mjs,
+// mutation-core.mjs#staticSuitesOf);
 // their verdicts are merged into the first report and counted apart as well.
 //   node scripts/mutation.mjs [stryker options]   run, record (full runs only), exit 1 on a shortfall
 //   node scripts/mutation.mjs parts [name …]      measures the parts of the core (mutation-core.mjs) not
@@ -22,8 +23,8 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { core, parts } from './mutation-core.mjs';
-import { mergeStatic, scoresOf, shortfalls, staticRanges } from './mutation-score.mjs';
+import { core, parts, staticSuitesOf } from './mutation-core.mjs';
+import { mergeStatic, scoresOf, shortfalls, staticGroups } from './mutation-score.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const recordFile = `${root}test/mutation/score.json`;
@@ -82,10 +83,11 @@ function reportSince(file, started) {
 /**
  * Both steps, with their reports under `dir`: Stryker as configured, then the static mutants it left
  * out or could not judge (stryker.static.config.mjs), merged into `dir/merged.json`. Returns that, or an
- * exit code. `staticOnly` takes the first step's report already in `dir` and runs the second step again.
+ * exit code. `mutated`: the files measured, the only ones kept. `staticOnly` takes the first step's
+ * report already in `dir` and runs the second step again.
  */
-function measure(args, dir, staticOnly = false) {
-  const env = { ...process.env, MUTATION_REPORT_DIR: dir, MUTATION_STATIC_REPORT_DIR: `${dir}/static` };
+function measure(args, dir, mutated, staticOnly = false) {
+  const env = { ...process.env, MUTATION_REPORT_DIR: dir };
   const started = Date.now();
   const firstReport = `${dir}/mutation.json`;
   let firstMinutes;
@@ -96,16 +98,25 @@ function measure(args, dir, staticOnly = false) {
     firstMinutes = previous.firstMinutes ?? previous.minutes;
   }
   const first = staticOnly ? { status: 0 } : stryker(args, env);
-  const files = reportSince(firstReport, staticOnly ? 0 : started);
-  if (!files) return first.status || 1;
+  const reported = reportSince(firstReport, staticOnly ? 0 : started);
+  if (!reported) return first.status || 1;
+  // A part's report keeps its own files: a first-step report from before the parts were split holds others.
+  const files = Object.fromEntries(Object.entries(reported).filter(([file]) => mutated.includes(file)));
   if (staleIn(files)) return 1;
   firstMinutes ??= Math.round((Date.now() - started) / 6000) / 10;
-  const ranges = staticRanges(files);
-  if (ranges.length) {
-    console.log(`\nmutation: ${ranges.length} static mutants left out or not judged; running them against the quick suites (stryker.static.config.mjs)`);
+  // One Stryker run per set of quick suites (mutation-core.mjs#staticSuitesOf), each reporting apart.
+  const groups = staticGroups(files, staticSuitesOf);
+  const count = groups.reduce((sum, g) => sum + g.ranges.length, 0);
+  if (count) console.log(`\nmutation: ${count} static mutants left out or not judged; running them against their files' quick suites (stryker.static.config.mjs), in ${groups.length} runs`);
+  for (const [i, { suites, ranges }] of groups.entries()) {
+    const reportDir = `${dir}/static/${i}`;
     const secondStarted = Date.now();
-    const second = stryker([`${root}stryker.static.config.mjs`, '--mutate', ranges.join(',')], env);
-    const statics = reportSince(`${dir}/static/mutation.json`, secondStarted);
+    const second = stryker([`${root}stryker.static.config.mjs`, '--mutate', ranges.join(',')], {
+      ...env,
+      MUTATION_STATIC_REPORT_DIR: reportDir,
+      MUTATION_STATIC_SUITES: suites.join(','),
+    });
+    const statics = reportSince(`${reportDir}/mutation.json`, secondStarted);
     if (!statics) return second.status || 1;
     mergeStatic(files, statics);
   }
@@ -116,7 +127,7 @@ function measure(args, dir, staticOnly = false) {
 }
 
 function run(args) {
-  const merged = measure(args, process.env.MUTATION_REPORT_DIR ?? `${root}reports/mutation`);
+  const merged = measure(args, process.env.MUTATION_REPORT_DIR ?? `${root}reports/mutation`, core);
   return typeof merged === 'number' ? merged : report(scoresOf(merged), merged.minutes, 'one run');
 }
 
@@ -143,7 +154,7 @@ function runParts(args) {
       continue;
     }
     console.log(`\nmutation: part ${name}: ${parts[name].join(', ')}`);
-    const merged = measure(['--mutate', parts[name].join(',')], `${partsDir}/${name}`, staticOnly);
+    const merged = measure(['--mutate', parts[name].join(',')], `${partsDir}/${name}`, parts[name], staticOnly);
     if (typeof merged === 'number') return merged;
     console.log(`mutation: part ${name} measured in ${merged.minutes} min`);
   }

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs script without declarations
-import { mergeStatic, MIN_KILLED_SCORE, MIN_SCORE, scoresOf, shortfalls, staticRanges, tally } from '../../scripts/mutation-score.mjs';
+import { mergeStatic, MIN_KILLED_SCORE, MIN_SCORE, scoresOf, shortfalls, staticGroups, staticRanges, tally } from '../../scripts/mutation-score.mjs';
 
 const mutants = (counts: Record<string, number>) => Object.entries(counts).flatMap(([status, n]) => Array.from({ length: n }, () => ({ status })));
 
@@ -67,6 +67,23 @@ describe('mutation score', () => {
       expect(s.staticFiles['a.ts'].score).toBe(75);
     });
 
+    it('groups the ranges by the quick suites of their files, one Stryker run per set; a file without its own suites runs against all', () => {
+      const files = { ...first(), 'b.ts': { mutants: [{ ...first()['a.ts'].mutants[0] }] }, 'c.ts': first()['a.ts'], 'd.ts': { mutants: [] } };
+      expect(staticGroups(files, { 'a.ts': ['t/a.test.ts'], 'b.ts': ['t/a.test.ts'], 'd.ts': ['t/d.test.ts'] })).toEqual([
+        { suites: ['t/a.test.ts'], ranges: ['a.ts:3:14-3:21', 'a.ts:4:0-4:29', 'a.ts:14:2-14:6', 'b.ts:3:14-3:21'] },
+        { suites: [], ranges: ['c.ts:3:14-3:21', 'c.ts:4:0-4:29', 'c.ts:14:2-14:6'] },
+      ]);
+    });
+
+    it('merges the runs one after another: a file keeps the verdicts of the run that measured it', () => {
+      const files = { 'a.ts': first()['a.ts'], 'b.ts': first()['a.ts'] };
+      const verdict = (status: string) => ({ mutants: [{ id: '9', mutatorName: 'StringLiteral', replacement: '""', location: at(3, 15, 22), status, static: true }] });
+      mergeStatic(files, { 'a.ts': verdict('Killed') });
+      mergeStatic(files, { 'b.ts': verdict('Survived') });
+      expect(files['a.ts'].mutants[0]?.status).toBe('Killed');
+      expect(files['b.ts'].mutants[0]?.status).toBe('Survived');
+    });
+
     it('leaves an ignored static mutant the second step did not reach out of the score, and a survivor it did not reach with its first verdict', () => {
       const files = first();
       mergeStatic(files, {});
@@ -83,5 +100,16 @@ describe('the mutation core and its parts', () => {
     expect(new Set(inParts).size).toBe(inParts.length);
     expect([...inParts].sort()).toEqual([...core].sort());
     for (const file of core) expect(existsSync(new URL(`../../${file}`, import.meta.url)), file).toBe(true);
+  });
+
+  it('gives a core file\'s static mutants only quick suites to run against, each of them a suite of the static step', async () => {
+    // @ts-expect-error: a plain .mjs script without declarations
+    const { core, staticSuitesOf } = (await import('../../scripts/mutation-core.mjs')) as { core: string[]; staticSuitesOf: Record<string, string[]> };
+    const { staticSuites } = await import('../../vitest.static.config.js');
+    for (const [file, suites] of Object.entries(staticSuitesOf)) {
+      expect(core, file).toContain(file);
+      expect(suites.length, file).toBeGreaterThan(0);
+      for (const suite of suites) expect(staticSuites, `${file}: ${suite}`).toContain(suite);
+    }
   });
 });
