@@ -118,6 +118,8 @@ describe('secrets', () => {
     ['/channels/0/verifyToken', (s: unknown) => ({ channels: [{ id: 'a', verifyToken: s }] }), (c: ReturnType<typeof parseConfig>) => c.channels[0]!.verifyToken],
     ['/inboxToken', (s: unknown) => ({ channels: [], inboxToken: s }), (c: ReturnType<typeof parseConfig>) => c.inboxToken],
     ['/databaseUrl', (s: unknown) => ({ channels: [], databaseUrl: s }), (c: ReturnType<typeof parseConfig>) => c.databaseUrl],
+    ['/metricsToken', (s: unknown) => ({ channels: [], metricsToken: s }), (c: ReturnType<typeof parseConfig>) => c.metricsToken],
+    ['/adminToken', (s: unknown) => ({ channels: [], adminToken: s }), (c: ReturnType<typeof parseConfig>) => c.adminToken],
   ] as const;
 
   describe.each(fields)('%s', (where, doc, read) => {
@@ -148,6 +150,7 @@ describe('secrets', () => {
       ['an empty string', ''],
       ['an empty variable name', { env: '' }],
       ['an empty file name', { file: '' }],
+      ['an object naming neither a variable nor a file', {}],
       ['both a variable and a file', { env: 'A', file: '/b' }],
       ['an unknown kind of reference', { vault: 'x' }],
       ['a number', 42],
