@@ -220,6 +220,17 @@ describe('one batch, committed in-process (what the writer thread runs)', () => 
     expect(db.inTransaction).toBe(false);
   });
 
+  it('rolls a refused probe back, leaving no transaction open, so the next write commits', () => {
+    const { db, insert, mids } = open();
+    // RAISE(ABORT) undoes the statement only: the transaction stays open unless the probe ends it.
+    db.exec(`CREATE TRIGGER refuse BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'no room'); END`);
+    expect(() => probeCommit(db, insert, db.prepare('DELETE FROM events WHERE id = ?'), rows('probe')[0]!)).toThrow(/no room/);
+    expect(db.inTransaction).toBe(false);
+    db.exec('DROP TRIGGER refuse');
+    expect(commitBatch(db, insert, [rows('after')])).toEqual([{ stored: 1, duplicates: 0 }]);
+    expect(mids()).toEqual(['after']);
+  });
+
   it('throws before writing when another connection holds the write lock', () => {
     const { db, insert, mids } = open();
     const blocker = new Database(db.name, { timeout: 0 });
