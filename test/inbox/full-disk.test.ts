@@ -42,7 +42,9 @@ const big = (mid: string) => textDelivery(mid, undefined, 'x'.repeat(200_000));
 describe('readiness on a nearly full disk', () => {
   it('stays 503 while 200 KB deliveries fail though small ones fit, names the cause, and recovers once one as large fits', async () => {
     expect((await push(server.url, big('mid-before'))).status).toBe(200);
-    fillLeaving(64 * 1024);
+    // Room for small rows and the probe's own (at 64 KB even a tiny probe failed, so the test could not
+    // tell a probe padded to the failed write from one that is not), none for 200 KB.
+    fillLeaving(160 * 1024);
     const failed = await push(server.url, big('mid-too-big'));
     expect(failed.status).toBe(500);
     expect(failed.json.code).toBe('store_unavailable');
@@ -56,6 +58,10 @@ describe('readiness on a nearly full disk', () => {
       expect(r.json.resultMsg).toContain('disk full (SQLITE_FULL) since ');
       await new Promise((res) => setTimeout(res, 60));
     }
+    // Small writes still fit after those probes: only the probe's size keeps /readyz at 503.
+    expect((await push(server.url, textDelivery('mid-small-2'))).status).toBe(200);
+    await new Promise((res) => setTimeout(res, 60));
+    expect((await get(`${server.url}/readyz`)).status).toBe(503);
     const errors = lines.map((l) => JSON.parse(l)).filter((l) => l.level === 50);
     expect(errors.map((l) => l.msg)).toEqual([expect.stringContaining('the inbox store cannot write: disk full (SQLITE_FULL)')]);
 
@@ -70,6 +76,6 @@ describe('readiness on a nearly full disk', () => {
     expect(status).toBe(200);
     expect((await push(server.url, big('mid-too-big'))).status).toBe(200);
     const stored = (await get(`${server.url}/inbox/messages?limit=10`)).json.items.map((i: { mid: string }) => i.mid);
-    expect(stored).toEqual(['mid-before', 'mid-small', 'mid-too-big']);
+    expect(stored).toEqual(['mid-before', 'mid-small', 'mid-small-2', 'mid-too-big']);
   }, 30_000);
 });
