@@ -103,7 +103,9 @@ function measure(args, dir, mutated, staticOnly = false) {
   // A part's report keeps its own files: a first-step report from before the parts were split holds others.
   const files = Object.fromEntries(Object.entries(reported).filter(([file]) => mutated.includes(file)));
   if (staleIn(files)) return 1;
-  firstMinutes ??= Math.round((Date.now() - started) / 6000) / 10;
+  const minutesSince = (at) => (Date.now() - at) / 60_000;
+  firstMinutes ??= minutesSince(started);
+  const staticStarted = Date.now();
   // One Stryker run per set of quick suites (mutation-core.mjs#staticSuitesOf), each reporting apart.
   const groups = staticGroups(files, staticSuitesOf);
   const count = groups.reduce((sum, g) => sum + g.ranges.length, 0);
@@ -120,8 +122,8 @@ function measure(args, dir, mutated, staticOnly = false) {
     if (!statics) return second.status || 1;
     mergeStatic(files, statics);
   }
-  const staticMinutes = Math.round((Date.now() - started) / 6000) / 10 - (staticOnly ? 0 : firstMinutes);
-  const merged = { minutes: Math.round((firstMinutes + staticMinutes) * 10) / 10, firstMinutes, files };
+  const tenths = (minutes) => Math.round(minutes * 10) / 10;
+  const merged = { minutes: tenths(firstMinutes + minutesSince(staticStarted)), firstMinutes: tenths(firstMinutes), files };
   writeFileSync(`${dir}/merged.json`, JSON.stringify(merged));
   return merged;
 }
