@@ -64,4 +64,18 @@ describe('relay configuration', () => {
     expect(refusal(withDestinations([{ url: 'https://x/', batch: { maxBytes: 100 } }]))).toMatch(/batch\/maxBytes/);
     expect(refusal(withDestinations([{ url: 'https://x/', appSecret: { env: 'NOPE' } }]))).toMatch(/^\/channels\/0\/destinations\/0\/appSecret: environment variable NOPE is not set/);
   });
+
+  // The schema is the only check of these: toDestination takes a number of milliseconds as it is.
+  it('refuses a destination without a URL, a value of the wrong type, and a duration in milliseconds out of its bounds', () => {
+    const at = '/channels/0/destinations/0';
+    expect(refusal(withDestinations([{}]))).toBe(`${at} must have required property 'url'`);
+    expect(refusal(withDestinations([{ url: 1 }]))).toBe(`${at}/url must be string`);
+    expect(refusal(withDestinations([{ url: 'https://x/', enabled: 'yes' }]))).toBe(`${at}/enabled must be boolean`);
+    expect(refusal(withDestinations([{ url: 'https://x/', rate: 0 }]))).toBe(`${at}/rate must be > 0`);
+    expect(refusal(withDestinations([{ url: 'https://x/', rate: 'fast' }]))).toBe(`${at}/rate must be number`);
+    expect(refusal(withDestinations([{ url: 'https://x/', timeout: 0 }]))).toMatch(new RegExp(`^${at}/timeout must be >= 1`));
+    expect(refusal(withDestinations([{ url: 'https://x/', timeout: 86_400_001 }]))).toMatch(new RegExp(`^${at}/timeout must be <= 86400000`));
+    expect(refusal(withDestinations([{ url: 'https://x/', maxAge: 1.5 }]))).toMatch(new RegExp(`^${at}/maxAge must be integer`));
+    expect(parse(withDestinations([{ url: 'https://x/', timeout: 1, maxAge: 86_400_000 }])).destinations![0]).toMatchObject({ timeoutMs: 1, maxAgeMs: 86_400_000 });
+  });
 });
