@@ -49,14 +49,12 @@ export function forwardView(r: StoredForward, recent: StoredAttempt[]): ForwardV
 
 /**
  * The destinations still holding open forwards that are configured nowhere: those among the counts'
- * rows (`GROUP BY destination, state`, so each row counts one forward at least) with an open state
- * that are not among the configured ones. In no order: the status lists them among the configured
- * ones, sorted there.
+ * rows (every destination with forwards) that are not among the configured ones.
  */
-export function heldDestinations(rows: { destination: string; state: ForwardState }[], configured: Set<string>): string[] {
+export function heldDestinations(rows: { destination: string; state: ForwardState; n: number | string }[], configured: Set<string>): string[] {
   const held = new Set<string>();
-  for (const row of rows) if ((row.state === 'pending' || row.state === 'retrying') && !configured.has(row.destination)) held.add(row.destination);
-  return [...held];
+  for (const row of rows) if ((row.state === 'pending' || row.state === 'retrying') && Number(row.n) > 0 && !configured.has(row.destination)) held.add(row.destination);
+  return [...held].sort();
 }
 
 /** Each state's count for one destination, from (destination, state, n) rows; absent states are 0. */
