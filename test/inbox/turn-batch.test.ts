@@ -105,4 +105,28 @@ describe('TurnBatch', () => {
     await nextTurn();
     expect(batches).toEqual([]);
   });
+
+  // The store-write histogram (server/metrics/store.ts) is in seconds, as Prometheus' base unit asks.
+  it('tells its observer each batch\'s size and how long its write took, in seconds, whether it succeeded or failed', async () => {
+    const seen: Array<[number, number]> = [];
+    let queued = 0;
+    const turns = new TurnBatch<number>(
+      (batch) => new Promise<void>((resolve, reject) => setTimeout(() => (batch.includes(0) ? reject(new Error('no')) : resolve()), 50)),
+      1,
+      { queued: () => queued++, written: (size, seconds) => seen.push([size, seconds]) },
+    );
+    turns.add(1);
+    turns.add(2);
+    await nextTurn();
+    turns.add(0);
+    await turns.drain();
+    await new Promise((r) => setTimeout(r, 80));
+    expect(queued).toBe(3);
+    expect(seen.map(([size]) => size)).toEqual([2, 1]);
+    // A hang or a clock in milliseconds would fail these; a slow machine would not.
+    for (const [, seconds] of seen) {
+      expect(seconds).toBeGreaterThanOrEqual(0.04);
+      expect(seconds).toBeLessThan(30);
+    }
+  });
 });
