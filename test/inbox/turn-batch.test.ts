@@ -120,7 +120,6 @@ describe('TurnBatch', () => {
     await nextTurn();
     turns.add(0);
     await turns.drain();
-    await new Promise((r) => setTimeout(r, 80));
     expect(queued).toBe(3);
     expect(seen.map(([size]) => size)).toEqual([2, 1]);
     // A hang or a clock in milliseconds would fail these; a slow machine would not.
